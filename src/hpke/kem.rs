@@ -1,0 +1,247 @@
+//! DHKEM(X25519, HKDF-SHA256), `kem_id` 0x0020 (RFC 9180 §4.1, §7.1).
+//!
+//! The X25519 keys are `x25519-dalek` static secrets: ring can only hold
+//! ephemeral X25519 keys (ring issue 331), and HPKE's receivers and
+//! authenticated senders need long-lived ones.
+
+use core::fmt;
+
+use ring::rand::{SecureRandom, SystemRandom};
+use subtle::ConstantTimeEq;
+use x25519_dalek::StaticSecret;
+use zeroize::Zeroizing;
+
+use super::kdf::Kdf;
+use crate::{Error, Result};
+
+/// The only KEM doormat speaks: DHKEM(X25519, HKDF-SHA256).
+pub const KEM_ID: u16 = 0x0020;
+/// `Nenc`, `Npk`, `Nsk` and `Nsecret` of DHKEM(X25519, HKDF-SHA256): all 32 bytes.
+pub const X25519_LEN: usize = 32;
+/// `suite_id = concat("KEM", I2OSP(kem_id, 2))` (RFC 9180 §4.1).
+const KEM_SUITE_ID: &[u8] = b"KEM\x00\x20";
+/// The KEM's own KDF.
+const KEM_KDF: Kdf = Kdf::HkdfSha256;
+
+/// An X25519 private key: an HPKE recipient's decryption key, or an
+/// authenticated sender's key.
+///
+/// Zeroized on drop; `Debug` prints `[redacted]`; `==` runs in constant time.
+/// Intentionally not `Clone`: copies of secrets are made explicitly with
+/// [`PrivateKey::to_bytes`].
+pub struct PrivateKey(StaticSecret);
+
+/// An X25519 public key. Every 32-byte string is accepted here; a low-order
+/// point is caught where it matters, as an all-zero DH output
+/// ([`Error::ZeroSharedSecret`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PublicKey(x25519_dalek::PublicKey);
+
+impl PrivateKey {
+    /// A fresh key from the operating system's random number generator.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system cannot supply randomness, which no caller can
+    /// recover from sensibly.
+    pub fn generate() -> PrivateKey {
+        let mut bytes = Zeroizing::new([0u8; X25519_LEN]);
+        SystemRandom::new()
+            .fill(bytes.as_mut())
+            .expect("the operating system's random number generator failed");
+        PrivateKey(StaticSecret::from(*bytes))
+    }
+
+    /// `DeriveKeyPair(ikm)` (RFC 9180 §7.1.3):
+    ///
+    /// ```text
+    /// def DeriveKeyPair(ikm):
+    ///   dkp_prk = LabeledExtract("", "dkp_prk", ikm)
+    ///   sk = LabeledExpand(dkp_prk, "sk", "", Nsk)
+    ///   return (sk, pk(sk))
+    /// ```
+    ///
+    /// Deterministic: the same `ikm` always gives the same key. `ikm` should
+    /// carry at least 32 bytes of entropy.
+    pub fn derive(ikm: &[u8]) -> PrivateKey {
+        let dkp_prk = KEM_KDF.labeled_extract(KEM_SUITE_ID, b"", b"dkp_prk", ikm);
+        let mut sk = Zeroizing::new([0u8; X25519_LEN]);
+        KEM_KDF
+            .labeled_expand(KEM_SUITE_ID, &dkp_prk, b"sk", b"", sk.as_mut())
+            .expect("32 bytes is under the HKDF-SHA256 limit");
+        PrivateKey(StaticSecret::from(*sk))
+    }
+
+    /// `DeserializePrivateKey`: the 32-byte X25519 scalar (not clamped; clamping
+    /// happens in every DH, RFC 7748 §5).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLength`] unless `bytes` is 32 bytes long.
+    pub fn from_bytes(bytes: &[u8]) -> Result<PrivateKey> {
+        let arr: [u8; X25519_LEN] = bytes.try_into().map_err(|_| Error::InvalidLength {
+            expected: X25519_LEN,
+            got: bytes.len(),
+        })?;
+        let arr = Zeroizing::new(arr);
+        Ok(PrivateKey(StaticSecret::from(*arr)))
+    }
+
+    /// `SerializePrivateKey`: the 32 secret bytes, wiped when dropped.
+    pub fn to_bytes(&self) -> Zeroizing<[u8; X25519_LEN]> {
+        Zeroizing::new(self.0.to_bytes())
+    }
+
+    /// The matching public key.
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey(x25519_dalek::PublicKey::from(&self.0))
+    }
+
+    /// `DH(sk, pk)`, refusing an all-zero output (RFC 9180 §7.1.4: the peer
+    /// sent a low-order point). The check runs in constant time.
+    pub(crate) fn dh(&self, pk: &PublicKey) -> Result<Zeroizing<[u8; X25519_LEN]>> {
+        let shared = self.0.diffie_hellman(&pk.0);
+        if !shared.was_contributory() {
+            return Err(Error::ZeroSharedSecret);
+        }
+        Ok(Zeroizing::new(shared.to_bytes()))
+    }
+}
+
+impl PartialEq for PrivateKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for PrivateKey {}
+
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PrivateKey([redacted])")
+    }
+}
+
+impl PublicKey {
+    /// `DeserializePublicKey`: 32 bytes, the u-coordinate (RFC 7748).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLength`] unless `bytes` is 32 bytes long.
+    pub fn from_bytes(bytes: &[u8]) -> Result<PublicKey> {
+        let arr: [u8; X25519_LEN] = bytes.try_into().map_err(|_| Error::InvalidLength {
+            expected: X25519_LEN,
+            got: bytes.len(),
+        })?;
+        Ok(PublicKey(x25519_dalek::PublicKey::from(arr)))
+    }
+
+    /// `SerializePublicKey`.
+    pub fn to_bytes(&self) -> [u8; X25519_LEN] {
+        self.0.to_bytes()
+    }
+
+    /// The serialized key, borrowed.
+    pub fn as_bytes(&self) -> &[u8; X25519_LEN] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({})", hex::encode(self.as_bytes()))
+    }
+}
+
+/// The KEM's output: the secret both sides share (`shared_secret`).
+///
+/// Zeroized on drop; `Debug` prints `[redacted]`.
+pub struct SharedSecret(Zeroizing<[u8; X25519_LEN]>);
+
+impl SharedSecret {
+    /// The secret bytes. For known-answer tests and protocol designers.
+    pub fn as_bytes(&self) -> &[u8; X25519_LEN] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SharedSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SharedSecret([redacted])")
+    }
+}
+
+/// ```text
+/// def ExtractAndExpand(dh, kem_context):
+///   eae_prk = LabeledExtract("", "eae_prk", dh)
+///   shared_secret = LabeledExpand(eae_prk, "shared_secret", kem_context, Nsecret)
+/// ```
+fn extract_and_expand(dh: &[u8], kem_context: &[u8]) -> SharedSecret {
+    let eae_prk = KEM_KDF.labeled_extract(KEM_SUITE_ID, b"", b"eae_prk", dh);
+    let mut ss = Zeroizing::new([0u8; X25519_LEN]);
+    KEM_KDF
+        .labeled_expand(KEM_SUITE_ID, &eae_prk, b"shared_secret", kem_context, ss.as_mut())
+        .expect("32 bytes is under the HKDF-SHA256 limit");
+    SharedSecret(ss)
+}
+
+/// `Encap(pkR)` and, with a sender key, `AuthEncap(pkR, skS)` (RFC 9180 §4.1),
+/// with the ephemeral key supplied by the caller:
+///
+/// ```text
+/// def AuthEncap(pkR, skS):
+///   skE, pkE = GenerateKeyPair()
+///   dh = concat(DH(skE, pkR), DH(skS, pkR))
+///   enc = SerializePublicKey(pkE)
+///   pkRm = SerializePublicKey(pkR)
+///   pkSm = SerializePublicKey(pk(skS))
+///   kem_context = concat(enc, pkRm, pkSm)
+///   shared_secret = ExtractAndExpand(dh, kem_context)
+///   return shared_secret, enc
+/// ```
+///
+/// # Errors
+///
+/// [`Error::ZeroSharedSecret`] if `pk_recip` is a low-order point.
+pub fn encap(
+    pk_recip: &PublicKey,
+    sk_eph: &PrivateKey,
+    sk_sender: Option<&PrivateKey>,
+) -> Result<(SharedSecret, [u8; X25519_LEN])> {
+    let enc = sk_eph.public_key().to_bytes();
+    let mut dh = Zeroizing::new(Vec::with_capacity(2 * X25519_LEN));
+    dh.extend_from_slice(sk_eph.dh(pk_recip)?.as_ref());
+    let mut kem_context = Vec::with_capacity(3 * X25519_LEN);
+    kem_context.extend_from_slice(&enc);
+    kem_context.extend_from_slice(pk_recip.as_bytes());
+    if let Some(sk_sender) = sk_sender {
+        dh.extend_from_slice(sk_sender.dh(pk_recip)?.as_ref());
+        kem_context.extend_from_slice(sk_sender.public_key().as_bytes());
+    }
+    Ok((extract_and_expand(&dh, &kem_context), enc))
+}
+
+/// `Decap(enc, skR)` and, with a sender key, `AuthDecap(enc, skR, pkS)`
+/// (RFC 9180 §4.1).
+///
+/// # Errors
+///
+/// [`Error::InvalidLength`] if `enc` is not 32 bytes; [`Error::ZeroSharedSecret`]
+/// if `enc` or `pk_sender` is a low-order point.
+pub fn decap(
+    enc: &[u8],
+    sk_recip: &PrivateKey,
+    pk_sender: Option<&PublicKey>,
+) -> Result<SharedSecret> {
+    let pk_eph = PublicKey::from_bytes(enc)?;
+    let mut dh = Zeroizing::new(Vec::with_capacity(2 * X25519_LEN));
+    dh.extend_from_slice(sk_recip.dh(&pk_eph)?.as_ref());
+    let mut kem_context = Vec::with_capacity(3 * X25519_LEN);
+    kem_context.extend_from_slice(enc);
+    kem_context.extend_from_slice(sk_recip.public_key().as_bytes());
+    if let Some(pk_sender) = pk_sender {
+        dh.extend_from_slice(sk_recip.dh(pk_sender)?.as_ref());
+        kem_context.extend_from_slice(pk_sender.as_bytes());
+    }
+    Ok(extract_and_expand(&dh, &kem_context))
+}
