@@ -19,7 +19,7 @@ pub enum Error {
         /// The prefix that was expected, e.g. `doormat-public-1`.
         expected: &'static str,
     },
-    /// An input had the wrong length.
+    /// An input had the wrong length (in bytes, or in hex digits for a text form).
     InvalidLength {
         /// The length required.
         expected: usize,
@@ -98,7 +98,7 @@ impl fmt::Display for Error {
         match self {
             Error::WrongPrefix { expected } => write!(f, "text form does not start with `{expected}`"),
             Error::InvalidLength { expected, got } => {
-                write!(f, "wrong length: expected {expected} bytes, got {got}")
+                write!(f, "wrong length: expected {expected}, got {got}")
             }
             Error::InvalidHex => f.write_str("text form is not lowercase hex"),
             Error::InvalidKey => f.write_str("bytes are not a valid key"),

@@ -7,3 +7,4 @@ mod error;
 pub mod hpke;
 
 pub use error::{Error, Result};
+pub mod keys;

@@ -97,9 +97,14 @@ impl PrivateKey {
         PublicKey(x25519_dalek::PublicKey::from(&self.0))
     }
 
-    /// `DH(sk, pk)`, refusing an all-zero output (RFC 9180 §7.1.4: the peer
-    /// sent a low-order point). The check runs in constant time.
-    pub(crate) fn dh(&self, pk: &PublicKey) -> Result<Zeroizing<[u8; X25519_LEN]>> {
+    /// `DH(skX, pkY)`: X25519 (RFC 7748), refusing an all-zero output
+    /// (RFC 9180 §7.1.4: the peer sent a low-order point). The check runs in
+    /// constant time. This is the one DH every HPKE operation here uses.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ZeroSharedSecret`] if the output is all zeros.
+    pub fn dh(&self, pk: &PublicKey) -> Result<Zeroizing<[u8; X25519_LEN]>> {
         let shared = self.0.diffie_hellman(&pk.0);
         if !shared.was_contributory() {
             return Err(Error::ZeroSharedSecret);

@@ -1,0 +1,388 @@
+//! Who is who: a user's secret [`Identity`] and the [`PublicIdentity`] others
+//! encrypt to and verify against.
+//!
+//! An identity is two keys with two jobs: an X25519 key that HPKE wraps
+//! envelope keys to (decryption) and an Ed25519 key that signs what its owner
+//! sends (authentication). Both travel as typed, versioned hex strings
+//! (`doormat-public-1…`, `doormat-secret-1…`), so a secret pasted where a
+//! public key belongs is refused by name.
+//!
+//! ```
+//! use doormat::keys::{safety_number, Identity, PublicIdentity};
+//!
+//! let alice = Identity::generate();
+//! let bob = Identity::generate();
+//! let text = alice.public().to_string();
+//! assert!(text.starts_with("doormat-public-1"));
+//! let parsed: PublicIdentity = text.parse()?;
+//! assert_eq!(parsed, alice.public());
+//! // Alice and Bob read the same number to each other, in either order.
+//! assert_eq!(
+//!     safety_number(&alice.public(), &bob.public()),
+//!     safety_number(&bob.public(), &alice.public()),
+//! );
+//! # Ok::<(), doormat::Error>(())
+//! ```
+
+use core::fmt;
+use core::str::FromStr;
+
+use ring::digest::{digest, SHA256};
+use ring::rand::{SecureRandom, SystemRandom};
+use ring::signature::{self, Ed25519KeyPair, KeyPair};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::hpke::{PrivateKey, PublicKey, X25519_LEN};
+use crate::{Error, Result};
+
+/// Length of an Ed25519 public key or seed.
+const ED25519_LEN: usize = 32;
+/// Length of an Ed25519 signature.
+pub const SIGNATURE_LEN: usize = 64;
+/// Length of a serialized [`PublicIdentity`] (X25519 key, then Ed25519 key).
+pub const PUBLIC_IDENTITY_LEN: usize = X25519_LEN + ED25519_LEN;
+/// Length of a serialized [`Identity`] (X25519 secret, then Ed25519 seed).
+pub const IDENTITY_LEN: usize = X25519_LEN + ED25519_LEN;
+
+/// Text prefix of a [`PublicIdentity`].
+pub const PUBLIC_PREFIX: &str = "doormat-public-1";
+/// Text prefix of an [`Identity`].
+pub const SECRET_PREFIX: &str = "doormat-secret-1";
+
+const FINGERPRINT_LABEL: &[u8] = b"doormat fingerprint v1";
+const SAFETY_NUMBER_LABEL: &[u8] = b"doormat safety number v1";
+
+/// A user's secret keys: X25519 for decryption, Ed25519 for signing.
+///
+/// Zeroized on drop and never printed: `Debug` shows the public fingerprint
+/// only. Intentionally not `Clone`. ring's own copy of the expanded signing
+/// key is not wiped by ring; the seed doormat keeps is.
+pub struct Identity {
+    decryption: PrivateKey,
+    seed: Zeroizing<[u8; ED25519_LEN]>,
+    signing: Ed25519KeyPair,
+    public: PublicIdentity,
+}
+
+/// The public half of an [`Identity`]: what others encrypt to and verify with.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PublicIdentity {
+    encryption: PublicKey,
+    verifying: [u8; ED25519_LEN],
+}
+
+impl Identity {
+    /// A fresh identity from the operating system's random number generator.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system cannot supply randomness.
+    pub fn generate() -> Identity {
+        let mut seed = Zeroizing::new([0u8; ED25519_LEN]);
+        SystemRandom::new()
+            .fill(seed.as_mut())
+            .expect("the operating system's random number generator failed");
+        Identity::from_keys(PrivateKey::generate(), &seed)
+    }
+
+    /// An identity from its X25519 decryption key and a 32-byte Ed25519 seed.
+    pub fn from_keys(decryption: PrivateKey, ed25519_seed: &[u8; ED25519_LEN]) -> Identity {
+        let signing = Ed25519KeyPair::from_seed_unchecked(ed25519_seed)
+            .expect("every 32-byte seed is a valid Ed25519 key");
+        let mut verifying = [0u8; ED25519_LEN];
+        verifying.copy_from_slice(signing.public_key().as_ref());
+        let public = PublicIdentity {
+            encryption: decryption.public_key(),
+            verifying,
+        };
+        Identity {
+            decryption,
+            seed: Zeroizing::new(*ed25519_seed),
+            signing,
+            public,
+        }
+    }
+
+    /// Parses the 64 secret bytes (X25519 secret, then Ed25519 seed).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLength`] unless `bytes` is [`IDENTITY_LEN`] long.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Identity> {
+        if bytes.len() != IDENTITY_LEN {
+            return Err(Error::InvalidLength {
+                expected: IDENTITY_LEN,
+                got: bytes.len(),
+            });
+        }
+        let decryption = PrivateKey::from_bytes(&bytes[..X25519_LEN])?;
+        let mut seed = Zeroizing::new([0u8; ED25519_LEN]);
+        seed.copy_from_slice(&bytes[X25519_LEN..]);
+        Ok(Identity::from_keys(decryption, &seed))
+    }
+
+    /// The 64 secret bytes, wiped when dropped.
+    pub fn to_bytes(&self) -> Zeroizing<[u8; IDENTITY_LEN]> {
+        let mut out = Zeroizing::new([0u8; IDENTITY_LEN]);
+        out[..X25519_LEN].copy_from_slice(self.decryption.to_bytes().as_ref());
+        out[X25519_LEN..].copy_from_slice(self.seed.as_ref());
+        out
+    }
+
+    /// The text form `doormat-secret-1<hex>`, as a string wiped when dropped.
+    pub fn to_secret_string(&self) -> Zeroizing<String> {
+        encode_text(SECRET_PREFIX, self.to_bytes().as_ref())
+    }
+
+    /// The public half.
+    pub fn public(&self) -> PublicIdentity {
+        self.public.clone()
+    }
+
+    /// The X25519 key HPKE stanzas are opened with.
+    pub fn decryption_key(&self) -> &PrivateKey {
+        &self.decryption
+    }
+
+    /// An Ed25519 signature over `msg`.
+    pub fn sign(&self, msg: &[u8]) -> [u8; SIGNATURE_LEN] {
+        let mut sig = [0u8; SIGNATURE_LEN];
+        sig.copy_from_slice(self.signing.sign(msg).as_ref());
+        sig
+    }
+}
+
+impl PartialEq for Identity {
+    /// Constant-time comparison of the secret bytes.
+    fn eq(&self, other: &Identity) -> bool {
+        self.to_bytes().ct_eq(other.to_bytes().as_ref()).into()
+    }
+}
+
+impl Eq for Identity {}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Identity({}, [redacted])", self.public.fingerprint())
+    }
+}
+
+impl FromStr for Identity {
+    type Err = Error;
+
+    /// Parses `doormat-secret-1<hex>`.
+    fn from_str(s: &str) -> Result<Identity> {
+        let bytes = decode_text::<IDENTITY_LEN>(SECRET_PREFIX, s)?;
+        Identity::from_bytes(bytes.as_ref())
+    }
+}
+
+impl PublicIdentity {
+    /// Parses the 64 public bytes (X25519 key, then Ed25519 key).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLength`]; [`Error::InvalidKey`] if the X25519 key is a
+    /// low-order point, which no honest key is and which would make every
+    /// envelope to it readable by anyone.
+    pub fn from_bytes(bytes: &[u8]) -> Result<PublicIdentity> {
+        if bytes.len() != PUBLIC_IDENTITY_LEN {
+            return Err(Error::InvalidLength {
+                expected: PUBLIC_IDENTITY_LEN,
+                got: bytes.len(),
+            });
+        }
+        let encryption = PublicKey::from_bytes(&bytes[..X25519_LEN])?;
+        check_not_low_order(&encryption)?;
+        let mut verifying = [0u8; ED25519_LEN];
+        verifying.copy_from_slice(&bytes[X25519_LEN..]);
+        Ok(PublicIdentity {
+            encryption,
+            verifying,
+        })
+    }
+
+    /// The 64 public bytes.
+    pub fn to_bytes(&self) -> [u8; PUBLIC_IDENTITY_LEN] {
+        let mut out = [0u8; PUBLIC_IDENTITY_LEN];
+        out[..X25519_LEN].copy_from_slice(self.encryption.as_bytes());
+        out[X25519_LEN..].copy_from_slice(&self.verifying);
+        out
+    }
+
+    /// The X25519 key HPKE wraps envelope keys to.
+    pub fn encryption_key(&self) -> &PublicKey {
+        &self.encryption
+    }
+
+    /// The Ed25519 key that verifies this user's signatures.
+    pub fn verifying_key(&self) -> &[u8; ED25519_LEN] {
+        &self.verifying
+    }
+
+    /// Verifies an Ed25519 signature by this user over `msg`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadSignature`] if it does not verify.
+    pub fn verify(&self, msg: &[u8], sig: &[u8]) -> Result<()> {
+        signature::UnparsedPublicKey::new(&signature::ED25519, &self.verifying)
+            .verify(msg, sig)
+            .map_err(|_| Error::BadSignature)
+    }
+
+    /// SHA-256 over both public keys, under a domain label. Shown as hex groups.
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint(sha256(&[FINGERPRINT_LABEL, &self.to_bytes()]))
+    }
+}
+
+impl fmt::Debug for PublicIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicIdentity({})", self.fingerprint())
+    }
+}
+
+impl fmt::Display for PublicIdentity {
+    /// `doormat-public-1<hex>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&encode_text(PUBLIC_PREFIX, &self.to_bytes()))
+    }
+}
+
+impl FromStr for PublicIdentity {
+    type Err = Error;
+
+    /// Parses `doormat-public-1<hex>`.
+    fn from_str(s: &str) -> Result<PublicIdentity> {
+        let bytes = decode_text::<PUBLIC_IDENTITY_LEN>(PUBLIC_PREFIX, s)?;
+        PublicIdentity::from_bytes(bytes.as_ref())
+    }
+}
+
+/// A key's fingerprint: 32 bytes of SHA-256, displayed as the first 16 bytes
+/// in eight groups of four hex digits (128 bits is plenty for a human check).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    /// A fingerprint from its 32 bytes.
+    pub const fn from_bytes(bytes: [u8; 32]) -> Fingerprint {
+        Fingerprint(bytes)
+    }
+
+    /// The full 32 bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, pair) in self.0[..16].chunks(2).enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{}", hex::encode(pair))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({self})")
+    }
+}
+
+/// A number two users compare out of band (read aloud, or side by side) to
+/// know they hold each other's true keys: a key directory that swapped or
+/// added a key changes it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SafetyNumber([u8; 32]);
+
+impl fmt::Display for SafetyNumber {
+    /// Twelve groups of five decimal digits, as in Signal.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, chunk) in self.0[..30].chunks(5).enumerate() {
+            let mut n = 0u64;
+            for &b in chunk {
+                n = (n << 8) | u64::from(b);
+            }
+            // Two groups of five digits per 40-bit chunk.
+            let n = n % 10_000_000_000;
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{:05} {:05}", n / 100_000, n % 100_000)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for SafetyNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SafetyNumber({self})")
+    }
+}
+
+/// The safety number of a pair of users; the same whichever order they are given.
+pub fn safety_number(a: &PublicIdentity, b: &PublicIdentity) -> SafetyNumber {
+    let (fa, fb) = (a.fingerprint(), b.fingerprint());
+    let (lo, hi) = if fa <= fb { (fa, fb) } else { (fb, fa) };
+    SafetyNumber(sha256(&[SAFETY_NUMBER_LABEL, &lo.0, &hi.0]))
+}
+
+/// SHA-256 over the concatenation of `parts`.
+pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut ctx = ring::digest::Context::new(&SHA256);
+    for p in parts {
+        ctx.update(p);
+    }
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
+}
+
+/// Refuses X25519 public keys of small order: a DH with any clamped scalar
+/// gives all zeros for exactly those points (RFC 7748 §6.1).
+pub(crate) fn check_not_low_order(pk: &PublicKey) -> Result<()> {
+    let probe = PrivateKey::from_bytes(&digest(&SHA256, b"doormat low-order probe").as_ref()[..])?;
+    match probe.dh(pk) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Error::InvalidKey),
+    }
+}
+
+/// `prefix` followed by lowercase hex: the text form of every doormat key.
+/// Returned as a wiped string since it may carry a secret.
+pub(crate) fn encode_text(prefix: &str, bytes: &[u8]) -> Zeroizing<String> {
+    let mut s = Zeroizing::new(String::with_capacity(prefix.len() + 2 * bytes.len()));
+    s.push_str(prefix);
+    s.push_str(&Zeroizing::new(hex::encode(bytes)));
+    s
+}
+
+/// Parses a text form: the exact `prefix`, then exactly `2 * N` lowercase hex
+/// digits. The length is checked before anything is decoded.
+pub(crate) fn decode_text<const N: usize>(
+    prefix: &'static str,
+    s: &str,
+) -> Result<Zeroizing<[u8; N]>> {
+    let body = s
+        .strip_prefix(prefix)
+        .ok_or(Error::WrongPrefix { expected: prefix })?;
+    if body.len() != 2 * N {
+        return Err(Error::InvalidLength {
+            expected: 2 * N,
+            got: body.len(),
+        });
+    }
+    if !body.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
+        return Err(Error::InvalidHex);
+    }
+    let mut out = Zeroizing::new([0u8; N]);
+    hex::decode_to_slice(body, out.as_mut()).map_err(|_| Error::InvalidHex)?;
+    Ok(out)
+}
