@@ -64,6 +64,9 @@ pub enum Error {
     InvalidArgument(&'static str),
     /// None of the envelope's stanzas opens with this identity's key.
     NotARecipient,
+    /// The header (or the associated data) does not match the one the
+    /// content key was sealed with: the sealed sender block fails to open.
+    HeaderTampered,
     /// The sender's signature over header and payload does not verify.
     BadSignature,
     /// A payload chunk failed authentication: modified, reordered or spliced.
@@ -114,6 +117,7 @@ impl fmt::Display for Error {
             Error::MalformedHeader(why) => write!(f, "malformed envelope header: {why}"),
             Error::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
             Error::NotARecipient => f.write_str("not a recipient of this envelope"),
+            Error::HeaderTampered => f.write_str("header or associated data does not match"),
             Error::BadSignature => f.write_str("sender signature does not verify"),
             Error::PayloadTampered => f.write_str("payload chunk failed authentication"),
             Error::Truncated => f.write_str("payload truncated or extended"),

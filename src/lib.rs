@@ -8,3 +8,4 @@ pub mod hpke;
 
 pub use error::{Error, Result};
 pub mod keys;
+pub mod e2e;

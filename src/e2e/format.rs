@@ -1,0 +1,340 @@
+//! The envelope header: constants, the one serializer and the one parser.
+//!
+//! See `docs/FORMAT.md` for the byte diagram. Every length and count is
+//! checked against its bound *before* anything is allocated for it.
+
+use std::io::{self, Read};
+
+use crate::hpke::{Aead, TAG_LEN, X25519_LEN};
+use crate::{Error, Result};
+
+/// The first seven bytes of every envelope.
+pub const MAGIC: &[u8; 7] = b"doormat";
+/// The format version this build writes and reads.
+pub const VERSION: u8 = 1;
+/// At most this many recipients (stanzas) per envelope.
+pub const MAX_RECIPIENTS: usize = 1024;
+/// A header (magic through extensions) is at most this long.
+pub const MAX_HEADER_LEN: usize = 1 << 20;
+/// Smallest payload chunk size accepted.
+pub const MIN_CHUNK_SIZE: u32 = 64;
+/// Largest payload chunk size accepted (bounds the streaming buffers).
+pub const MAX_CHUNK_SIZE: u32 = 16 << 20;
+/// Default payload chunk size: 64 KiB, as in age.
+pub const DEFAULT_CHUNK_SIZE: u32 = 64 << 10;
+/// Length of an opt-in recipient key id.
+pub const KEY_ID_LEN: usize = 8;
+/// Length of the wrapped content key in a stanza (key + HPKE tag).
+pub(crate) const WRAPPED_KEY_LEN: usize = 32 + TAG_LEN;
+/// Length of the fixed part of the header: magic, version, suite, flags,
+/// chunk size, recipient count.
+pub(crate) const FIXED_LEN: usize = 7 + 1 + 2 + 1 + 4 + 2;
+
+/// Header flag: each stanza starts with a recipient key id.
+const FLAG_KEY_IDS: u8 = 0x01;
+
+/// The cipher that encrypts the payload chunks (and wraps the content key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum PayloadCipher {
+    /// ChaCha20-Poly1305: fast everywhere, constant time without AES hardware.
+    #[default]
+    ChaCha20Poly1305,
+    /// AES-256-GCM: fastest where the CPU has AES instructions.
+    Aes256Gcm,
+}
+
+impl PayloadCipher {
+    /// The suite id on the wire: the RFC 9180 `aead_id` of the cipher.
+    pub const fn id(self) -> u16 {
+        self.aead().id()
+    }
+
+    /// The cipher with this wire id.
+    pub const fn from_id(id: u16) -> Option<PayloadCipher> {
+        match id {
+            0x0003 => Some(PayloadCipher::ChaCha20Poly1305),
+            0x0002 => Some(PayloadCipher::Aes256Gcm),
+            _ => None,
+        }
+    }
+
+    /// The same cipher as an HPKE AEAD.
+    pub const fn aead(self) -> Aead {
+        match self {
+            PayloadCipher::ChaCha20Poly1305 => Aead::ChaCha20Poly1305,
+            PayloadCipher::Aes256Gcm => Aead::Aes256Gcm,
+        }
+    }
+}
+
+/// One recipient's stanza: the content key wrapped to them with HPKE.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Stanza {
+    pub(crate) key_id: Option<[u8; KEY_ID_LEN]>,
+    pub(crate) enc: [u8; X25519_LEN],
+    pub(crate) wrapped: [u8; WRAPPED_KEY_LEN],
+}
+
+/// A parsed (or freshly built) header, with its exact bytes.
+#[derive(Clone)]
+pub struct Header {
+    pub(crate) cipher: PayloadCipher,
+    pub(crate) chunk_size: u32,
+    pub(crate) stanzas: Vec<Stanza>,
+    pub(crate) extensions: Vec<(u16, Vec<u8>)>,
+    /// The serialized header, magic through extensions.
+    pub(crate) bytes: Vec<u8>,
+    /// How many of `bytes` come before the extension section.
+    pub(crate) core_len: usize,
+}
+
+impl Header {
+    /// The payload cipher.
+    pub fn cipher(&self) -> PayloadCipher {
+        self.cipher
+    }
+
+    /// The payload chunk size.
+    pub fn chunk_size(&self) -> u32 {
+        self.chunk_size
+    }
+
+    /// How many stanzas (recipients) the header carries.
+    pub fn stanza_count(&self) -> usize {
+        self.stanzas.len()
+    }
+
+    /// Whether stanzas carry recipient key ids (which link the envelope to
+    /// its recipients).
+    pub fn has_key_ids(&self) -> bool {
+        self.stanzas.first().is_some_and(|s| s.key_id.is_some())
+    }
+
+    /// The body of the header extension of this type, if present.
+    pub fn extension(&self, ext_type: u16) -> Option<&[u8]> {
+        self.extensions
+            .iter()
+            .find(|(t, _)| *t == ext_type)
+            .map(|(_, body)| body.as_slice())
+    }
+
+    /// All header extensions, in increasing type order.
+    pub fn extensions(&self) -> impl Iterator<Item = (u16, &[u8])> {
+        self.extensions.iter().map(|(t, b)| (*t, b.as_slice()))
+    }
+
+    /// The header bytes before the extension section: everything an
+    /// extension can be bound to when it is computed.
+    pub fn core_bytes(&self) -> &[u8] {
+        &self.bytes[..self.core_len]
+    }
+
+    /// The exact serialized header.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The length of a stanza in this header.
+    fn stanza_len(key_ids: bool) -> usize {
+        usize::from(key_ids) * KEY_ID_LEN + X25519_LEN + WRAPPED_KEY_LEN
+    }
+
+    /// Serializes the fixed part and the stanzas: the core header.
+    pub(crate) fn write_core(
+        cipher: PayloadCipher,
+        chunk_size: u32,
+        stanzas: &[Stanza],
+    ) -> Vec<u8> {
+        let key_ids = stanzas.first().is_some_and(|s| s.key_id.is_some());
+        let mut out = Vec::with_capacity(FIXED_LEN + stanzas.len() * Self::stanza_len(key_ids));
+        out.extend_from_slice(MAGIC);
+        out.push(VERSION);
+        out.extend_from_slice(&cipher.id().to_be_bytes());
+        out.push(if key_ids { FLAG_KEY_IDS } else { 0 });
+        out.extend_from_slice(&chunk_size.to_be_bytes());
+        out.extend_from_slice(&(stanzas.len() as u16).to_be_bytes());
+        for s in stanzas {
+            if let Some(id) = &s.key_id {
+                out.extend_from_slice(id);
+            }
+            out.extend_from_slice(&s.enc);
+            out.extend_from_slice(&s.wrapped);
+        }
+        out
+    }
+
+    /// Finishes a header: appends the extension section to the core bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for duplicate extension types or a header
+    /// over [`MAX_HEADER_LEN`].
+    pub(crate) fn finish(
+        cipher: PayloadCipher,
+        chunk_size: u32,
+        stanzas: Vec<Stanza>,
+        core: Vec<u8>,
+        mut extensions: Vec<(u16, Vec<u8>)>,
+    ) -> Result<Header> {
+        extensions.sort_by_key(|(t, _)| *t);
+        if extensions.windows(2).any(|w| w[0].0 == w[1].0) {
+            return Err(Error::InvalidArgument("duplicate header extension type"));
+        }
+        let ext_len: usize = extensions.iter().map(|(_, b)| 2 + 4 + b.len()).sum();
+        if core.len() + 4 + ext_len > MAX_HEADER_LEN {
+            return Err(Error::InvalidArgument("header would exceed 1 MiB"));
+        }
+        let core_len = core.len();
+        let mut bytes = core;
+        bytes.extend_from_slice(&(ext_len as u32).to_be_bytes());
+        for (t, body) in &extensions {
+            bytes.extend_from_slice(&t.to_be_bytes());
+            bytes.extend_from_slice(&(body.len() as u32).to_be_bytes());
+            bytes.extend_from_slice(body);
+        }
+        Ok(Header {
+            cipher,
+            chunk_size,
+            stanzas,
+            extensions,
+            bytes,
+            core_len,
+        })
+    }
+
+    /// Reads and validates a header from `r`, consuming exactly its bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotAnEnvelope`], [`Error::UnsupportedVersion`],
+    /// [`Error::UnsupportedSuite`], [`Error::MalformedHeader`], or
+    /// [`Error::Io`] from the reader.
+    pub(crate) fn read(r: &mut impl Read) -> Result<Header> {
+        let mut fixed = [0u8; FIXED_LEN];
+        let got = read_up_to(r, &mut fixed)?;
+        if got < MAGIC.len() || &fixed[..7] != MAGIC {
+            return Err(Error::NotAnEnvelope);
+        }
+        if got < 8 {
+            return Err(Error::MalformedHeader("truncated header"));
+        }
+        if fixed[7] != VERSION {
+            return Err(Error::UnsupportedVersion(fixed[7]));
+        }
+        if got < FIXED_LEN {
+            return Err(Error::MalformedHeader("truncated header"));
+        }
+        let suite = u16::from_be_bytes([fixed[8], fixed[9]]);
+        let cipher = PayloadCipher::from_id(suite).ok_or(Error::UnsupportedSuite(suite))?;
+        let flags = fixed[10];
+        if flags & !FLAG_KEY_IDS != 0 {
+            return Err(Error::MalformedHeader("unknown header flags"));
+        }
+        let key_ids = flags & FLAG_KEY_IDS != 0;
+        let chunk_size = u32::from_be_bytes([fixed[11], fixed[12], fixed[13], fixed[14]]);
+        if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&chunk_size) {
+            return Err(Error::MalformedHeader("chunk size out of range"));
+        }
+        let count = usize::from(u16::from_be_bytes([fixed[15], fixed[16]]));
+        if count == 0 || count > MAX_RECIPIENTS {
+            return Err(Error::MalformedHeader("recipient count out of range"));
+        }
+
+        // Bounded: at most 1024 × 88 bytes.
+        let stanza_len = Self::stanza_len(key_ids);
+        let mut stanza_bytes = vec![0u8; count * stanza_len];
+        read_header_exact(r, &mut stanza_bytes)?;
+        let stanzas: Vec<Stanza> = stanza_bytes
+            .chunks_exact(stanza_len)
+            .map(|s| {
+                let (key_id, rest) = if key_ids {
+                    let (id, rest) = s.split_at(KEY_ID_LEN);
+                    (Some(id.try_into().expect("split at KEY_ID_LEN")), rest)
+                } else {
+                    (None, s)
+                };
+                let (enc, wrapped) = rest.split_at(X25519_LEN);
+                Stanza {
+                    key_id,
+                    enc: enc.try_into().expect("split at X25519_LEN"),
+                    wrapped: wrapped.try_into().expect("stanza_len arithmetic"),
+                }
+            })
+            .collect();
+        let mut encs: Vec<&[u8; X25519_LEN]> = stanzas.iter().map(|s| &s.enc).collect();
+        encs.sort_unstable();
+        if encs.windows(2).any(|w| w[0] == w[1]) {
+            return Err(Error::MalformedHeader("duplicate stanza"));
+        }
+
+        let mut ext_len = [0u8; 4];
+        read_header_exact(r, &mut ext_len)?;
+        let ext_len = u32::from_be_bytes(ext_len) as usize;
+        let core_len = FIXED_LEN + stanza_bytes.len();
+        if ext_len > MAX_HEADER_LEN - core_len - 4 {
+            return Err(Error::MalformedHeader("header longer than 1 MiB"));
+        }
+        let mut ext_bytes = vec![0u8; ext_len];
+        read_header_exact(r, &mut ext_bytes)?;
+        let extensions = parse_extensions(&ext_bytes)?;
+
+        let mut bytes = Vec::with_capacity(core_len + 4 + ext_len);
+        bytes.extend_from_slice(&fixed);
+        bytes.extend_from_slice(&stanza_bytes);
+        bytes.extend_from_slice(&(ext_len as u32).to_be_bytes());
+        bytes.extend_from_slice(&ext_bytes);
+        Ok(Header {
+            cipher,
+            chunk_size,
+            stanzas,
+            extensions,
+            bytes,
+            core_len,
+        })
+    }
+}
+
+/// Extension records: `type u16 | len u32 | body`, types strictly increasing
+/// (so canonical, and no duplicates), no trailing bytes.
+fn parse_extensions(mut bytes: &[u8]) -> Result<Vec<(u16, Vec<u8>)>> {
+    let mut out: Vec<(u16, Vec<u8>)> = Vec::new();
+    while !bytes.is_empty() {
+        if bytes.len() < 6 {
+            return Err(Error::MalformedHeader("truncated extension"));
+        }
+        let ext_type = u16::from_be_bytes([bytes[0], bytes[1]]);
+        let len = u32::from_be_bytes([bytes[2], bytes[3], bytes[4], bytes[5]]) as usize;
+        bytes = &bytes[6..];
+        if len > bytes.len() {
+            return Err(Error::MalformedHeader("extension longer than the header"));
+        }
+        if out.last().is_some_and(|(t, _)| *t >= ext_type) {
+            return Err(Error::MalformedHeader("extensions out of order or duplicated"));
+        }
+        out.push((ext_type, bytes[..len].to_vec()));
+        bytes = &bytes[len..];
+    }
+    Ok(out)
+}
+
+/// Reads until `buf` is full or the reader ends; returns how much was read.
+pub(crate) fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::Io(e)),
+        }
+    }
+    Ok(filled)
+}
+
+/// `read_exact` for header fields: an early end is a malformed header.
+fn read_header_exact(r: &mut impl Read, buf: &mut [u8]) -> Result<()> {
+    if read_up_to(r, buf)? < buf.len() {
+        return Err(Error::MalformedHeader("truncated header"));
+    }
+    Ok(())
+}
