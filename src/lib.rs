@@ -7,5 +7,6 @@ mod error;
 pub mod hpke;
 
 pub use error::{Error, Result};
-pub mod keys;
 pub mod e2e;
+pub mod escrow;
+pub mod keys;

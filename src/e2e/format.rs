@@ -309,7 +309,9 @@ fn parse_extensions(mut bytes: &[u8]) -> Result<Vec<(u16, Vec<u8>)>> {
             return Err(Error::MalformedHeader("extension longer than the header"));
         }
         if out.last().is_some_and(|(t, _)| *t >= ext_type) {
-            return Err(Error::MalformedHeader("extensions out of order or duplicated"));
+            return Err(Error::MalformedHeader(
+                "extensions out of order or duplicated",
+            ));
         }
         out.push((ext_type, bytes[..len].to_vec()));
         bytes = &bytes[len..];

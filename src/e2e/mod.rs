@@ -49,8 +49,8 @@ mod payload;
 use std::io::{Read, Write};
 
 pub use format::{
-    Header, PayloadCipher, DEFAULT_CHUNK_SIZE, KEY_ID_LEN, MAGIC, MAX_CHUNK_SIZE,
-    MAX_HEADER_LEN, MAX_RECIPIENTS, MIN_CHUNK_SIZE, VERSION,
+    Header, PayloadCipher, DEFAULT_CHUNK_SIZE, KEY_ID_LEN, MAGIC, MAX_CHUNK_SIZE, MAX_HEADER_LEN,
+    MAX_RECIPIENTS, MIN_CHUNK_SIZE, VERSION,
 };
 pub(crate) use payload::ContentKey;
 
@@ -255,8 +255,14 @@ impl<'a> Sealer<'a> {
             .iter()
             .map(|r| {
                 let pk = r.encryption_key();
-                let (enc, wrapped) =
-                    hpke::seal(suite, &SenderMode::Base, pk, &info, b"", content_key.as_bytes())?;
+                let (enc, wrapped) = hpke::seal(
+                    suite,
+                    &SenderMode::Base,
+                    pk,
+                    &info,
+                    b"",
+                    content_key.as_bytes(),
+                )?;
                 Ok(Stanza {
                     key_id: self.key_ids.then(|| key_id(pk)),
                     enc: enc.try_into().expect("X25519 enc is 32 bytes"),
@@ -592,7 +598,11 @@ impl<'a> Opener<'a> {
     /// # Errors
     ///
     /// As [`open`], and [`Error::Io`].
-    pub fn open_stream(&self, mut reader: impl Read, mut writer: impl Write) -> Result<StreamOpened> {
+    pub fn open_stream(
+        &self,
+        mut reader: impl Read,
+        mut writer: impl Write,
+    ) -> Result<StreamOpened> {
         let header = Header::read(&mut reader)?;
         // Bounded: at most 64 + 1024 × 32 + 16 bytes.
         let mut sealed_sb = vec![0u8; sender_block_len(header.stanzas.len())];
