@@ -4,9 +4,10 @@
 #![warn(rust_2018_idioms)]
 
 mod error;
-pub mod hpke;
 
-pub use error::{Error, Result};
 pub mod e2e;
 pub mod escrow;
+pub mod hpke;
 pub mod keys;
+
+pub use error::{Error, Result};
