@@ -99,7 +99,9 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::WrongPrefix { expected } => write!(f, "text form does not start with `{expected}`"),
+            Error::WrongPrefix { expected } => {
+                write!(f, "text form does not start with `{expected}`")
+            }
             Error::InvalidLength { expected, got } => {
                 write!(f, "wrong length: expected {expected}, got {got}")
             }
@@ -107,7 +109,9 @@ impl fmt::Display for Error {
             Error::InvalidKey => f.write_str("bytes are not a valid key"),
             Error::MessageLimitReached => f.write_str("HPKE sequence number exhausted"),
             Error::InconsistentPsk => f.write_str("inconsistent psk / psk_id for this HPKE mode"),
-            Error::ZeroSharedSecret => f.write_str("all-zero Diffie-Hellman output (low-order public key)"),
+            Error::ZeroSharedSecret => {
+                f.write_str("all-zero Diffie-Hellman output (low-order public key)")
+            }
             Error::ExportTooLong => f.write_str("HPKE export length over 255 * Nh"),
             Error::ExportOnly => f.write_str("seal/open on an export-only HPKE context"),
             Error::OpenFailed => f.write_str("HPKE decryption failed"),
@@ -123,7 +127,9 @@ impl fmt::Display for Error {
             Error::Truncated => f.write_str("payload truncated or extended"),
             Error::Io(e) => write!(f, "I/O error: {e}"),
             Error::NotEscrowed => f.write_str("envelope has no escrow access field"),
-            Error::InvalidAccessField => f.write_str("escrow access field fails the compliance check"),
+            Error::InvalidAccessField => {
+                f.write_str("escrow access field fails the compliance check")
+            }
             Error::TooFewShares { needed, got } => write!(f, "need {needed} key shares, got {got}"),
             Error::DuplicateShare(i) => write!(f, "key share {i} given twice"),
             Error::InconsistentShares => f.write_str("key shares do not belong together"),

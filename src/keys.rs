@@ -348,7 +348,7 @@ pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
 /// Refuses X25519 public keys of small order: a DH with any clamped scalar
 /// gives all zeros for exactly those points (RFC 7748 §6.1).
 pub(crate) fn check_not_low_order(pk: &PublicKey) -> Result<()> {
-    let probe = PrivateKey::from_bytes(&digest(&SHA256, b"doormat low-order probe").as_ref()[..])?;
+    let probe = PrivateKey::from_bytes(digest(&SHA256, b"doormat low-order probe").as_ref())?;
     match probe.dh(pk) {
         Ok(_) => Ok(()),
         Err(_) => Err(Error::InvalidKey),

@@ -429,13 +429,17 @@ fn seal_chunks(
         .collect()
 }
 
+/// A function that finds the content key from the header by other means
+/// than a stanza.
+pub(crate) type KeyFromHeader<'a> = Box<dyn Fn(&Header) -> Result<ContentKey> + 'a>;
+
 /// How an [`Opener`] gets the content key.
 pub(crate) enum Unlock<'a> {
     /// Trial-decrypt the stanzas with this identity's X25519 key, and require
     /// the identity in the signed recipient set.
     Recipient(&'a Identity),
     /// Get the content key some other way, from the header.
-    Key(Box<dyn Fn(&Header) -> Result<ContentKey> + 'a>),
+    Key(KeyFromHeader<'a>),
 }
 
 /// A check run on the header with the content key, after the key is found and
@@ -684,11 +688,11 @@ fn open_last_chunk(keys: &EnvelopeKeys, ctr: u64, buf: &mut [u8]) -> Result<usiz
         return Err(Error::Truncated);
     }
     let copy = buf.to_vec();
-    keys.open_chunk(ctr, true, buf).or_else(|_| {
+    keys.open_chunk(ctr, true, buf).map_err(|e| {
         let mut probe = copy;
         match keys.open_chunk(ctr, false, &mut probe) {
-            Ok(_) => Err(Error::Truncated),
-            Err(e) => Err(e),
+            Ok(_) => Error::Truncated,
+            Err(_) => e,
         }
     })
 }

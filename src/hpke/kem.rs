@@ -185,7 +185,13 @@ fn extract_and_expand(dh: &[u8], kem_context: &[u8]) -> SharedSecret {
     let eae_prk = KEM_KDF.labeled_extract(KEM_SUITE_ID, b"", b"eae_prk", dh);
     let mut ss = Zeroizing::new([0u8; X25519_LEN]);
     KEM_KDF
-        .labeled_expand(KEM_SUITE_ID, &eae_prk, b"shared_secret", kem_context, ss.as_mut())
+        .labeled_expand(
+            KEM_SUITE_ID,
+            &eae_prk,
+            b"shared_secret",
+            kem_context,
+            ss.as_mut(),
+        )
         .expect("32 bytes is under the HKDF-SHA256 limit");
     SharedSecret(ss)
 }

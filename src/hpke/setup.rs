@@ -231,7 +231,13 @@ impl KeySchedule {
             &mut base_nonce[..nonce_len],
         )?;
         let mut exporter_secret = Zeroizing::new(vec![0u8; kdf.hash_len()]);
-        kdf.labeled_expand(&suite_id, &secret, b"exp", &ks_context, &mut exporter_secret)?;
+        kdf.labeled_expand(
+            &suite_id,
+            &secret,
+            b"exp",
+            &ks_context,
+            &mut exporter_secret,
+        )?;
         Ok(KeySchedule {
             suite,
             key,
