@@ -56,22 +56,26 @@ pub enum Error {
     UnsupportedVersion(u8),
     /// A suite (payload cipher) id this build does not know.
     UnsupportedSuite(u16),
-    /// The envelope header is malformed: a length or count out of bounds,
-    /// trailing bytes, a duplicated stanza, an unknown flag.
+    /// The envelope header is malformed: a length or count out of bounds, a
+    /// duplicated stanza or recipient, extensions out of order, an unknown flag.
     MalformedHeader(&'static str),
     /// The caller asked for something the format cannot carry (no recipients,
     /// more than the recipient limit, a chunk size out of range).
     InvalidArgument(&'static str),
-    /// None of the envelope's stanzas opens with this identity's key.
+    /// None of the envelope's stanzas opens with this identity's key, or one
+    /// does but the sender's signed recipient set does not name this identity
+    /// (same X25519 key, different signing key).
     NotARecipient,
     /// The header (or the associated data) does not match the one the
     /// content key was sealed with: the sealed sender block fails to open.
     HeaderTampered,
     /// The sender's signature over header and payload does not verify.
     BadSignature,
-    /// A payload chunk failed authentication: modified, reordered or spliced.
+    /// A payload chunk or the sealed signature block failed authentication:
+    /// modified, reordered, spliced, or with bytes appended.
     PayloadTampered,
-    /// The payload ended before its final chunk, or continued after it.
+    /// The payload ended early: cut at a chunk boundary (the last chunk present
+    /// was sealed as a middle one) or inside the final blocks.
     Truncated,
     /// An I/O error from a streaming reader or writer.
     Io(std::io::Error),

@@ -3,8 +3,8 @@
 //!
 //! One random content key per envelope, wrapped to each recipient with HPKE
 //! (RFC 9180, base mode); the payload in 64 KiB chunks in the style of age's
-//! STREAM; the sender's Ed25519 signature over the header (including the full
-//! recipient set) and the payload. The sender's identity and signature travel
+//! STREAM; the sender's Ed25519 signature over the header, the sealed sender
+//! block (the sender and the full recipient set) and the payload. The sender's identity and signature travel
 //! *inside* the encryption, and by default stanzas carry no recipient
 //! identifier, so an observer learns neither who sent an envelope nor to whom.
 //! The format is specified in `docs/FORMAT.md`.
@@ -842,8 +842,9 @@ impl core::fmt::Debug for StreamOpened {
     }
 }
 
-/// The size of an envelope before its payload, for `n` recipients with no
-/// extensions: fixed header, stanzas, extension length, sealed sender block.
+/// The size of an envelope minus its payload, for `n` recipients with no
+/// extensions and excluding the 16-byte tag of each chunk: fixed header,
+/// stanzas, extension length, sealed sender block and sealed signature block.
 pub const fn overhead(n: usize, key_ids: bool) -> usize {
     let stanza = if key_ids { KEY_ID_LEN } else { 0 } + X25519_LEN + format::WRAPPED_KEY_LEN;
     FIXED_LEN + n * stanza + 4 + PUBLIC_IDENTITY_LEN + 32 * n + TAG_LEN + SIGNATURE_BLOCK_LEN

@@ -18,6 +18,7 @@
 //! ([`LeafCheck::Clipper16`]).
 
 use core::fmt;
+use std::sync::OnceLock;
 
 use ring::hmac;
 use subtle::ConstantTimeEq;
@@ -39,7 +40,6 @@ const LEAF_SUITE: Suite = Suite::new(Kdf::HkdfSha256, Aead::ChaCha20Poly1305);
 const LEAF_INFO: &[u8] = b"doormat/v1 leaf";
 const EPHEMERAL_LABEL: &[u8] = b"doormat/v1 leaf ephemeral";
 const CHECKSUM_LABEL: &[u8] = b"doormat/v1 leaf checksum";
-const FAMILY_LABEL: &[u8] = b"doormat/v1 family key: sealed inside every compliant client";
 
 /// How a compliant client validates an access field before it releases
 /// anything.
@@ -92,9 +92,21 @@ impl FamilyKey {
 }
 
 impl Default for FamilyKey {
-    /// The family every doormat compliant client ships with.
+    /// The family every compliant client in this process belongs to: drawn at
+    /// random the first time it is needed and never exposed, so — as with the
+    /// chip — the only way to learn whether a checksum is right is to ask a
+    /// compliant client. (A constant in the source would be readable by
+    /// anyone; this one lives only in the process's memory and is not wiped
+    /// at exit.)
+    ///
+    /// # Panics
+    ///
+    /// If the operating system cannot supply randomness.
     fn default() -> FamilyKey {
-        FamilyKey(Zeroizing::new(sha256(&[FAMILY_LABEL])))
+        static PROCESS_FAMILY: OnceLock<[u8; 32]> = OnceLock::new();
+        FamilyKey(Zeroizing::new(
+            *PROCESS_FAMILY.get_or_init(|| *FamilyKey::generate().0),
+        ))
     }
 }
 
@@ -168,29 +180,30 @@ pub(crate) fn check(
 ) -> Result<()> {
     let field = field.ok_or(Error::NotEscrowed)?;
     let leaf = Leaf::parse(field)?;
-    match policy {
+    let pk_named = PublicKey::from_bytes(leaf.pk_escrow)?;
+    if trusted.is_some_and(|t| *t != pk_named) {
+        return Err(Error::InvalidAccessField);
+    }
+    let body = &field[..LEAF_LEN - CHECKSUM_LEN];
+    let ok = match policy {
         LeafCheck::Clipper16 => {
             let core_hash = sha256(&[core_header]);
-            let want = family.checksum(&core_hash, content_key, &field[..LEAF_LEN - CHECKSUM_LEN]);
-            if bool::from(want.ct_eq(leaf.checksum)) {
-                Ok(())
-            } else {
-                Err(Error::InvalidAccessField)
-            }
+            family
+                .checksum(&core_hash, content_key, body)
+                .ct_eq(leaf.checksum)
         }
+        // The checksum is the family's business; the recompute checks the
+        // part that matters, the wrapped key, whatever family made it.
         LeafCheck::Recompute => {
-            let pk_named = PublicKey::from_bytes(leaf.pk_escrow)?;
-            if trusted.is_some_and(|t| *t != pk_named) {
-                return Err(Error::InvalidAccessField);
-            }
             let want = build(&pk_named, family, content_key, core_header)
                 .map_err(|_| Error::InvalidAccessField)?;
-            if bool::from(want.ct_eq(field)) {
-                Ok(())
-            } else {
-                Err(Error::InvalidAccessField)
-            }
+            want[..LEAF_LEN - CHECKSUM_LEN].ct_eq(body)
         }
+    };
+    if bool::from(ok) {
+        Ok(())
+    } else {
+        Err(Error::InvalidAccessField)
     }
 }
 
