@@ -1,0 +1,239 @@
+//! Streaming `doormat::e2e`: `seal_stream` and `open_stream` agree with the
+//! in-memory functions whatever the reader's and writer's granularity, release
+//! only authenticated chunks, and report I/O errors as `Error::Io`.
+
+mod common;
+
+use std::io::{self, Read, Write};
+
+use common::*;
+use doormat::e2e::{self, overhead, Opener, PayloadCipher, Sealer, DEFAULT_CHUNK_SIZE};
+use doormat::keys::Identity;
+use doormat::Error;
+
+/// seal_stream → open, seal → open_stream, and stream → stream, for sizes
+/// around chunk boundaries, with byte-at-a-time (and interrupted) readers
+/// and byte-at-a-time writers.
+#[test]
+fn stream_round_trip_matches_memory() {
+    let alice = Identity::generate();
+    let rs = identities(3);
+    let to = publics(&rs);
+    let fps: Vec<_> = to.iter().map(|p| p.fingerprint()).collect();
+    let mut cases = 0;
+    for (cs, cipher, key_ids) in [
+        (64u32, PayloadCipher::ChaCha20Poly1305, false),
+        (1000, PayloadCipher::Aes256Gcm, true),
+        (DEFAULT_CHUNK_SIZE, PayloadCipher::ChaCha20Poly1305, false),
+    ] {
+        let c = cs as usize;
+        let mut sizes = vec![0, 1, c - 1, c, c + 1, 2 * c, 3 * c - 1, 3 * c + 1];
+        if c < 4096 {
+            sizes.extend([17 * c, 17 * c + 5]);
+        }
+        for len in sizes {
+            let pt = bytes(len as u64 + 1, len);
+            let what = format!("chunk {cs} {cipher:?} key_ids={key_ids} len {len}");
+            let sealer = Sealer::new(&alice, &to)
+                .chunk_size(cs)
+                .cipher(cipher)
+                .key_ids(key_ids)
+                .associated_data(b"stream");
+            let opener = |r| Opener::new(&rs[r]).associated_data(b"stream");
+
+            // seal_stream → open (memory).
+            let mut streamed = Vec::new();
+            let n = sealer.seal_stream(&pt[..], &mut streamed).unwrap();
+            assert_eq!(n, len as u64, "{what}: seal_stream count");
+            let expected_len = len + overhead(3, key_ids) + TAG * chunk_count(len, c);
+            assert_eq!(
+                streamed.len(),
+                expected_len,
+                "{what}: stream envelope length"
+            );
+            let opened = opener(0).open(&streamed).unwrap();
+            assert!(opened.plaintext() == pt, "{what}: stream → memory");
+            assert_eq!(opened.sender(), &alice.public());
+            assert_eq!(opened.recipients(), &fps[..]);
+
+            // seal (memory) → open_stream, same layout as the streamed one.
+            let mem = sealer.seal(&pt).unwrap();
+            assert_eq!(mem.len(), streamed.len(), "{what}: same length both ways");
+            let (lm, ls) = (Layout::parse(&mem), Layout::parse(&streamed));
+            assert_eq!(lm.header, ls.header);
+            assert_eq!(lm.chunks, ls.chunks);
+            assert_eq!(mem[..17], streamed[..17], "{what}: same fixed header");
+            let mut out = Vec::new();
+            let so = opener(1).open_stream(&mem[..], &mut out).unwrap();
+            assert!(out == pt, "{what}: memory → stream");
+            assert_eq!(so.plaintext_len(), len as u64);
+            assert_eq!(so.sender(), &alice.public());
+            assert_eq!(so.recipients(), &fps[..]);
+            assert_eq!(so.header().chunk_size(), cs);
+            assert_eq!(so.header().cipher(), cipher);
+            assert_eq!(so.header().has_key_ids(), key_ids);
+
+            // Byte-at-a-time everywhere (small payloads only: it is slow on purpose).
+            if len <= 20_000 {
+                let mut trickled = Vec::new();
+                let n = sealer
+                    .seal_stream(Trickle::new(&pt[..]), OneByteWriter(Vec::new()))
+                    .unwrap();
+                assert_eq!(n, len as u64);
+                sealer
+                    .seal_stream(Trickle::new(&pt[..]), &mut trickled)
+                    .unwrap();
+                assert_eq!(trickled.len(), expected_len);
+                assert!(
+                    opener(2).open(&trickled).unwrap().plaintext() == pt,
+                    "{what}"
+                );
+                let mut w = OneByteWriter(Vec::new());
+                let so = opener(2)
+                    .open_stream(Trickle::new(&trickled[..]), &mut w)
+                    .unwrap();
+                assert!(w.0 == pt, "{what}: trickle → trickle");
+                assert_eq!(so.plaintext_len(), len as u64);
+                let mut w = OneByteWriter(Vec::new());
+                opener(0)
+                    .open_stream(Trickle::new(&mem[..]), &mut w)
+                    .unwrap();
+                assert!(w.0 == pt, "{what}: memory → trickle");
+            }
+            cases += 1;
+        }
+    }
+    println!("{cases} size/option combinations, each sealed and opened 4-8 ways");
+}
+
+/// A damaged chunk stops `open_stream` before anything of it (or after it)
+/// reaches the writer: what was written is a prefix of the plaintext that
+/// ends at or before the damaged chunk.
+#[test]
+fn stream_releases_only_authenticated_chunks() {
+    let alice = Identity::generate();
+    let bob = Identity::generate();
+    let cs = 256usize;
+    let pt = bytes(9, 20 * cs + 100);
+    let env = Sealer::new(&alice, &[bob.public()])
+        .chunk_size(cs as u32)
+        .seal(&pt)
+        .unwrap();
+    let layout = Layout::parse(&env);
+    assert_eq!(layout.chunks.len(), 21);
+    for (i, c) in layout.chunks.iter().enumerate() {
+        let bad = flipped(&env, c.start + c.len() / 2, 3);
+        let mut out = Vec::new();
+        let r = Opener::new(&bob).open_stream(&bad[..], &mut out);
+        assert!(matches!(r, Err(Error::PayloadTampered)), "chunk {i}: {r:?}");
+        assert!(out.len() <= i * cs, "chunk {i}: wrote {} bytes", out.len());
+        assert!(
+            pt.starts_with(&out),
+            "chunk {i}: wrote bytes that are not the plaintext"
+        );
+        // Chunk-by-chunk release: everything before the damage did arrive.
+        assert_eq!(out.len(), i * cs, "chunk {i}: earlier chunks are released");
+    }
+    // A swapped pair releases exactly the chunks before the first of them.
+    let (a, b) = (layout.chunks[4].clone(), layout.chunks[5].clone());
+    let mut bad = env.clone();
+    let tmp = bad[a.clone()].to_vec();
+    bad.copy_within(b.clone(), a.start);
+    bad[b].copy_from_slice(&tmp);
+    let mut out = Vec::new();
+    let r = Opener::new(&bob).open_stream(&bad[..], &mut out);
+    assert!(matches!(r, Err(Error::PayloadTampered)), "{r:?}");
+    assert_eq!(out, pt[..4 * cs]);
+}
+
+/// A reader that yields `ok` bytes of zeros, then fails.
+struct FailingReader {
+    ok: usize,
+}
+
+impl Read for FailingReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.ok == 0 {
+            return Err(io::Error::other("reader broke"));
+        }
+        let n = buf.len().min(self.ok);
+        buf[..n].fill(0);
+        self.ok -= n;
+        Ok(n)
+    }
+}
+
+/// A writer that accepts `ok` bytes, then fails.
+struct FailingWriter {
+    ok: usize,
+}
+
+impl Write for FailingWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.ok == 0 {
+            return Err(io::Error::other("writer broke"));
+        }
+        let n = buf.len().min(self.ok);
+        self.ok -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn assert_io<T: std::fmt::Debug>(what: &str, r: Result<T, Error>, msg: &str) {
+    match r {
+        Err(Error::Io(e)) => assert_eq!(e.to_string(), msg, "{what}"),
+        other => panic!("{what}: expected Error::Io, got {other:?}"),
+    }
+}
+
+/// Reader and writer failures surface as `Error::Io` with the cause, from
+/// both directions, at the start, in the middle and at the end.
+#[test]
+fn stream_io_errors_are_reported() {
+    let alice = Identity::generate();
+    let bob = Identity::generate();
+    let to = [bob.public()];
+    let sealer = Sealer::new(&alice, &to).chunk_size(128);
+    let pt = bytes(4, 1000);
+    let env = sealer.seal(&pt).unwrap();
+    for ok in [0, 1, 127, 128, 129, 999] {
+        assert_io(
+            &format!("seal_stream, reader fails after {ok}"),
+            sealer.seal_stream(FailingReader { ok }, io::sink()),
+            "reader broke",
+        );
+    }
+    for ok in [0, 10, 300, env.len() - 1] {
+        assert_io(
+            &format!("seal_stream, writer fails after {ok}"),
+            sealer.seal_stream(&pt[..], FailingWriter { ok }),
+            "writer broke",
+        );
+        assert_io(
+            &format!("open_stream, writer fails after {ok}"),
+            Opener::new(&bob).open_stream(
+                &env[..],
+                FailingWriter {
+                    ok: ok.min(pt.len() - 1),
+                },
+            ),
+            "writer broke",
+        );
+    }
+    let header_len = Layout::parse(&env).header.end;
+    for ok in [0, 3, 30, header_len + 10, env.len() - 100, env.len() - 1] {
+        let r =
+            Opener::new(&bob).open_stream((&env[..ok]).chain(FailingReader { ok: 0 }), io::sink());
+        assert_io(
+            &format!("open_stream, reader fails after {ok}"),
+            r,
+            "reader broke",
+        );
+    }
+    // Sanity: the same envelope opens when nothing fails.
+    assert_eq!(e2e::open(&bob, &env).unwrap().plaintext(), &pt[..]);
+}

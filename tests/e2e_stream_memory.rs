@@ -1,0 +1,248 @@
+//! 256 MiB through `seal_stream` and `open_stream` in constant memory.
+//!
+//! Alone in its binary so that `VmHWM` (peak resident memory) and the peak of
+//! live heap bytes measure this test only.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use common::*;
+use doormat::e2e::{overhead, Opener, Sealer, DEFAULT_CHUNK_SIZE};
+use doormat::keys::Identity;
+
+// ----- live heap bytes, current and peak -----
+
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(by: usize) {
+    let now = LIVE.fetch_add(by, Ordering::Relaxed) + by;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+// SAFETY: forwards every call to `System` unchanged and only counts sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: AllocLayout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: AllocLayout) -> *mut u8 {
+        let p = System.alloc_zeroed(layout);
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: AllocLayout) {
+        System.dealloc(ptr, layout);
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: AllocLayout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            grew(new_size);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Resets the peak to the current live size; returns the current live size.
+fn reset_peak() -> usize {
+    let live = LIVE.load(Ordering::Relaxed);
+    PEAK.store(live, Ordering::Relaxed);
+    live
+}
+
+// ----- generator and checker -----
+
+const SEED: u64 = 0x5eed_0fd0_0e00;
+
+/// Yields `remaining` deterministic pseudo-random bytes, never holding more
+/// than what the caller asks for; checksums and counts them.
+struct Generator {
+    rng: XorShift,
+    remaining: u64,
+    fnv: Fnv1a,
+    produced: u64,
+}
+
+impl Read for Generator {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        self.rng.fill(&mut buf[..n]);
+        self.fnv.update(&buf[..n]);
+        self.remaining -= n as u64;
+        self.produced += n as u64;
+        Ok(n)
+    }
+}
+
+/// Checks every written byte against the regenerated stream as it arrives,
+/// and checksums and counts them.
+struct Checker {
+    rng: XorShift,
+    scratch: Vec<u8>,
+    fnv: Fnv1a,
+    received: u64,
+    first_mismatch: Option<u64>,
+}
+
+impl Write for Checker {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.scratch.resize(buf.len(), 0);
+        self.rng.fill(&mut self.scratch);
+        if self.first_mismatch.is_none() && self.scratch[..] != *buf {
+            let i = self
+                .scratch
+                .iter()
+                .zip(buf)
+                .position(|(a, b)| a != b)
+                .unwrap();
+            self.first_mismatch = Some(self.received + i as u64);
+        }
+        self.fnv.update(buf);
+        self.received += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Removes the temporary envelope file however the test ends.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn mib(bytes: u64, secs: f64) -> f64 {
+    bytes as f64 / (1 << 20) as f64 / secs
+}
+
+/// 256 MiB (and a bit) sealed from a generator into a file and opened from
+/// the file into a checker, with peak memory a few chunk buffers.
+#[test]
+fn stream_256_mib_constant_memory() {
+    const LEN: u64 = (256 << 20) + 12_345;
+    let alice = Identity::generate();
+    let rs = identities(3);
+    let to = publics(&rs);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let tmp = TempFile(std::env::temp_dir().join(format!(
+        "doormat-e2e-stream-{}-{nanos:x}.env",
+        std::process::id()
+    )));
+
+    let hwm0 = vm_hwm_kib();
+    let live0 = reset_peak();
+
+    // Seal: generator → BufWriter<File>.
+    let t = Instant::now();
+    let mut gen = Generator {
+        rng: XorShift::new(SEED),
+        remaining: LEN,
+        fnv: Fnv1a::default(),
+        produced: 0,
+    };
+    let file = File::create(&tmp.0).expect("create temporary file");
+    let mut writer = BufWriter::with_capacity(1 << 16, file);
+    let sealed = Sealer::new(&alice, &to)
+        .seal_stream(&mut gen, &mut writer)
+        .expect("seal_stream");
+    writer.flush().unwrap();
+    writer.into_inner().unwrap().sync_all().unwrap();
+    let seal_secs = t.elapsed().as_secs_f64();
+    let seal_peak = PEAK.load(Ordering::Relaxed) - live0;
+    let hwm1 = vm_hwm_kib();
+
+    assert_eq!(sealed, LEN);
+    assert_eq!(gen.produced, LEN);
+    let chunks = LEN.div_ceil(u64::from(DEFAULT_CHUNK_SIZE));
+    let env_len = std::fs::metadata(&tmp.0).unwrap().len();
+    assert_eq!(
+        env_len,
+        LEN + overhead(3, false) as u64 + TAG as u64 * chunks
+    );
+
+    // Open: BufReader<File> → checker.
+    let live1 = reset_peak();
+    let t = Instant::now();
+    let mut checker = Checker {
+        rng: XorShift::new(SEED),
+        scratch: Vec::new(),
+        fnv: Fnv1a::default(),
+        received: 0,
+        first_mismatch: None,
+    };
+    let reader = BufReader::with_capacity(1 << 16, File::open(&tmp.0).unwrap());
+    let opened = Opener::new(&rs[2])
+        .open_stream(reader, &mut checker)
+        .expect("open_stream");
+    let open_secs = t.elapsed().as_secs_f64();
+    let open_peak = PEAK.load(Ordering::Relaxed) - live1;
+    let hwm2 = vm_hwm_kib();
+
+    assert_eq!(opened.plaintext_len(), LEN);
+    assert_eq!(opened.sender(), &alice.public());
+    assert_eq!(checker.received, LEN);
+    assert_eq!(checker.first_mismatch, None, "plaintext differs");
+    assert_eq!(checker.fnv, gen.fnv, "checksums differ");
+
+    println!(
+        "plaintext {LEN} B ({} chunks of {DEFAULT_CHUNK_SIZE}), envelope {env_len} B",
+        chunks
+    );
+    println!(
+        "seal_stream {seal_secs:.2} s ({:.0} MiB/s), open_stream {open_secs:.2} s ({:.0} MiB/s)",
+        mib(LEN, seal_secs),
+        mib(LEN, open_secs)
+    );
+    println!(
+        "FNV-1a {:016x} both sides; peak live heap: seal +{} KiB, open +{} KiB",
+        gen.fnv.0,
+        seal_peak >> 10,
+        open_peak >> 10
+    );
+    println!(
+        "VmHWM: {hwm0} kB before, {hwm1} kB after seal, {hwm2} kB after open (+{} kB)",
+        hwm2 - hwm0
+    );
+
+    // A few 64 KiB chunk buffers and the 64 KiB I/O buffers, nowhere near
+    // the 256 MiB that went through.
+    assert!(
+        seal_peak < 1 << 20,
+        "seal_stream held {seal_peak} live bytes"
+    );
+    assert!(
+        open_peak < 1 << 20,
+        "open_stream held {open_peak} live bytes"
+    );
+    assert!(hwm2 - hwm0 < 16 << 10, "VmHWM grew by {} kB", hwm2 - hwm0);
+}
