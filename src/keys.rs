@@ -183,9 +183,11 @@ impl PublicIdentity {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidLength`]; [`Error::InvalidKey`] if the X25519 key is a
-    /// low-order point, which no honest key is and which would make every
-    /// envelope to it readable by anyone.
+    /// [`Error::InvalidLength`]; [`Error::InvalidKey`] if either key is not
+    /// the canonical encoding of its point, if the X25519 key is a low-order
+    /// point (every envelope to it would be readable by anyone), or if the
+    /// Ed25519 key is not a curve point or has small order (a signature by it
+    /// can verify for any message). No honest key is any of these.
     pub fn from_bytes(bytes: &[u8]) -> Result<PublicIdentity> {
         if bytes.len() != PUBLIC_IDENTITY_LEN {
             return Err(Error::InvalidLength {
@@ -194,9 +196,10 @@ impl PublicIdentity {
             });
         }
         let encryption = PublicKey::from_bytes(&bytes[..X25519_LEN])?;
-        check_not_low_order(&encryption)?;
+        check_x25519_public(&encryption)?;
         let mut verifying = [0u8; ED25519_LEN];
         verifying.copy_from_slice(&bytes[X25519_LEN..]);
+        check_ed25519_public(&verifying)?;
         Ok(PublicIdentity {
             encryption,
             verifying,
@@ -300,18 +303,16 @@ impl fmt::Debug for Fingerprint {
 /// know they hold each other's true keys: a key directory that swapped or
 /// added a key changes it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SafetyNumber([u8; 32]);
+pub struct SafetyNumber([u8; 64]);
 
 impl fmt::Display for SafetyNumber {
     /// Twelve groups of five decimal digits, as in Signal.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, chunk) in self.0[..30].chunks(5).enumerate() {
-            let mut n = 0u64;
-            for &b in chunk {
-                n = (n << 8) | u64::from(b);
-            }
-            // Two groups of five digits per 40-bit chunk.
-            let n = n % 10_000_000_000;
+        // Six 64-bit words, each giving ten digits: 2^64 mod 10^10 leaves a
+        // bias below 10^-9.
+        for (i, chunk) in self.0[..48].chunks_exact(8).enumerate() {
+            let word = u64::from_be_bytes(chunk.try_into().expect("chunks of 8"));
+            let n = word % 10_000_000_000;
             if i > 0 {
                 f.write_str(" ")?;
             }
@@ -331,7 +332,13 @@ impl fmt::Debug for SafetyNumber {
 pub fn safety_number(a: &PublicIdentity, b: &PublicIdentity) -> SafetyNumber {
     let (fa, fb) = (a.fingerprint(), b.fingerprint());
     let (lo, hi) = if fa <= fb { (fa, fb) } else { (fb, fa) };
-    SafetyNumber(sha256(&[SAFETY_NUMBER_LABEL, &lo.0, &hi.0]))
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA512);
+    for part in [SAFETY_NUMBER_LABEL, &lo.0, &hi.0] {
+        ctx.update(part);
+    }
+    let mut out = [0u8; 64];
+    out.copy_from_slice(ctx.finish().as_ref());
+    SafetyNumber(out)
 }
 
 /// SHA-256 over the concatenation of `parts`.
@@ -345,13 +352,27 @@ pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     out
 }
 
-/// Refuses X25519 public keys of small order: a DH with any clamped scalar
-/// gives all zeros for exactly those points (RFC 7748 §6.1).
-pub(crate) fn check_not_low_order(pk: &PublicKey) -> Result<()> {
+/// Refuses X25519 public keys that are not canonical encodings or have small
+/// order: a DH with any clamped scalar gives all zeros for exactly those
+/// points (RFC 7748 §6.1).
+pub(crate) fn check_x25519_public(pk: &PublicKey) -> Result<()> {
+    if !pk.is_canonical() {
+        return Err(Error::InvalidKey);
+    }
     let probe = PrivateKey::from_bytes(digest(&SHA256, b"doormat low-order probe").as_ref())?;
     match probe.dh(pk) {
         Ok(_) => Ok(()),
         Err(_) => Err(Error::InvalidKey),
+    }
+}
+
+/// Refuses Ed25519 public keys that do not decode to a curve point, are not
+/// the canonical encoding of it, or have small order.
+fn check_ed25519_public(bytes: &[u8; ED25519_LEN]) -> Result<()> {
+    let compressed = curve25519_dalek::edwards::CompressedEdwardsY(*bytes);
+    match compressed.decompress() {
+        Some(point) if point.compress() == compressed && !point.is_small_order() => Ok(()),
+        _ => Err(Error::InvalidKey),
     }
 }
 

@@ -97,7 +97,11 @@ fn sender_mode<'a>(v: &'a Setup, sk_sender: Option<&'a PrivateKey>) -> SenderMod
         (0, None, None, None) => SenderMode::Base,
         (1, Some(psk), Some(psk_id), None) => SenderMode::Psk { psk, psk_id },
         (2, None, None, Some(sender)) => SenderMode::Auth { sender },
-        (3, Some(psk), Some(psk_id), Some(sender)) => SenderMode::AuthPsk { psk, psk_id, sender },
+        (3, Some(psk), Some(psk_id), Some(sender)) => SenderMode::AuthPsk {
+            psk,
+            psk_id,
+            sender,
+        },
         _ => panic!("vector with inconsistent mode {}", v.mode),
     }
 }
@@ -107,9 +111,11 @@ fn receiver_mode<'a>(v: &'a Setup, pk_sender: Option<&'a PublicKey>) -> Receiver
         (0, None, None, None) => ReceiverMode::Base,
         (1, Some(psk), Some(psk_id), None) => ReceiverMode::Psk { psk, psk_id },
         (2, None, None, Some(sender)) => ReceiverMode::Auth { sender },
-        (3, Some(psk), Some(psk_id), Some(sender)) => {
-            ReceiverMode::AuthPsk { psk, psk_id, sender }
-        }
+        (3, Some(psk), Some(psk_id), Some(sender)) => ReceiverMode::AuthPsk {
+            psk,
+            psk_id,
+            sender,
+        },
         _ => panic!("vector with inconsistent mode {}", v.mode),
     }
 }
@@ -128,7 +134,11 @@ fn check_setup(i: usize, v: &Setup, counts: &mut Counts) {
     // DeriveKeyPair and key serialization.
     let sk_eph = PrivateKey::derive(&v.ikm_eph);
     assert_eq!(&sk_eph.to_bytes()[..], &v.sk_eph[..], "{ctx}: skEm");
-    assert_eq!(&sk_eph.public_key().to_bytes()[..], &v.pk_eph[..], "{ctx}: pkEm");
+    assert_eq!(
+        &sk_eph.public_key().to_bytes()[..],
+        &v.pk_eph[..],
+        "{ctx}: pkEm"
+    );
     let sk_recip = PrivateKey::derive(&v.ikm_recip);
     assert_eq!(&sk_recip.to_bytes()[..], &v.sk_recip[..], "{ctx}: skRm");
     let pk_recip = PublicKey::from_bytes(&v.pk_recip).unwrap();
@@ -148,15 +158,27 @@ fn check_setup(i: usize, v: &Setup, counts: &mut Counts) {
     // Intermediate values: Encap/Decap and KeySchedule.
     let (ss_sender, enc) = hazmat::encap(&pk_recip, &sk_eph, sk_sender.as_ref()).unwrap();
     assert_eq!(&enc[..], &v.enc[..], "{ctx}: enc");
-    assert_eq!(&ss_sender.as_bytes()[..], &v.shared_secret[..], "{ctx}: shared_secret (encap)");
+    assert_eq!(
+        &ss_sender.as_bytes()[..],
+        &v.shared_secret[..],
+        "{ctx}: shared_secret (encap)"
+    );
     let ss_recip = hazmat::decap(&v.enc, &sk_recip, pk_sender.as_ref()).unwrap();
-    assert_eq!(&ss_recip.as_bytes()[..], &v.shared_secret[..], "{ctx}: shared_secret (decap)");
+    assert_eq!(
+        &ss_recip.as_bytes()[..],
+        &v.shared_secret[..],
+        "{ctx}: shared_secret (decap)"
+    );
     let psk = v.psk.as_deref().unwrap_or_default();
     let psk_id = v.psk_id.as_deref().unwrap_or_default();
     let ks = KeySchedule::new(suite, v.mode, &ss_recip, &v.info, psk, psk_id).unwrap();
     assert_eq!(ks.key(), &v.key[..], "{ctx}: key");
     assert_eq!(ks.base_nonce(), &v.base_nonce[..], "{ctx}: base_nonce");
-    assert_eq!(ks.exporter_secret(), &v.exporter_secret[..], "{ctx}: exporter_secret");
+    assert_eq!(
+        ks.exporter_secret(),
+        &v.exporter_secret[..],
+        "{ctx}: exporter_secret"
+    );
 
     // The public setup functions, both roles.
     let s_mode = sender_mode(v, sk_sender.as_ref());
@@ -183,17 +205,35 @@ fn check_setup(i: usize, v: &Setup, counts: &mut Counts) {
             .unwrap()
             .into_receiver(e.sequence_number)
             .unwrap();
-        assert_eq!(at_seq.open(&e.aad, &e.ct).unwrap(), e.pt, "{ctx}: encryption {j} open");
+        assert_eq!(
+            at_seq.open(&e.aad, &e.ct).unwrap(),
+            e.pt,
+            "{ctx}: encryption {j} open"
+        );
         counts.encryptions += 1;
     }
     // The plain receiver context opens the first encryption (sequence 0).
     if let Some(first) = v.encryptions.first() {
         assert_eq!(first.sequence_number, 0);
-        assert_eq!(receiver.open(&first.aad, &first.ct).unwrap(), first.pt, "{ctx}: open seq 0");
+        assert_eq!(
+            receiver.open(&first.aad, &first.ct).unwrap(),
+            first.pt,
+            "{ctx}: open seq 0"
+        );
     } else {
-        assert_eq!(suite.aead, Aead::ExportOnly, "{ctx}: only export-only has no encryptions");
-        assert!(matches!(sender.seal(b"", b""), Err(doormat::Error::ExportOnly)));
-        assert!(matches!(receiver.open(b"", b""), Err(doormat::Error::ExportOnly)));
+        assert_eq!(
+            suite.aead,
+            Aead::ExportOnly,
+            "{ctx}: only export-only has no encryptions"
+        );
+        assert!(matches!(
+            sender.seal(b"", b""),
+            Err(doormat::Error::ExportOnly)
+        ));
+        assert!(matches!(
+            receiver.open(b"", b""),
+            Err(doormat::Error::ExportOnly)
+        ));
     }
 
     for (j, x) in v.exports.iter().enumerate() {
@@ -215,6 +255,14 @@ fn rfc9180_appendix_a_x25519() {
     }
     println!("RFC 9180 vectors checked: {counts:?}");
     assert!(counts.setups >= 12, "only {} setups checked", counts.setups);
-    assert!(counts.encryptions >= 48, "only {} encryptions checked", counts.encryptions);
-    assert!(counts.exports >= 36, "only {} exports checked", counts.exports);
+    assert!(
+        counts.encryptions >= 48,
+        "only {} encryptions checked",
+        counts.encryptions
+    );
+    assert!(
+        counts.exports >= 36,
+        "only {} exports checked",
+        counts.exports
+    );
 }

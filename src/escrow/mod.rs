@@ -81,7 +81,7 @@ pub use leaf::{FamilyKey, LeafCheck, CHECKSUM_LEN, LEAF_EXTENSION, LEAF_LEN};
 use crate::e2e::{self, Opened, Opener as E2eOpener, Sealer as E2eSealer, StreamOpened, Unlock};
 use crate::hpke::{PrivateKey, PublicKey, X25519_LEN};
 use crate::keys::{
-    check_not_low_order, decode_text, encode_text, sha256, Fingerprint, Identity, PublicIdentity,
+    check_x25519_public, decode_text, encode_text, sha256, Fingerprint, Identity, PublicIdentity,
 };
 use crate::{Error, Result};
 
@@ -141,7 +141,7 @@ impl EscrowKey {
     /// [`Error::InvalidLength`]; [`Error::InvalidKey`] for a low-order point.
     pub fn from_bytes(bytes: &[u8]) -> Result<EscrowKey> {
         let pk = PublicKey::from_bytes(bytes)?;
-        check_not_low_order(&pk)?;
+        check_x25519_public(&pk)?;
         Ok(EscrowKey(pk))
     }
 

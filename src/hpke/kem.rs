@@ -31,11 +31,15 @@ const KEM_KDF: Kdf = Kdf::HkdfSha256;
 /// [`PrivateKey::to_bytes`].
 pub struct PrivateKey(StaticSecret);
 
-/// An X25519 public key. Every 32-byte string is accepted here; a low-order
-/// point is caught where it matters, as an all-zero DH output
-/// ([`Error::ZeroSharedSecret`]).
+/// An X25519 public key. Every 32-byte string is accepted here, as RFC 9180's
+/// `DeserializePublicKey` requires; a low-order point is caught where it
+/// matters, as an all-zero DH output ([`Error::ZeroSharedSecret`]).
+///
+/// Equality and hashing are on the serialized bytes — the bytes HPKE binds
+/// into `kem_context` — so two encodings of one curve point are different
+/// keys here.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PublicKey(x25519_dalek::PublicKey);
+pub struct PublicKey([u8; X25519_LEN]);
 
 impl PrivateKey {
     /// A fresh key from the operating system's random number generator.
@@ -94,7 +98,7 @@ impl PrivateKey {
 
     /// The matching public key.
     pub fn public_key(&self) -> PublicKey {
-        PublicKey(x25519_dalek::PublicKey::from(&self.0))
+        PublicKey(x25519_dalek::PublicKey::from(&self.0).to_bytes())
     }
 
     /// `DH(skX, pkY)`: X25519 (RFC 7748), refusing an all-zero output
@@ -105,7 +109,7 @@ impl PrivateKey {
     ///
     /// [`Error::ZeroSharedSecret`] if the output is all zeros.
     pub fn dh(&self, pk: &PublicKey) -> Result<Zeroizing<[u8; X25519_LEN]>> {
-        let shared = self.0.diffie_hellman(&pk.0);
+        let shared = self.0.diffie_hellman(&x25519_dalek::PublicKey::from(pk.0));
         if !shared.was_contributory() {
             return Err(Error::ZeroSharedSecret);
         }
@@ -138,17 +142,31 @@ impl PublicKey {
             expected: X25519_LEN,
             got: bytes.len(),
         })?;
-        Ok(PublicKey(x25519_dalek::PublicKey::from(arr)))
+        Ok(PublicKey(arr))
     }
 
     /// `SerializePublicKey`.
     pub fn to_bytes(&self) -> [u8; X25519_LEN] {
-        self.0.to_bytes()
+        self.0
     }
 
     /// The serialized key, borrowed.
     pub fn as_bytes(&self) -> &[u8; X25519_LEN] {
-        self.0.as_bytes()
+        &self.0
+    }
+
+    /// Whether this is the canonical encoding of its point: the high bit
+    /// clear and the u-coordinate below p = 2^255 - 19 (RFC 7748 §5). Keys
+    /// that users publish and compare are required to be canonical, so one
+    /// key has one text form, one fingerprint and one safety number.
+    pub fn is_canonical(&self) -> bool {
+        let b = &self.0;
+        if b[31] & 0x80 != 0 {
+            return false;
+        }
+        // u >= p only for p..2^255-1: top byte 0x7f, bytes 1..31 all 0xff,
+        // low byte >= 0xed.
+        !(b[31] == 0x7f && b[1..31].iter().all(|&x| x == 0xff) && b[0] >= 0xed)
     }
 }
 

@@ -168,7 +168,7 @@ fn verify_psk_inputs(mode: u8, psk: &[u8], psk_id: &[u8]) -> Result<()> {
 pub struct KeySchedule {
     suite: Suite,
     key: Zeroizing<Vec<u8>>,
-    base_nonce: [u8; NONCE_LEN],
+    base_nonce: Zeroizing<[u8; NONCE_LEN]>,
     exporter_secret: Zeroizing<Vec<u8>>,
 }
 
@@ -206,7 +206,7 @@ impl KeySchedule {
         psk_id: &[u8],
     ) -> Result<KeySchedule> {
         if mode > 3 {
-            return Err(Error::InconsistentPsk);
+            return Err(Error::InvalidArgument("unknown HPKE mode"));
         }
         verify_psk_inputs(mode, psk, psk_id)?;
         let kdf = suite.kdf;
@@ -221,7 +221,7 @@ impl KeySchedule {
 
         let mut key = Zeroizing::new(vec![0u8; suite.aead.key_len()]);
         kdf.labeled_expand(&suite_id, &secret, b"key", &ks_context, &mut key)?;
-        let mut base_nonce = [0u8; NONCE_LEN];
+        let mut base_nonce = Zeroizing::new([0u8; NONCE_LEN]);
         let nonce_len = suite.aead.nonce_len();
         kdf.labeled_expand(
             &suite_id,
@@ -279,7 +279,7 @@ impl KeySchedule {
         Ok(Context {
             suite: self.suite,
             key,
-            base_nonce: self.base_nonce,
+            base_nonce: *self.base_nonce,
             seq,
             exporter_secret: self.exporter_secret.clone(),
         })
