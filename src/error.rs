@@ -84,7 +84,8 @@ pub enum Error {
     /// The envelope carries no escrow access field: it is a clean E2E envelope
     /// and there is nothing for an escrow authority to open.
     NotEscrowed,
-    /// The escrow access field is present but fails the compliance check.
+    /// The escrow access field is present but fails the compliance check, or
+    /// (for an authority) is forged or made for another authority.
     InvalidAccessField,
     /// Fewer key shares than the threshold.
     TooFewShares {

@@ -278,19 +278,12 @@ impl Header {
         read_header_exact(r, &mut ext_bytes)?;
         let extensions = parse_extensions(&ext_bytes)?;
 
-        let mut bytes = Vec::with_capacity(core_len + 4 + ext_len);
-        bytes.extend_from_slice(&fixed);
-        bytes.extend_from_slice(&stanza_bytes);
-        bytes.extend_from_slice(&(ext_len as u32).to_be_bytes());
-        bytes.extend_from_slice(&ext_bytes);
-        Ok(Header {
-            cipher,
-            chunk_size,
-            stanzas,
-            extensions,
-            bytes,
-            core_len,
-        })
+        let mut core = Vec::with_capacity(core_len);
+        core.extend_from_slice(&fixed);
+        core.extend_from_slice(&stanza_bytes);
+        // The parse was strict, so re-serializing gives back the input bytes.
+        Header::finish(cipher, chunk_size, stanzas, core, extensions)
+            .map_err(|_| Error::MalformedHeader("extensions out of order or duplicated"))
     }
 }
 

@@ -487,7 +487,7 @@ impl<'a> Opener<'a> {
             Unlock::Key(f) => return f(header),
         };
         let (suite, info) = stanza_suite(header.cipher);
-        let my_id = key_id(&recipient.public().encryption_key().clone());
+        let my_id = key_id(recipient.public().encryption_key());
         for stanza in &header.stanzas {
             if stanza.key_id.is_some_and(|id| id != my_id) {
                 continue;
@@ -646,9 +646,9 @@ impl<'a> Opener<'a> {
             total += n as u64;
             unsealed.verify(&buf[last_len..filled], digest.finish())?;
             writer.flush()?;
-            return Ok(StreamOpened {
+            return Ok(Opened {
                 info: unsealed.info,
-                plaintext_len: total,
+                plaintext: total,
             });
         }
     }
@@ -750,13 +750,20 @@ struct EnvelopeInfo {
     header: Header,
 }
 
-/// An opened envelope: the plaintext, the verified sender, the recipient set.
-pub struct Opened {
+/// An opened envelope: the verified sender, the recipient set, and the
+/// plaintext (`P = Vec<u8>`, from [`Opener::open`]) or the number of
+/// plaintext bytes written (`P = u64`, [`StreamOpened`], from
+/// [`Opener::open_stream`]).
+pub struct Opened<P = Vec<u8>> {
     info: EnvelopeInfo,
-    plaintext: Vec<u8>,
+    plaintext: P,
 }
 
-impl Opened {
+/// What [`Opener::open_stream`] returns: everything but the plaintext, which
+/// went to the writer, and how many bytes of it there were.
+pub type StreamOpened = Opened<u64>;
+
+impl<P> Opened<P> {
     /// The sender, whose signature over the whole envelope verified.
     pub fn sender(&self) -> &PublicIdentity {
         &self.info.sender
@@ -776,7 +783,9 @@ impl Opened {
     pub fn header(&self) -> &Header {
         &self.info.header
     }
+}
 
+impl Opened {
     /// The plaintext.
     pub fn plaintext(&self) -> &[u8] {
         &self.plaintext
@@ -788,57 +797,20 @@ impl Opened {
     }
 }
 
-impl core::fmt::Debug for Opened {
+impl StreamOpened {
+    /// How many plaintext bytes were written.
+    pub fn plaintext_len(&self) -> u64 {
+        self.plaintext
+    }
+}
+
+impl<P> core::fmt::Debug for Opened<P> {
+    /// Sender and recipients only: the plaintext is the user's business.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Opened")
             .field("sender", &self.info.sender)
             .field("recipients", &self.info.recipients)
-            .field("plaintext_len", &self.plaintext.len())
-            .finish()
-    }
-}
-
-/// What [`Opener::open_stream`] learned: the verified sender, the recipient
-/// set and how many plaintext bytes it wrote.
-pub struct StreamOpened {
-    info: EnvelopeInfo,
-    plaintext_len: u64,
-}
-
-impl StreamOpened {
-    /// The sender, whose signature over the whole envelope verified.
-    pub fn sender(&self) -> &PublicIdentity {
-        &self.info.sender
-    }
-
-    /// The fingerprints of every recipient, as the sender signed them.
-    pub fn recipients(&self) -> &[Fingerprint] {
-        &self.info.recipients
-    }
-
-    /// The body of a header extension.
-    pub fn extension(&self, ext_type: u16) -> Option<&[u8]> {
-        self.info.header.extension(ext_type)
-    }
-
-    /// The envelope's header.
-    pub fn header(&self) -> &Header {
-        &self.info.header
-    }
-
-    /// How many plaintext bytes were written.
-    pub fn plaintext_len(&self) -> u64 {
-        self.plaintext_len
-    }
-}
-
-impl core::fmt::Debug for StreamOpened {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("StreamOpened")
-            .field("sender", &self.info.sender)
-            .field("recipients", &self.info.recipients)
-            .field("plaintext_len", &self.plaintext_len)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
