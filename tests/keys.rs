@@ -619,3 +619,50 @@ fn non_canonical_or_degenerate_keys_are_refused() {
     two[0] = 2;
     assert!(PublicIdentity::from_bytes(&with_x25519(two)).is_ok());
 }
+
+/// The low-order list that `PublicIdentity` refuses by comparison must be
+/// exactly the canonical keys that DH maps to zero: every listed point gives
+/// `ZeroSharedSecret` in a real DH, and a sample of other canonical keys
+/// (random, and small u from 2 to 1000) neither gives zero nor is refused.
+#[test]
+fn low_order_refusal_matches_the_dh() {
+    use doormat::hpke::{PrivateKey, PublicKey};
+    let sk = PrivateKey::generate();
+    let ed = Identity::generate().public().to_bytes();
+    let parse = |x: [u8; 32]| {
+        let mut b = ed;
+        b[..32].copy_from_slice(&x);
+        PublicIdentity::from_bytes(&b)
+    };
+    let mut refused = 0;
+    let mut candidates: Vec<[u8; 32]> = (0u16..=1000)
+        .map(|u| {
+            let mut x = [0u8; 32];
+            x[..2].copy_from_slice(&u.to_le_bytes());
+            x
+        })
+        .collect();
+    candidates.extend((0..200).map(|_| {
+        let mut x = [0u8; 32];
+        x.copy_from_slice(&Identity::generate().public().to_bytes()[..32]);
+        x
+    }));
+    // p - 1 and the two order-8 points.
+    for h in [
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+    ] {
+        candidates.push(hex::decode(h).unwrap().try_into().unwrap());
+    }
+    for x in candidates {
+        let zero = matches!(
+            sk.dh(&PublicKey::from_bytes(&x).unwrap()),
+            Err(Error::ZeroSharedSecret)
+        );
+        let rejected = matches!(parse(x), Err(Error::InvalidKey));
+        assert_eq!(zero, rejected, "u = {}", hex::encode(x));
+        refused += usize::from(rejected);
+    }
+    assert_eq!(refused, 5, "0, 1, p - 1 and the two points of order 8");
+}

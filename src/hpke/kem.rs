@@ -28,8 +28,12 @@ const KEM_KDF: Kdf = Kdf::HkdfSha256;
 ///
 /// Zeroized on drop; `Debug` prints `[redacted]`; `==` runs in constant time.
 /// Intentionally not `Clone`: copies of secrets are made explicitly with
-/// [`PrivateKey::to_bytes`].
-pub struct PrivateKey(StaticSecret);
+/// [`PrivateKey::to_bytes`]. The public key is computed once, when the key is
+/// made, so opening costs one Diffie-Hellman and no more.
+pub struct PrivateKey {
+    secret: StaticSecret,
+    public: PublicKey,
+}
 
 /// An X25519 public key. Every 32-byte string is accepted here, as RFC 9180's
 /// `DeserializePublicKey` requires; a low-order point is caught where it
@@ -53,7 +57,12 @@ impl PrivateKey {
         SystemRandom::new()
             .fill(bytes.as_mut())
             .expect("the operating system's random number generator failed");
-        PrivateKey(StaticSecret::from(*bytes))
+        PrivateKey::from_secret(StaticSecret::from(*bytes))
+    }
+
+    fn from_secret(secret: StaticSecret) -> PrivateKey {
+        let public = PublicKey(x25519_dalek::PublicKey::from(&secret).to_bytes());
+        PrivateKey { secret, public }
     }
 
     /// `DeriveKeyPair(ikm)` (RFC 9180 §7.1.3):
@@ -73,7 +82,7 @@ impl PrivateKey {
         KEM_KDF
             .labeled_expand(KEM_SUITE_ID, &dkp_prk, b"sk", b"", sk.as_mut())
             .expect("32 bytes is under the HKDF-SHA256 limit");
-        PrivateKey(StaticSecret::from(*sk))
+        PrivateKey::from_secret(StaticSecret::from(*sk))
     }
 
     /// `DeserializePrivateKey`: the 32-byte X25519 scalar (not clamped; clamping
@@ -88,17 +97,17 @@ impl PrivateKey {
             got: bytes.len(),
         })?;
         let arr = Zeroizing::new(arr);
-        Ok(PrivateKey(StaticSecret::from(*arr)))
+        Ok(PrivateKey::from_secret(StaticSecret::from(*arr)))
     }
 
     /// `SerializePrivateKey`: the 32 secret bytes, wiped when dropped.
     pub fn to_bytes(&self) -> Zeroizing<[u8; X25519_LEN]> {
-        Zeroizing::new(self.0.to_bytes())
+        Zeroizing::new(self.secret.to_bytes())
     }
 
     /// The matching public key.
     pub fn public_key(&self) -> PublicKey {
-        PublicKey(x25519_dalek::PublicKey::from(&self.0).to_bytes())
+        self.public
     }
 
     /// `DH(skX, pkY)`: X25519 (RFC 7748), refusing an all-zero output
@@ -109,7 +118,9 @@ impl PrivateKey {
     ///
     /// [`Error::ZeroSharedSecret`] if the output is all zeros.
     pub fn dh(&self, pk: &PublicKey) -> Result<Zeroizing<[u8; X25519_LEN]>> {
-        let shared = self.0.diffie_hellman(&x25519_dalek::PublicKey::from(pk.0));
+        let shared = self
+            .secret
+            .diffie_hellman(&x25519_dalek::PublicKey::from(pk.0));
         if !shared.was_contributory() {
             return Err(Error::ZeroSharedSecret);
         }
@@ -119,7 +130,7 @@ impl PrivateKey {
 
 impl PartialEq for PrivateKey {
     fn eq(&self, other: &Self) -> bool {
-        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+        self.secret.as_bytes().ct_eq(other.secret.as_bytes()).into()
     }
 }
 
