@@ -123,6 +123,42 @@ fn baselines(c: &mut Criterion) {
         b.iter(|| ring::digest::digest(&ring::digest::SHA256, black_box(&data)))
     });
 
+    // What all cores give to the same work, split into the envelope's 64 KiB
+    // chunks: raw AEAD alone, and AEAD plus the per-chunk SHA-256 the
+    // envelope's signature needs. The machine's parallel ceiling, measured
+    // rather than assumed.
+    #[cfg(feature = "parallel")]
+    for (cipher, name) in CIPHERS {
+        use rayon::prelude::*;
+        let key = ring_key(cipher);
+        let mut buf = random_bytes(BULK);
+        let chunk = e2e::DEFAULT_CHUNK_SIZE as usize;
+        g.bench_function(
+            BenchmarkId::new(format!("ring_{name}_seal_all_cores"), size_label(BULK)),
+            |b| {
+                b.iter(|| {
+                    buf.par_chunks_mut(chunk).for_each(|c| {
+                        black_box(raw_seal(&key, c));
+                    })
+                })
+            },
+        );
+        g.bench_function(
+            BenchmarkId::new(
+                format!("ring_{name}_seal+sha256_all_cores"),
+                size_label(BULK),
+            ),
+            |b| {
+                b.iter(|| {
+                    buf.par_chunks_mut(chunk).for_each(|c| {
+                        black_box(ring::digest::digest(&ring::digest::SHA256, c));
+                        black_box(raw_seal(&key, c));
+                    })
+                })
+            },
+        );
+    }
+
     g.throughput(Throughput::Elements(1));
     g.bench_function("x25519_keygen", |b| {
         b.iter(|| {

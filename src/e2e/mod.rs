@@ -332,14 +332,16 @@ impl<'a> Sealer<'a> {
         let chunk = self.chunk_size as usize;
         let (count, _) = chunk_layout(plaintext.len(), chunk);
         let payload_len = plaintext.len() + count * TAG_LEN;
-        let mut out = begun.prefix.clone();
-        out.reserve_exact(payload_len + SIGNATURE_BLOCK_LEN);
-        let start = out.len();
-        out.resize(start + payload_len, 0);
-        let hashes = seal_chunks(&begun.keys, plaintext, &mut out[start..], chunk)?;
+        let start = begun.prefix.len();
+        let end = start + payload_len;
+        // A zeroed allocation is fresh pages from the OS, zeroed lazily as
+        // each worker first writes its chunks: no serial memset up front.
+        let mut out = vec![0u8; end + SIGNATURE_BLOCK_LEN];
+        out[..start].copy_from_slice(&begun.prefix);
+        let hashes = seal_chunks(&begun.keys, plaintext, &mut out[start..end], chunk)?;
         let mut digest = PayloadDigest::new();
         hashes.iter().for_each(|h| digest.push(h));
-        out.extend_from_slice(&self.signature_block(&begun, digest.finish()));
+        out[end..].copy_from_slice(&self.signature_block(&begun, digest.finish()));
         Ok(out)
     }
 
