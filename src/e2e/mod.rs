@@ -635,7 +635,9 @@ impl<'a> Opener<'a> {
                 total += n as u64;
                 buf.copy_within(ct_chunk.., 0);
                 filled = cap - ct_chunk;
-                ctr = ctr.checked_add(1).ok_or(Error::Truncated)?;
+                ctr = ctr
+                    .checked_add(1)
+                    .ok_or(Error::InvalidArgument("chunk counter overflow"))?;
                 continue;
             }
             if filled < TAG_LEN + SIGNATURE_BLOCK_LEN {
