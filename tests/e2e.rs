@@ -12,7 +12,6 @@ use doormat::hpke::PrivateKey;
 use doormat::keys::{Identity, PublicIdentity};
 use doormat::Error;
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 
 const MIB: usize = 1 << 20;
 
@@ -22,11 +21,6 @@ fn cipher_of(aes: bool) -> PayloadCipher {
     } else {
         PayloadCipher::ChaCha20Poly1305
     }
-}
-
-/// Envelope length implied by the wire format for a payload of `len` bytes.
-fn expected_len(len: usize, n: usize, key_ids: bool, chunk_size: u32) -> usize {
-    len + overhead(n, key_ids) + TAG * chunk_count(len, chunk_size as usize)
 }
 
 /// Opens as every recipient and checks plaintext, sender, recipient list and
@@ -42,10 +36,7 @@ fn check_all_open(
     chunk_size: u32,
     key_ids: bool,
 ) {
-    let fps: Vec<_> = recipients
-        .iter()
-        .map(|r| r.public().fingerprint())
-        .collect();
+    let fps = fingerprints(&publics(recipients));
     let layout = Layout::parse(env);
     for (i, r) in recipients.iter().enumerate() {
         let opened = Opener::new(r)
@@ -124,7 +115,7 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: 24, failure_persistence: None, ..Config::default() })]
+    #![proptest_config(config(24))]
 
     /// Every recipient opens every envelope to exactly the plaintext, sees the
     /// true sender and the recipient fingerprints in order.
@@ -665,7 +656,7 @@ fn overhead_is_as_documented() {
                     );
                     let layout = Layout::parse(&env);
                     let header_len =
-                        env.len() - len - TAG * chunks - SIGNATURE_BLOCK_LEN - (64 + 32 * n + TAG);
+                        env.len() - len - TAG * chunks - SIGNATURE_BLOCK_LEN - sender_block_len(n);
                     assert_eq!(layout.header.len(), header_len);
                     assert_eq!(layout.chunks.len(), chunks);
                     let last = layout.chunks.last().unwrap().len();

@@ -7,7 +7,7 @@ mod common;
 use std::io::{self, Read, Write};
 
 use common::*;
-use doormat::e2e::{self, overhead, Opener, PayloadCipher, Sealer, DEFAULT_CHUNK_SIZE};
+use doormat::e2e::{self, Opener, PayloadCipher, Sealer, DEFAULT_CHUNK_SIZE};
 use doormat::keys::Identity;
 use doormat::Error;
 
@@ -19,7 +19,7 @@ fn stream_round_trip_matches_memory() {
     let alice = Identity::generate();
     let rs = identities(3);
     let to = publics(&rs);
-    let fps: Vec<_> = to.iter().map(|p| p.fingerprint()).collect();
+    let fps = fingerprints(&to);
     let mut cases = 0;
     for (cs, cipher, key_ids) in [
         (64u32, PayloadCipher::ChaCha20Poly1305, false),
@@ -45,12 +45,8 @@ fn stream_round_trip_matches_memory() {
             let mut streamed = Vec::new();
             let n = sealer.seal_stream(&pt[..], &mut streamed).unwrap();
             assert_eq!(n, len as u64, "{what}: seal_stream count");
-            let expected_len = len + overhead(3, key_ids) + TAG * chunk_count(len, c);
-            assert_eq!(
-                streamed.len(),
-                expected_len,
-                "{what}: stream envelope length"
-            );
+            let env_len = expected_len(len, 3, key_ids, cs);
+            assert_eq!(streamed.len(), env_len, "{what}: stream envelope length");
             let opened = opener(0).open(&streamed).unwrap();
             assert!(opened.plaintext() == pt, "{what}: stream → memory");
             assert_eq!(opened.sender(), &alice.public());
@@ -83,7 +79,7 @@ fn stream_round_trip_matches_memory() {
                 sealer
                     .seal_stream(Trickle::new(&pt[..]), &mut trickled)
                     .unwrap();
-                assert_eq!(trickled.len(), expected_len);
+                assert_eq!(trickled.len(), env_len);
                 assert!(
                     opener(2).open(&trickled).unwrap().plaintext() == pt,
                     "{what}"
@@ -135,11 +131,7 @@ fn stream_releases_only_authenticated_chunks() {
         assert_eq!(out.len(), i * cs, "chunk {i}: earlier chunks are released");
     }
     // A swapped pair releases exactly the chunks before the first of them.
-    let (a, b) = (layout.chunks[4].clone(), layout.chunks[5].clone());
-    let mut bad = env.clone();
-    let tmp = bad[a.clone()].to_vec();
-    bad.copy_within(b.clone(), a.start);
-    bad[b].copy_from_slice(&tmp);
+    let bad = swapped(&env, layout.chunks[4].clone(), layout.chunks[5].clone());
     let mut out = Vec::new();
     let r = Opener::new(&bob).open_stream(&bad[..], &mut out);
     assert!(matches!(r, Err(Error::PayloadTampered)), "{r:?}");

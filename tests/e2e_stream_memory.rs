@@ -78,7 +78,7 @@ const SEED: u64 = 0x5eed_0fd0_0e00;
 /// Yields `remaining` deterministic pseudo-random bytes, never holding more
 /// than what the caller asks for; checksums and counts them.
 struct Generator {
-    rng: XorShift,
+    rng: SplitMix64,
     remaining: u64,
     fnv: Fnv1a,
     produced: u64,
@@ -100,7 +100,7 @@ impl Read for Generator {
 /// Checks every written byte against the regenerated stream as it arrives,
 /// and checksums and counts them.
 struct Checker {
-    rng: XorShift,
+    rng: SplitMix64,
     scratch: Vec<u8>,
     fnv: Fnv1a,
     received: u64,
@@ -165,7 +165,7 @@ fn stream_256_mib_constant_memory() {
     // Seal: generator → BufWriter<File>.
     let t = Instant::now();
     let mut gen = Generator {
-        rng: XorShift::new(SEED),
+        rng: SplitMix64::new(SEED),
         remaining: LEN,
         fnv: Fnv1a::default(),
         produced: 0,
@@ -194,7 +194,7 @@ fn stream_256_mib_constant_memory() {
     let live1 = reset_peak();
     let t = Instant::now();
     let mut checker = Checker {
-        rng: XorShift::new(SEED),
+        rng: SplitMix64::new(SEED),
         scratch: Vec::new(),
         fnv: Fnv1a::default(),
         received: 0,

@@ -15,10 +15,11 @@
 //! Every test counts the cases it checked and prints the count
 //! (`cargo test --release --test escrow -- --nocapture` shows them).
 
-mod escrow_support;
+mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use common::{config, fingerprints, identity, publics, recipients, SplitMix64};
 use doormat::e2e::{self, Opened, PayloadCipher};
 use doormat::escrow::{
     self, EscrowAuthority, EscrowKey, FamilyKey, KeyShare, LeafCheck, Opener, Sealer,
@@ -26,7 +27,6 @@ use doormat::escrow::{
 };
 use doormat::keys::{Fingerprint, PublicIdentity};
 use doormat::Error;
-use escrow_support::{config, identity, publics, recipients, Rng};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 
@@ -35,13 +35,9 @@ use proptest::test_runner::TestRunner;
 /// The largest payload the completeness property seals.
 const MAX_PAYLOAD: usize = 256 << 10;
 
-fn fingerprints(ids: &[PublicIdentity]) -> Vec<Fingerprint> {
-    ids.iter().map(PublicIdentity::fingerprint).collect()
-}
-
 /// An authority whose key comes from `seed`, so a failing case replays.
 fn authority_from_seed(seed: u64) -> EscrowAuthority {
-    EscrowAuthority::from_bytes(&Rng::new(seed ^ 0xa17f_0e5c_0000_0001).bytes(32))
+    EscrowAuthority::from_bytes(&SplitMix64::new(seed ^ 0xa17f_0e5c_0000_0001).bytes(32))
         .expect("32 bytes make an authority")
 }
 
@@ -189,7 +185,7 @@ fn escrow_completeness() {
             let sender = identity(case.seed, 0);
             let recipients = recipients(case.seed, case.recipients);
             let pubs = publics(&recipients);
-            let plaintext = Rng::new(case.seed ^ 0x5eed).bytes(case.len);
+            let plaintext = SplitMix64::new(case.seed ^ 0x5eed).bytes(case.len);
 
             let sealer = Sealer::new(&sender, &pubs, &escrow_key)
                 .associated_data(&case.aad)
@@ -307,7 +303,7 @@ fn holder_indifference() {
             let escrow_key = original.public_key();
 
             // Envelopes from different senders to different recipient sets.
-            let mut rng = Rng::new(seed ^ 0xe7e1_0be5);
+            let mut rng = SplitMix64::new(seed ^ 0xe7e1_0be5);
             let mut sealed = Vec::new();
             for j in 0..envelopes as u64 {
                 let sender = identity(seed, 100 + j);
@@ -447,7 +443,7 @@ fn transparency() {
         let sender = identity(seed, 0);
         let recipients = recipients(seed, c.recipients);
         let pubs = publics(&recipients);
-        let plaintext = Rng::new(seed).bytes(c.len);
+        let plaintext = SplitMix64::new(seed).bytes(c.len);
         let clean = e2e::Sealer::new(&sender, &pubs)
             .associated_data(c.aad)
             .cipher(c.cipher)
@@ -710,7 +706,7 @@ fn clean_envelopes_have_nothing_to_open() {
     let pubs = publics(&recipients);
     let mut checks = 0;
     for len in [0usize, 1, 100, 5000] {
-        let plaintext = Rng::new(len as u64).bytes(len);
+        let plaintext = SplitMix64::new(len as u64).bytes(len);
         let clean = e2e::Sealer::new(&sender, &pubs)
             .chunk_size(1024)
             .seal(&plaintext)
@@ -855,7 +851,7 @@ fn compliance_policies() {
     // attack, done on purpose with ~65,536 tries): of four fields at least
     // three must be rejected — a false failure needs two coincidences, about
     // 6 * 2^-32.
-    let mut rng = Rng::new(0xf0f0);
+    let mut rng = SplitMix64::new(0xf0f0);
     let mut clipper_rejections = 0;
     for attempt in 0..4 {
         let mut forged = rng.bytes(LEAF_LEN);

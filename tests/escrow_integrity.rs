@@ -9,17 +9,17 @@
 //! Every test prints how many mutations it tried and which errors they
 //! produced (`cargo test --release --test escrow_integrity -- --nocapture`).
 
-mod escrow_support;
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use common::{chunk_count, identity, kind, publics, recipients, swapped, Layout, SplitMix64, TAG};
 use doormat::e2e::{self, Opened, PayloadCipher};
 use doormat::escrow::{self, EscrowAuthority, FamilyKey, LeafCheck, Opener, Sealer};
 use doormat::escrow::{LEAF_EXTENSION, LEAF_LEN};
 use doormat::keys::Identity;
 use doormat::Error;
-use escrow_support::{identity, publics, recipients, Layout, Rng};
 
 /// One way of opening an envelope: its plaintext, or the error.
 type OpenFn<'a> = Box<dyn Fn(&[u8]) -> doormat::Result<Vec<u8>> + 'a>;
@@ -83,16 +83,6 @@ fn openers<'a>(
     ]
 }
 
-/// The variant name of an error, for the tally.
-fn variant(e: &Error) -> String {
-    let shown = format!("{e:?}");
-    shown
-        .split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
-
 /// Runs mutations against every opener and tallies the errors per region.
 struct Suite<'a> {
     openers: Vec<(&'static str, OpenFn<'a>)>,
@@ -118,7 +108,7 @@ impl<'a> Suite<'a> {
                 Ok(Err(Error::Io(e))) => {
                     panic!("{name}: I/O error from a slice ({region}: {}): {e}", what())
                 }
-                Ok(Err(e)) => *entry.1.entry(variant(&e)).or_default() += 1,
+                Ok(Err(e)) => *entry.1.entry(kind(&e)).or_default() += 1,
             }
         }
     }
@@ -194,7 +184,7 @@ fn integrity() {
         let sender = identity(seed, 0);
         let recipients = recipients(seed, 2);
         let pubs = publics(&recipients);
-        let mut rng = Rng::new(seed);
+        let mut rng = SplitMix64::new(seed);
         let plaintext = rng.bytes(case.len);
         let envelope = Sealer::new(&sender, &pubs, &authority.public_key())
             .associated_data(case.aad)
@@ -214,54 +204,54 @@ fn integrity() {
         for (name, open) in &suite.openers {
             assert_eq!(open(&envelope).unwrap(), plaintext, "{name}");
         }
-        let layout = Layout::of(&envelope);
+        let layout = Layout::parse(&envelope);
         let opened = escrow::Opener::new(&recipients[0])
             .associated_data(case.aad)
             .open(&envelope)
             .unwrap();
-        assert_eq!(layout.header_len, opened.header().as_bytes().len());
-        assert_eq!(layout.core_len, opened.header().core_bytes().len());
+        assert_eq!(layout.header.len(), opened.header().as_bytes().len());
+        assert_eq!(layout.core.len(), opened.header().core_bytes().len());
         assert_eq!(layout.chunk_size, case.chunk_size as usize);
-        let chunks = layout.chunks();
-        assert_eq!(chunks.len(), case.len.div_ceil(layout.chunk_size).max(1));
-        let leaf_start = layout.header_len - LEAF_LEN;
+        let chunks = &layout.chunks;
+        assert_eq!(chunks.len(), chunk_count(case.len, layout.chunk_size));
+        let leaf_start = layout.header.end - LEAF_LEN;
         assert_eq!(
-            &envelope[leaf_start..layout.header_len],
+            &envelope[leaf_start..layout.header.end],
             opened.extension(LEAF_EXTENSION).unwrap()
         );
 
         // Every bit of the header, the access field included.
-        flip_every_bit(&mut suite, "header: core", &envelope, 0..layout.core_len);
+        flip_every_bit(&mut suite, "header: core", &envelope, layout.core.clone());
         flip_every_bit(
             &mut suite,
             "header: extension lengths, type",
             &envelope,
-            layout.core_len..leaf_start,
+            layout.core.end..leaf_start,
         );
         flip_every_bit(
             &mut suite,
             "header: access field",
             &envelope,
-            leaf_start..layout.header_len,
+            leaf_start..layout.header.end,
         );
         // Every bit of the sender block and of the signature block.
         flip_every_bit(
             &mut suite,
             "sender block",
             &envelope,
-            layout.header_len..layout.payload_start,
+            layout.sender_block.clone(),
         );
         flip_every_bit(
             &mut suite,
             "signature block",
             &envelope,
-            layout.signature_start..envelope.len(),
+            layout.signature.clone(),
         );
         // A sample of payload bits.
+        let payload = layout.payload();
         let mut mutated = envelope.to_vec();
         for _ in 0..case.payload_bits {
-            let byte =
-                layout.payload_start + rng.below(layout.signature_start - layout.payload_start);
+            let byte = payload.start + rng.below(payload.len());
             let bit = rng.below(8);
             mutated[byte] ^= 1 << bit;
             suite.must_fail(
@@ -278,17 +268,17 @@ fn integrity() {
             0,
             1,
             7,
-            layout.core_len,
+            layout.core.end,
             leaf_start,
-            layout.header_len,
-            layout.payload_start,
-            layout.signature_start,
+            layout.header.end,
+            layout.sender_block.end,
+            layout.signature.start,
             envelope.len() - 1,
         ]);
-        for &(start, end) in &chunks {
-            lengths.insert(start);
-            lengths.insert(end);
-            lengths.insert(end - 16);
+        for chunk in chunks {
+            lengths.insert(chunk.start);
+            lengths.insert(chunk.end);
+            lengths.insert(chunk.end - TAG);
         }
         for _ in 0..100 {
             lengths.insert(rng.below(envelope.len()));
@@ -303,18 +293,17 @@ fn integrity() {
         }
 
         // Appended bytes.
-        let (last_start, last_end) = *chunks.last().unwrap();
         let appendices: Vec<(&str, Vec<u8>)> = vec![
             ("one zero byte", vec![0]),
             ("16 zero bytes", vec![0; 16]),
             ("64 random bytes", rng.bytes(64)),
             (
                 "a copy of the last chunk",
-                envelope[last_start..last_end].to_vec(),
+                envelope[chunks.last().unwrap().clone()].to_vec(),
             ),
             (
                 "a copy of the signature block",
-                envelope[layout.signature_start..].to_vec(),
+                envelope[layout.signature.clone()].to_vec(),
             ),
             ("the whole envelope again", envelope.clone()),
         ];
@@ -327,7 +316,7 @@ fn integrity() {
         // Chunk reordering: swaps of equal-size chunks, a dropped chunk, a
         // duplicated chunk.
         let full: Vec<usize> = (0..chunks.len())
-            .filter(|&i| chunks[i].1 - chunks[i].0 == layout.chunk_size + 16)
+            .filter(|&i| chunks[i].len() == layout.chunk_size + TAG)
             .collect();
         assert!(full.len() >= 4, "the case needs several full chunks");
         let last_full = *full.last().unwrap();
@@ -335,19 +324,11 @@ fn integrity() {
             BTreeSet::from([(0, 1), (0, last_full), (1, 2), (last_full - 1, last_full)]);
         swaps.insert((full[full.len() / 2], full[full.len() / 2 + 1]));
         for &(i, j) in &swaps {
-            let mut swapped = envelope.clone();
-            let (a, b) = (chunks[i], chunks[j]);
-            let chunk_i = envelope[a.0..a.1].to_vec();
-            swapped.copy_within(b.0..b.1, a.0);
-            swapped[b.0..b.1].copy_from_slice(&chunk_i);
-            suite.must_fail(
-                "chunks swapped",
-                &|| format!("chunks {i} and {j}"),
-                &swapped,
-            );
+            let bad = swapped(&envelope, chunks[i].clone(), chunks[j].clone());
+            suite.must_fail("chunks swapped", &|| format!("chunks {i} and {j}"), &bad);
         }
         for i in [0, chunks.len() / 2, chunks.len() - 2, chunks.len() - 1] {
-            let (start, end) = chunks[i];
+            let (start, end) = (chunks[i].start, chunks[i].end);
             let mut dropped = envelope[..start].to_vec();
             dropped.extend_from_slice(&envelope[end..]);
             suite.must_fail("chunk dropped", &|| format!("chunk {i}"), &dropped);
@@ -382,7 +363,7 @@ fn leaf_moved_to_another_envelope_is_rejected() {
     let sender = identity(0x1eaf, 0);
     let recipients = recipients(0x1eaf, 2);
     let pubs = publics(&recipients);
-    let message_a = Rng::new(1).bytes(1500);
+    let message_a = SplitMix64::new(1).bytes(1500);
     let a = Sealer::new(&sender, &pubs, &escrow_key)
         .chunk_size(64)
         .seal(&message_a)
@@ -399,7 +380,7 @@ fn leaf_moved_to_another_envelope_is_rejected() {
     let mut clipper_rejections = 0;
     const TRIES: usize = 4;
     for t in 0..TRIES {
-        let message_b = Rng::new(100 + t as u64).bytes(1000 + 200 * t);
+        let message_b = SplitMix64::new(100 + t as u64).bytes(1000 + 200 * t);
         let b = e2e::Sealer::new(&sender, &pubs)
             .chunk_size(64)
             .extension(LEAF_EXTENSION, leaf_a.clone())
@@ -446,7 +427,7 @@ fn leaf_moved_to_another_envelope_is_rejected() {
                     ""
                 }
             ),
-            Err(e) => *authority_errors.entry(variant(&e)).or_default() += 1,
+            Err(e) => *authority_errors.entry(kind(&e)).or_default() += 1,
         }
         let mut out = Vec::new();
         assert!(authority.open_stream(&b[..], &mut out).is_err());
@@ -455,14 +436,14 @@ fn leaf_moved_to_another_envelope_is_rejected() {
 
         // Splices of A and B: header, or header and sender block, from one
         // and the rest from the other.
-        let (la, lb) = (Layout::of(&a), Layout::of(&b));
+        let (la, lb) = (Layout::parse(&a), Layout::parse(&b));
         let all = openers(&recipients[0], &recipients[1], &authority, b"");
         let mut suite = Suite::new(all);
         for (cut_a, cut_b, what) in [
-            (la.header_len, lb.header_len, "header"),
+            (la.header.end, lb.header.end, "header"),
             (
-                la.payload_start,
-                lb.payload_start,
+                la.sender_block.end,
+                lb.sender_block.end,
                 "header and sender block",
             ),
         ] {

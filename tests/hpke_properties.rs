@@ -6,6 +6,9 @@
 //! The known answers are in `hpke_vectors.rs`; these tests check behaviour on
 //! random keys and inputs.
 
+mod common;
+
+use common::x25519_low_order;
 use doormat::hpke::hazmat::{self, KeySchedule};
 use doormat::hpke::{
     self, Aead, Kdf, PrivateKey, PublicKey, ReceiverContext, ReceiverMode, SenderContext,
@@ -200,24 +203,12 @@ fn assert_open_fails(
     );
 }
 
-/// Little-endian u-coordinates of the X25519 points of small order (RFC 7748
-/// §6.1): 0, 1, the two points of order 8, and p - 1, p, p + 1.
-const LOW_ORDER: [&str; 7] = [
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0100000000000000000000000000000000000000000000000000000000000000",
-    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-];
-
-/// The low-order points, each also with the (ignored) high bit set.
+/// The X25519 points of small order (`tests/data/x25519-low-order.txt`),
+/// each also with the (ignored) high bit set.
 fn low_order_points() -> Vec<[u8; 32]> {
-    LOW_ORDER
-        .iter()
-        .flat_map(|h| {
-            let p: [u8; 32] = hex::decode(h).unwrap().try_into().unwrap();
+    x25519_low_order()
+        .into_iter()
+        .flat_map(|p| {
             let mut high = p;
             high[31] |= 0x80;
             [p, high]

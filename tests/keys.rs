@@ -2,6 +2,9 @@
 //! numbers, signatures, and the redacted `Debug` of every secret-holding type
 //! (identities and the HPKE keys, secrets, schedules, contexts and modes).
 
+mod common;
+
+use common::x25519_low_order;
 use doormat::hpke::hazmat::{self, KeySchedule};
 use doormat::hpke::{Aead, Kdf, PrivateKey, PublicKey, ReceiverMode, SenderMode, Suite};
 use doormat::keys::{
@@ -10,26 +13,6 @@ use doormat::keys::{
 };
 use doormat::Error;
 use proptest::prelude::*;
-
-/// The X25519 points of small order (RFC 7748 §6.1; the list libsodium
-/// refuses), little-endian u-coordinates: 0, 1, the two points of order 8,
-/// and p - 1, p, p + 1.
-const LOW_ORDER: [&str; 7] = [
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0100000000000000000000000000000000000000000000000000000000000000",
-    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-];
-
-fn low_order_points() -> Vec<[u8; 32]> {
-    LOW_ORDER
-        .iter()
-        .map(|h| hex::decode(h).unwrap().try_into().unwrap())
-        .collect()
-}
 
 /// A deterministic identity from 64 bytes of key material.
 fn identity(x25519_ikm: &[u8; 32], seed: &[u8; 32]) -> Identity {
@@ -385,7 +368,7 @@ fn non_lowercase_hex_is_refused() {
 fn low_order_x25519_public_key_is_invalid_key() {
     let id = Identity::generate();
     let verifying = *id.public().verifying_key();
-    for point in low_order_points() {
+    for point in x25519_low_order() {
         // With and without the high bit, which X25519 ignores (RFC 7748 §5).
         for high_bit in [0u8, 0x80] {
             let mut x = point;
@@ -620,6 +603,14 @@ fn non_canonical_or_degenerate_keys_are_refused() {
     assert!(PublicIdentity::from_bytes(&with_x25519(two)).is_ok());
 }
 
+/// Whether a little-endian u-coordinate is below p = 2^255 - 19.
+fn is_canonical(u: &[u8; 32]) -> bool {
+    let mut p = [0xffu8; 32];
+    p[0] = 0xed;
+    p[31] = 0x7f;
+    u.iter().rev().lt(p.iter().rev())
+}
+
 /// The low-order list that `PublicIdentity` refuses by comparison must be
 /// exactly the canonical keys that DH maps to zero: every listed point gives
 /// `ZeroSharedSecret` in a real DH, and a sample of other canonical keys
@@ -647,14 +638,13 @@ fn low_order_refusal_matches_the_dh() {
         x.copy_from_slice(&Identity::generate().public().to_bytes()[..32]);
         x
     }));
-    // p - 1 and the two order-8 points.
-    for h in [
-        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-    ] {
-        candidates.push(hex::decode(h).unwrap().try_into().unwrap());
-    }
+    // The listed points that are canonical (u < p) and not among the small u
+    // above: p - 1 and the two order-8 points.
+    let listed: Vec<[u8; 32]> = x25519_low_order()
+        .into_iter()
+        .filter(|x| is_canonical(x) && !candidates.contains(x))
+        .collect();
+    candidates.extend(listed);
     for x in candidates {
         let zero = matches!(
             sk.dh(&PublicKey::from_bytes(&x).unwrap()),

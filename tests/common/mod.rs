@@ -1,6 +1,10 @@
-//! Helpers shared by the `e2e*` integration tests: identities, deterministic
-//! pseudo-random bytes, an independent parser of the envelope layout, a
-//! test-only SHA-256, byte-at-a-time readers and writers, and a panic guard.
+//! Helpers shared by the integration tests (`e2e*`, `escrow*`, `keys`,
+//! `hpke_properties`): a deterministic pseudo-random generator, identities
+//! (fresh or derived from a seed, so a failing proptest case replays), the
+//! wire-format sizes and an independent parser of the envelope layout, the
+//! X25519 low-order points (`tests/data/x25519-low-order.txt`), mutation
+//! helpers, a test-only SHA-256, byte-at-a-time readers and writers, and a
+//! panic guard.
 //!
 //! Each test binary uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
@@ -9,11 +13,14 @@ use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use doormat::e2e::{MAGIC, SIGNATURE_BLOCK_LEN};
-use doormat::keys::{Identity, PublicIdentity};
+use doormat::e2e::{overhead, MAGIC, SIGNATURE_BLOCK_LEN};
+use doormat::keys::{Fingerprint, Identity, PublicIdentity};
 use doormat::Error;
+use proptest::test_runner::Config;
 
-/// AEAD tag length (both payload ciphers).
+// ----- wire format -----
+
+/// AEAD tag length (both payload ciphers, the sealed sender block).
 pub const TAG: usize = 16;
 /// X25519 public key / HPKE `enc` length.
 pub const ENC: usize = 32;
@@ -21,99 +28,35 @@ pub const ENC: usize = 32;
 pub const WRAPPED: usize = 48;
 /// Opt-in recipient key id length.
 pub const KEY_ID: usize = 8;
-/// Magic, version, suite, flags, chunk size, count.
-pub const FIXED: usize = 17;
+/// The fixed part of a header: magic 7 | version 1 | suite 2 | flags 1 |
+/// chunk_size u32 | count u16.
+pub const FIXED: usize = 7 + 1 + 2 + 1 + 4 + 2;
+/// A public identity (X25519 key and Ed25519 key), as in the sender block.
+pub const PUBLIC_IDENTITY: usize = 64;
+/// A recipient fingerprint, as in the sender block.
+pub const FINGERPRINT: usize = 32;
 
-pub fn identities(n: usize) -> Vec<Identity> {
-    (0..n).map(|_| Identity::generate()).collect()
+/// The sealed sender block for `n` recipients: the sender's public identity,
+/// one fingerprint per recipient, a tag.
+pub fn sender_block_len(n: usize) -> usize {
+    PUBLIC_IDENTITY + FINGERPRINT * n + TAG
 }
 
-pub fn publics(ids: &[Identity]) -> Vec<PublicIdentity> {
-    ids.iter().map(Identity::public).collect()
+/// How many chunks a payload of `len` bytes takes (an empty payload is one
+/// empty chunk).
+pub fn chunk_count(len: usize, chunk_size: usize) -> usize {
+    len.div_ceil(chunk_size).max(1)
 }
 
-/// xorshift64*: deterministic, fast, good enough to look like ciphertext-free data.
-#[derive(Clone)]
-pub struct XorShift {
-    state: u64,
-    word: [u8; 8],
-    used: usize,
-}
-
-impl XorShift {
-    pub fn new(seed: u64) -> XorShift {
-        XorShift {
-            // Never zero; mix the seed so nearby seeds diverge at once.
-            state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
-            word: [0; 8],
-            used: 8,
-        }
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.state ^= self.state >> 12;
-        self.state ^= self.state << 25;
-        self.state ^= self.state >> 27;
-        self.state.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A value in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-
-    /// Fills `buf` with the next bytes of the stream; the byte sequence does
-    /// not depend on how the calls split it.
-    pub fn fill(&mut self, buf: &mut [u8]) {
-        let mut i = 0;
-        while i < buf.len() {
-            if self.used == 8 {
-                if buf.len() - i >= 8 {
-                    let w = self.next_u64().to_le_bytes();
-                    buf[i..i + 8].copy_from_slice(&w);
-                    i += 8;
-                    continue;
-                }
-                self.word = self.next_u64().to_le_bytes();
-                self.used = 0;
-            }
-            buf[i] = self.word[self.used];
-            self.used += 1;
-            i += 1;
-        }
-    }
-}
-
-/// `len` deterministic pseudo-random bytes.
-pub fn bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut v = vec![0u8; len];
-    XorShift::new(seed).fill(&mut v);
-    v
-}
-
-/// 64-bit FNV-1a, incremental.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Fnv1a(pub u64);
-
-impl Default for Fnv1a {
-    fn default() -> Self {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv1a {
-    pub fn update(&mut self, data: &[u8]) {
-        let mut h = self.0;
-        for &b in data {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01B3);
-        }
-        self.0 = h;
-    }
+/// Envelope length implied by the wire format for a payload of `len` bytes
+/// sealed to `n` recipients.
+pub fn expected_len(len: usize, n: usize, key_ids: bool, chunk_size: u32) -> usize {
+    len + overhead(n, key_ids) + TAG * chunk_count(len, chunk_size as usize)
 }
 
 /// Where everything is in an envelope, found by a parser written from the
-/// format description, independently of the crate's own.
+/// format description (`docs/FORMAT.md`), independently of the crate's own.
+/// Panics on a malformed envelope: only used on envelopes the tests sealed.
 #[derive(Clone, Debug)]
 pub struct Layout {
     pub suite: u16,
@@ -122,6 +65,9 @@ pub struct Layout {
     pub count: usize,
     /// Each stanza's byte range (key id included when present).
     pub stanzas: Vec<Range<usize>>,
+    /// The core header: the fixed part and the stanzas (what
+    /// `Header::core_bytes` returns).
+    pub core: Range<usize>,
     /// The 4-byte extension length field.
     pub ext_len_field: Range<usize>,
     /// Each extension record: (type field, len field, body).
@@ -148,6 +94,7 @@ impl Layout {
             .map(|i| FIXED + i * stanza_len..FIXED + (i + 1) * stanza_len)
             .collect();
         let mut p = FIXED + count * stanza_len;
+        let core = 0..p;
         let ext_len_field = p..p + 4;
         let ext_len = be32(p);
         p += 4;
@@ -160,7 +107,7 @@ impl Layout {
         }
         assert_eq!(p, ext_end, "extension records overrun");
         let header = 0..p;
-        let sender_block = p..p + 64 + 32 * count + TAG;
+        let sender_block = p..p + sender_block_len(count);
         let signature = env.len() - SIGNATURE_BLOCK_LEN..env.len();
         let ct_chunk = chunk_size + TAG;
         let mut chunks = Vec::new();
@@ -176,6 +123,7 @@ impl Layout {
             chunk_size,
             count,
             stanzas,
+            core,
             ext_len_field,
             extensions,
             header,
@@ -185,33 +133,179 @@ impl Layout {
         }
     }
 
+    /// The ciphertext chunks, from the end of the sender block to the
+    /// signature block.
     pub fn payload(&self) -> Range<usize> {
         self.sender_block.end..self.signature.start
     }
 }
 
-/// How many chunks a payload of `len` bytes takes (an empty payload is one
-/// empty chunk).
-pub fn chunk_count(len: usize, chunk_size: usize) -> usize {
-    len.div_ceil(chunk_size).max(1)
+/// The X25519 public keys of small order, as little-endian u-coordinates,
+/// from `tests/data/x25519-low-order.txt` (RFC 7748 §6.1, the list libsodium
+/// refuses): 0, 1, the two points of order 8, p - 1, p, p + 1, in that order.
+pub fn x25519_low_order() -> Vec<[u8; 32]> {
+    const FILE: &str = include_str!("../data/x25519-low-order.txt");
+    let points: Vec<[u8; 32]> = FILE
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            assert_eq!(l, l.to_lowercase(), "x25519-low-order.txt: not lowercase");
+            let bytes = hex::decode(l)
+                .unwrap_or_else(|e| panic!("x25519-low-order.txt: {l:?} is not hex: {e}"));
+            bytes.try_into().unwrap_or_else(|b: Vec<u8>| {
+                panic!("x25519-low-order.txt: {l:?} is {} bytes, not 32", b.len())
+            })
+        })
+        .collect();
+    assert_eq!(
+        points.len(),
+        7,
+        "x25519-low-order.txt must list exactly the 7 low-order points"
+    );
+    points
 }
 
-/// A short name for an error variant, for assertions over many cases.
-pub fn kind(e: &Error) -> &'static str {
-    match e {
-        Error::NotAnEnvelope => "NotAnEnvelope",
-        Error::UnsupportedVersion(_) => "UnsupportedVersion",
-        Error::UnsupportedSuite(_) => "UnsupportedSuite",
-        Error::MalformedHeader(_) => "MalformedHeader",
-        Error::InvalidArgument(_) => "InvalidArgument",
-        Error::NotARecipient => "NotARecipient",
-        Error::HeaderTampered => "HeaderTampered",
-        Error::BadSignature => "BadSignature",
-        Error::PayloadTampered => "PayloadTampered",
-        Error::Truncated => "Truncated",
-        Error::Io(_) => "Io",
-        _ => "other",
+// ----- deterministic inputs -----
+
+/// SplitMix64: a tiny deterministic generator for test inputs (never for
+/// keys that protect anything). Every seed, 0 included, is good, and
+/// distinct seeds give distinct streams.
+#[derive(Clone)]
+pub struct SplitMix64 {
+    state: u64,
+    /// The rest of a word that `fill` split.
+    word: [u8; 8],
+    used: usize,
+}
+
+impl SplitMix64 {
+    pub fn new(seed: u64) -> SplitMix64 {
+        SplitMix64 {
+            state: seed,
+            word: [0; 8],
+            used: 8,
+        }
     }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A value in `0..n` (`n > 0`); the tiny modulo bias is irrelevant here.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// Fills `buf` with the next bytes of the stream; over consecutive calls
+    /// the byte sequence does not depend on how the calls split it.
+    pub fn fill(&mut self, buf: &mut [u8]) {
+        let mut i = 0;
+        while i < buf.len() {
+            if self.used == 8 {
+                if buf.len() - i >= 8 {
+                    let w = self.next_u64().to_le_bytes();
+                    buf[i..i + 8].copy_from_slice(&w);
+                    i += 8;
+                    continue;
+                }
+                self.word = self.next_u64().to_le_bytes();
+                self.used = 0;
+            }
+            buf[i] = self.word[self.used];
+            self.used += 1;
+            i += 1;
+        }
+    }
+
+    /// The next `len` bytes of the stream.
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        let mut v = vec![0u8; len];
+        self.fill(&mut v);
+        v
+    }
+}
+
+/// `len` deterministic pseudo-random bytes.
+pub fn bytes(seed: u64, len: usize) -> Vec<u8> {
+    SplitMix64::new(seed).bytes(len)
+}
+
+/// A proptest configuration with `cases` cases and no regression files (the
+/// tests must not create files next to the sources).
+pub fn config(cases: u32) -> Config {
+    Config {
+        failure_persistence: None,
+        ..Config::with_cases(cases)
+    }
+}
+
+// ----- identities -----
+
+/// `n` fresh random identities.
+pub fn identities(n: usize) -> Vec<Identity> {
+    (0..n).map(|_| Identity::generate()).collect()
+}
+
+/// Identity number `index` of the population derived from `seed`: distinct
+/// indices give distinct identities (with overwhelming probability).
+pub fn identity(seed: u64, index: u64) -> Identity {
+    let key = SplitMix64::new(seed ^ index.wrapping_mul(0xd1b5_4a32_d192_ed03)).bytes(64);
+    Identity::from_bytes(&key).expect("64 bytes make an identity")
+}
+
+/// `count` distinct recipients from `seed` (indices 1..=count; the sender
+/// conventionally takes index 0).
+pub fn recipients(seed: u64, count: usize) -> Vec<Identity> {
+    (1..=count as u64).map(|i| identity(seed, i)).collect()
+}
+
+pub fn publics(ids: &[Identity]) -> Vec<PublicIdentity> {
+    ids.iter().map(Identity::public).collect()
+}
+
+pub fn fingerprints(ids: &[PublicIdentity]) -> Vec<Fingerprint> {
+    ids.iter().map(PublicIdentity::fingerprint).collect()
+}
+
+// ----- checksums -----
+
+/// 64-bit FNV-1a, incremental.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fnv1a(pub u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv1a {
+    pub fn update(&mut self, data: &[u8]) {
+        let mut h = self.0;
+        for &b in data {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01B3);
+        }
+        self.0 = h;
+    }
+}
+
+// ----- errors and mutations -----
+
+/// The variant name of an error (`"MalformedHeader"` for
+/// `MalformedHeader("…")`), for assertions and tallies over many cases.
+pub fn kind(e: &Error) -> String {
+    let shown = format!("{e:?}");
+    shown
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Runs `f`, which must return an error and must not panic; returns the error.
@@ -231,7 +325,7 @@ pub fn must_fail_with<T>(
 ) -> Error {
     let e = must_fail(what, f);
     assert!(
-        allowed.contains(&kind(&e)),
+        allowed.contains(&kind(&e).as_str()),
         "{what}: got {e:?}, expected one of {allowed:?}"
     );
     e
@@ -244,9 +338,19 @@ pub fn flipped(env: &[u8], at: usize, bit: u32) -> Vec<u8> {
     v
 }
 
+/// `env` with the ranges `a` and `b` (equally long, not overlapping) swapped.
+pub fn swapped(env: &[u8], a: Range<usize>, b: Range<usize>) -> Vec<u8> {
+    let mut v = env.to_vec();
+    v[a.clone()].copy_from_slice(&env[b.clone()]);
+    v[b].copy_from_slice(&env[a]);
+    v
+}
+
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
+
+// ----- I/O and memory -----
 
 /// A reader that hands out at most one byte per call, and every third call
 /// reports `Interrupted` first (which `read_exact`-style loops must retry).
@@ -300,6 +404,8 @@ pub fn vm_hwm_kib() -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .expect("VmHWM line")
 }
+
+// ----- SHA-256 -----
 
 /// A minimal SHA-256 (FIPS 180-4), only to recompute values the envelope
 /// must or must not reveal; checked against FIPS vectors and the crate's
