@@ -310,36 +310,21 @@ fn escrow_bulk_decryption(c: &mut Criterion) {
         })
         .collect();
     let label = format!("{ARCHIVE_LEN}x1KiB");
+    let open_len = |env: &Vec<u8>| {
+        authority
+            .open(black_box(env))
+            .expect("open")
+            .plaintext()
+            .len()
+    };
 
     g.bench_function(BenchmarkId::new("sequential", &label), |b| {
-        b.iter(|| {
-            archive
-                .iter()
-                .map(|env| {
-                    authority
-                        .open(black_box(env))
-                        .expect("open")
-                        .plaintext()
-                        .len()
-                })
-                .sum::<usize>()
-        })
+        b.iter(|| archive.iter().map(open_len).sum::<usize>())
     });
     #[cfg(feature = "parallel")]
     g.bench_function(BenchmarkId::new("parallel_rayon", &label), |b| {
         use rayon::prelude::*;
-        b.iter(|| {
-            archive
-                .par_iter()
-                .map(|env| {
-                    authority
-                        .open(black_box(env))
-                        .expect("open")
-                        .plaintext()
-                        .len()
-                })
-                .sum::<usize>()
-        })
+        b.iter(|| archive.par_iter().map(open_len).sum::<usize>())
     });
     g.finish();
 }
