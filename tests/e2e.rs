@@ -675,3 +675,45 @@ fn overhead_is_as_documented() {
         }
     }
 }
+
+/// `Debug` of the builders, the header and an opened envelope says what
+/// they are without printing a secret key, the associated data or the
+/// plaintext.
+#[test]
+fn debug_shows_no_secrets() {
+    let alice = Identity::generate();
+    let bob = Identity::generate();
+    let to = [bob.public()];
+    let aad = b"associated-data-marker";
+    let plaintext = b"plaintext-marker";
+    let sealer = Sealer::new(&alice, &to).associated_data(aad);
+    let envelope = sealer.seal(plaintext).unwrap();
+    let opener = Opener::new(&bob).associated_data(aad);
+    let opened = opener.open(&envelope).unwrap();
+    let forbidden: Vec<String> = [&alice.to_bytes()[..], &bob.to_bytes()[..]]
+        .iter()
+        .flat_map(|k| {
+            [
+                hex::encode(k),
+                hex::encode_upper(k),
+                format!("{:?}", &k[..8]),
+            ]
+        })
+        .chain(["associated-data-marker".into(), "plaintext-marker".into()])
+        .collect();
+    for (what, shown) in [
+        ("Sealer", format!("{sealer:?} {sealer:#?}")),
+        ("Opener", format!("{opener:?} {opener:#?}")),
+        ("Header", format!("{:?}", opened.header())),
+        ("Opened", format!("{opened:?}")),
+    ] {
+        for secret in &forbidden {
+            assert!(
+                !shown.contains(secret.as_str()),
+                "{what} Debug shows {secret}: {shown}"
+            );
+        }
+    }
+    assert!(format!("{sealer:?}").contains(&alice.public().fingerprint().to_string()));
+    assert!(format!("{:?}", opened.header()).contains("stanzas: 1"));
+}

@@ -88,6 +88,22 @@ pub struct Header {
     pub(crate) core_len: usize,
 }
 
+impl core::fmt::Debug for Header {
+    /// The public shape of the header; stanzas are opaque and not printed.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Header")
+            .field("cipher", &self.cipher)
+            .field("chunk_size", &self.chunk_size)
+            .field("stanzas", &self.stanzas.len())
+            .field("key_ids", &self.has_key_ids())
+            .field(
+                "extension_types",
+                &self.extensions.iter().map(|(t, _)| *t).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
 impl Header {
     /// The payload cipher.
     pub fn cipher(&self) -> PayloadCipher {
@@ -177,7 +193,7 @@ impl Header {
         mut extensions: Vec<(u16, Vec<u8>)>,
     ) -> Result<Header> {
         extensions.sort_by_key(|(t, _)| *t);
-        if extensions.windows(2).any(|w| w[0].0 == w[1].0) {
+        if has_duplicates(extensions.iter().map(|(t, _)| *t)) {
             return Err(Error::InvalidArgument("duplicate header extension type"));
         }
         let ext_len: usize = extensions.iter().map(|(_, b)| 2 + 4 + b.len()).sum();
@@ -261,9 +277,7 @@ impl Header {
                 }
             })
             .collect();
-        let mut encs: Vec<&[u8; X25519_LEN]> = stanzas.iter().map(|s| &s.enc).collect();
-        encs.sort_unstable();
-        if encs.windows(2).any(|w| w[0] == w[1]) {
+        if has_duplicates(stanzas.iter().map(|s| s.enc)) {
             return Err(Error::MalformedHeader("duplicate stanza"));
         }
 
@@ -285,6 +299,14 @@ impl Header {
         Header::finish(cipher, chunk_size, stanzas, core, extensions)
             .map_err(|_| Error::MalformedHeader("extensions out of order or duplicated"))
     }
+}
+
+/// Whether any item occurs twice: the one duplicate check of the format
+/// (stanzas, recipients, extension types).
+pub(crate) fn has_duplicates<T: Ord>(items: impl Iterator<Item = T>) -> bool {
+    let mut sorted: Vec<T> = items.collect();
+    sorted.sort_unstable();
+    sorted.windows(2).any(|w| w[0] == w[1])
 }
 
 /// Extension records: `type u16 | len u32 | body`, types strictly increasing

@@ -54,7 +54,7 @@ pub use format::{
 };
 pub(crate) use payload::ContentKey;
 
-use format::{read_up_to, Stanza, FIXED_LEN};
+use format::{has_duplicates, read_up_to, Stanza, FIXED_LEN};
 use payload::{chunk_hash, chunk_layout, counter, EnvelopeKeys, PayloadDigest};
 
 use crate::hpke::{self, Kdf, ReceiverMode, SenderMode, Suite, TAG_LEN, X25519_LEN};
@@ -238,9 +238,7 @@ impl<'a> Sealer<'a> {
         if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&self.chunk_size) {
             return Err(Error::InvalidArgument("chunk size out of range"));
         }
-        let mut fps: Vec<Fingerprint> = self.recipients.iter().map(|r| r.fingerprint()).collect();
-        fps.sort_unstable();
-        if fps.windows(2).any(|w| w[0] == w[1]) {
+        if has_duplicates(self.recipients.iter().map(|r| r.fingerprint())) {
             return Err(Error::InvalidArgument("the same recipient twice"));
         }
         Ok(())
@@ -382,6 +380,23 @@ impl<'a> Sealer<'a> {
         writer.write_all(&self.signature_block(&begun, digest.finish()))?;
         writer.flush()?;
         Ok(total)
+    }
+}
+
+impl core::fmt::Debug for Sealer<'_> {
+    /// The options; never the sender's keys.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Sealer")
+            .field("sender", &self.sender.public().fingerprint())
+            .field("recipients", &self.recipients.len())
+            .field("cipher", &self.cipher)
+            .field("chunk_size", &self.chunk_size)
+            .field("key_ids", &self.key_ids)
+            .field(
+                "extensions",
+                &(self.extensions.len() + usize::from(self.key_bound.is_some())),
+            )
+            .finish_non_exhaustive()
     }
 }
 
@@ -532,9 +547,7 @@ impl<'a> Opener<'a> {
             .chunks_exact(32)
             .map(|c| Fingerprint::from_bytes(c.try_into().expect("chunks of 32")))
             .collect();
-        let mut sorted = recipients.clone();
-        sorted.sort_unstable();
-        if sorted.windows(2).any(|w| w[0] == w[1]) {
+        if has_duplicates(recipients.iter()) {
             return Err(Error::MalformedHeader("duplicate recipient"));
         }
         if let Unlock::Recipient(me) = &self.unlock {
@@ -655,6 +668,20 @@ impl<'a> Opener<'a> {
                 plaintext: total,
             });
         }
+    }
+}
+
+impl core::fmt::Debug for Opener<'_> {
+    /// How the key is found; never the recipient's keys or the associated data.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let unlock = match &self.unlock {
+            Unlock::Recipient(r) => format!("recipient {}", r.public().fingerprint()),
+            Unlock::Key(_) => "key from header".to_owned(),
+        };
+        f.debug_struct("Opener")
+            .field("unlock", &unlock)
+            .field("check", &self.check.is_some())
+            .finish_non_exhaustive()
     }
 }
 

@@ -385,6 +385,7 @@ impl fmt::Debug for KeyShare {
 }
 
 /// Builds escrowed envelopes: every [`e2e::Sealer`] option, plus the escrow key.
+#[derive(Debug)]
 pub struct Sealer<'a> {
     inner: E2eSealer<'a>,
 }
@@ -464,6 +465,7 @@ impl<'a> Sealer<'a> {
 
 /// Opens escrowed envelopes: as a compliant recipient (checking the access
 /// field under a [`LeafCheck`]) or as the authority.
+#[derive(Debug)]
 pub struct Opener<'a> {
     inner: E2eOpener<'a>,
 }
