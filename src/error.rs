@@ -30,6 +30,9 @@ pub enum Error {
     InvalidHex,
     /// Bytes of the right length that are not a valid key.
     InvalidKey,
+    /// The random number generator failed to supply bytes (the operating
+    /// system's, or one the caller gave).
+    RandomFailed,
 
     // ----- HPKE (RFC 9180) -----
     /// The context's sequence number would overflow (RFC 9180 §5.2,
@@ -112,6 +115,7 @@ impl fmt::Display for Error {
             }
             Error::InvalidHex => f.write_str("text form is not lowercase hex"),
             Error::InvalidKey => f.write_str("bytes are not a valid key"),
+            Error::RandomFailed => f.write_str("the random number generator failed"),
             Error::MessageLimitReached => f.write_str("HPKE sequence number exhausted"),
             Error::InconsistentPsk => f.write_str("inconsistent psk / psk_id for this HPKE mode"),
             Error::ZeroSharedSecret => {

@@ -27,17 +27,21 @@
 use core::fmt;
 use core::str::FromStr;
 
-use ring::digest::SHA256;
-use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{self, Ed25519KeyPair, KeyPair};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::hash::{sha256, SHA256_LEN};
 use crate::hpke::{PrivateKey, PublicKey, X25519_LEN};
-use crate::{Error, Result};
+use crate::random::{self, CryptoRngCore, SystemRng};
+use crate::{text, Error, Result};
 
 /// Length of an Ed25519 public key or seed.
-const ED25519_LEN: usize = 32;
+pub const ED25519_LEN: usize = 32;
+/// Length of a [`Fingerprint`] (a SHA-256 output).
+pub const FINGERPRINT_LEN: usize = SHA256_LEN;
+/// Length of a [`SafetyNumber`] (a SHA-512 output).
+const SAFETY_NUMBER_LEN: usize = 64;
 /// Length of an Ed25519 signature.
 pub const SIGNATURE_LEN: usize = 64;
 /// Length of a serialized [`PublicIdentity`] (X25519 key, then Ed25519 key).
@@ -78,12 +82,23 @@ impl Identity {
     /// # Panics
     ///
     /// If the operating system cannot supply randomness.
+    /// [`Identity::generate_with`] reports it instead.
     pub fn generate() -> Identity {
+        Identity::generate_with(&mut SystemRng)
+            .expect("the operating system's random number generator failed")
+    }
+
+    /// A fresh identity from `rng`: 32 bytes for the X25519 key, then 32 for
+    /// the Ed25519 seed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RandomFailed`] if `rng` fails.
+    pub fn generate_with<R: CryptoRngCore + ?Sized>(rng: &mut R) -> Result<Identity> {
+        let decryption = PrivateKey::generate_with(rng)?;
         let mut seed = Zeroizing::new([0u8; ED25519_LEN]);
-        SystemRandom::new()
-            .fill(seed.as_mut())
-            .expect("the operating system's random number generator failed");
-        Identity::from_keys(PrivateKey::generate(), &seed)
+        random::fill(rng, seed.as_mut())?;
+        Ok(Identity::from_keys(decryption, &seed))
     }
 
     /// An identity from its X25519 decryption key and a 32-byte Ed25519 seed.
@@ -132,7 +147,7 @@ impl Identity {
 
     /// The text form `doormat-secret-1<hex>`, as a string wiped when dropped.
     pub fn to_secret_string(&self) -> Zeroizing<String> {
-        encode_text(SECRET_PREFIX, self.to_bytes().as_ref())
+        text::encode(SECRET_PREFIX, self.to_bytes().as_ref())
     }
 
     /// The public half.
@@ -173,7 +188,7 @@ impl FromStr for Identity {
 
     /// Parses `doormat-secret-1<hex>`.
     fn from_str(s: &str) -> Result<Identity> {
-        let bytes = decode_text::<IDENTITY_LEN>(SECRET_PREFIX, s)?;
+        let bytes = text::decode::<IDENTITY_LEN>(SECRET_PREFIX, s)?;
         Identity::from_bytes(bytes.as_ref())
     }
 }
@@ -196,7 +211,7 @@ impl PublicIdentity {
             });
         }
         let encryption = PublicKey::from_bytes(&bytes[..X25519_LEN])?;
-        check_x25519_public(&encryption)?;
+        encryption.validate()?;
         let mut verifying = [0u8; ED25519_LEN];
         verifying.copy_from_slice(&bytes[X25519_LEN..]);
         check_ed25519_public(&verifying)?;
@@ -250,7 +265,7 @@ impl fmt::Debug for PublicIdentity {
 impl fmt::Display for PublicIdentity {
     /// `doormat-public-1<hex>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&encode_text(PUBLIC_PREFIX, &self.to_bytes()))
+        f.write_str(&text::encode(PUBLIC_PREFIX, &self.to_bytes()))
     }
 }
 
@@ -259,7 +274,7 @@ impl FromStr for PublicIdentity {
 
     /// Parses `doormat-public-1<hex>`.
     fn from_str(s: &str) -> Result<PublicIdentity> {
-        let bytes = decode_text::<PUBLIC_IDENTITY_LEN>(PUBLIC_PREFIX, s)?;
+        let bytes = text::decode::<PUBLIC_IDENTITY_LEN>(PUBLIC_PREFIX, s)?;
         PublicIdentity::from_bytes(bytes.as_ref())
     }
 }
@@ -267,23 +282,23 @@ impl FromStr for PublicIdentity {
 /// A key's fingerprint: 32 bytes of SHA-256, displayed as the first 16 bytes
 /// in eight groups of four hex digits (128 bits is plenty for a human check).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Fingerprint([u8; 32]);
+pub struct Fingerprint([u8; FINGERPRINT_LEN]);
 
 impl Fingerprint {
     /// A fingerprint from its 32 bytes.
-    pub const fn from_bytes(bytes: [u8; 32]) -> Fingerprint {
+    pub const fn from_bytes(bytes: [u8; FINGERPRINT_LEN]) -> Fingerprint {
         Fingerprint(bytes)
     }
 
     /// The full 32 bytes.
-    pub fn as_bytes(&self) -> &[u8; 32] {
+    pub fn as_bytes(&self) -> &[u8; FINGERPRINT_LEN] {
         &self.0
     }
 }
 
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, pair) in self.0[..16].chunks(2).enumerate() {
+        for (i, pair) in self.0[..FINGERPRINT_LEN / 2].chunks(2).enumerate() {
             if i > 0 {
                 f.write_str(" ")?;
             }
@@ -303,7 +318,7 @@ impl fmt::Debug for Fingerprint {
 /// know they hold each other's true keys: a key directory that swapped or
 /// added a key changes it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SafetyNumber([u8; 64]);
+pub struct SafetyNumber([u8; SAFETY_NUMBER_LEN]);
 
 impl fmt::Display for SafetyNumber {
     /// Twelve groups of five decimal digits, as in Signal.
@@ -336,56 +351,9 @@ pub fn safety_number(a: &PublicIdentity, b: &PublicIdentity) -> SafetyNumber {
     for part in [SAFETY_NUMBER_LABEL, &lo.0, &hi.0] {
         ctx.update(part);
     }
-    let mut out = [0u8; 64];
+    let mut out = [0u8; SAFETY_NUMBER_LEN];
     out.copy_from_slice(ctx.finish().as_ref());
     SafetyNumber(out)
-}
-
-/// SHA-256 over the concatenation of `parts`.
-pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
-    let mut ctx = ring::digest::Context::new(&SHA256);
-    for p in parts {
-        ctx.update(p);
-    }
-    let mut out = [0u8; 32];
-    out.copy_from_slice(ctx.finish().as_ref());
-    out
-}
-
-/// The canonical u-coordinates (little-endian) of the X25519 points of small
-/// order (RFC 7748 §6.1; the list libsodium blocks): 0, 1, the two points of
-/// order 8, and p - 1. A DH with any clamped scalar gives all zeros for these.
-const X25519_LOW_ORDER: [[u8; 32]; 5] = [
-    [0; 32],
-    [
-        1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0,
-    ],
-    [
-        0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
-        0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
-        0xb8, 0x00,
-    ],
-    [
-        0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
-        0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f,
-        0x11, 0x57,
-    ],
-    [
-        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-        0xff, 0x7f,
-    ],
-];
-
-/// Refuses X25519 public keys that are not canonical encodings or have small
-/// order. Public data, so plain comparisons; no DH needed once the encoding
-/// is known to be canonical.
-pub(crate) fn check_x25519_public(pk: &PublicKey) -> Result<()> {
-    if !pk.is_canonical() || X25519_LOW_ORDER.contains(pk.as_bytes()) {
-        return Err(Error::InvalidKey);
-    }
-    Ok(())
 }
 
 /// Refuses Ed25519 public keys that do not decode to a curve point, are not
@@ -396,36 +364,4 @@ fn check_ed25519_public(bytes: &[u8; ED25519_LEN]) -> Result<()> {
         Some(point) if point.compress() == compressed && !point.is_small_order() => Ok(()),
         _ => Err(Error::InvalidKey),
     }
-}
-
-/// `prefix` followed by lowercase hex: the text form of every doormat key.
-/// Returned as a wiped string since it may carry a secret.
-pub(crate) fn encode_text(prefix: &str, bytes: &[u8]) -> Zeroizing<String> {
-    let mut s = Zeroizing::new(String::with_capacity(prefix.len() + 2 * bytes.len()));
-    s.push_str(prefix);
-    s.push_str(&Zeroizing::new(hex::encode(bytes)));
-    s
-}
-
-/// Parses a text form: the exact `prefix`, then exactly `2 * N` lowercase hex
-/// digits. The length is checked before anything is decoded.
-pub(crate) fn decode_text<const N: usize>(
-    prefix: &'static str,
-    s: &str,
-) -> Result<Zeroizing<[u8; N]>> {
-    let body = s
-        .strip_prefix(prefix)
-        .ok_or(Error::WrongPrefix { expected: prefix })?;
-    if body.len() != 2 * N {
-        return Err(Error::InvalidLength {
-            expected: 2 * N,
-            got: body.len(),
-        });
-    }
-    if !body.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
-        return Err(Error::InvalidHex);
-    }
-    let mut out = Zeroizing::new([0u8; N]);
-    hex::decode_to_slice(body, out.as_mut()).map_err(|_| Error::InvalidHex)?;
-    Ok(out)
 }

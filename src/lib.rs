@@ -5,10 +5,13 @@
 #![warn(rust_2018_idioms)]
 
 mod error;
+mod hash;
+mod text;
 
 pub mod e2e;
 pub mod escrow;
 pub mod hpke;
 pub mod keys;
+pub mod random;
 
 pub use error::{Error, Result};

@@ -22,10 +22,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use common::{config, fingerprints, identity, publics, recipients, SplitMix64};
 use doormat::e2e::{self, Opened, PayloadCipher};
 use doormat::escrow::{
-    self, EscrowAuthority, EscrowKey, FamilyKey, KeyShare, LeafCheck, Opener, Sealer,
+    self, AccessField, Compliance, EscrowAuthority, EscrowKey, FamilyKey, KeyShare, LeafCheck,
     ESCROW_KEY_PREFIX, ESCROW_SECRET_PREFIX, LEAF_EXTENSION, LEAF_LEN, SHARE_PREFIX,
 };
-use doormat::keys::{Fingerprint, PublicIdentity};
+use doormat::keys::{Fingerprint, Identity, PublicIdentity};
 use doormat::Error;
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
@@ -187,7 +187,7 @@ fn escrow_completeness() {
             let pubs = publics(&recipients);
             let plaintext = SplitMix64::new(case.seed ^ 0x5eed).bytes(case.len);
 
-            let sealer = Sealer::new(&sender, &pubs, &escrow_key)
+            let sealer = escrow::sealer(&sender, &pubs, &escrow_key)
                 .associated_data(&case.aad)
                 .cipher(case.cipher)
                 .chunk_size(case.chunk_size)
@@ -205,7 +205,7 @@ fn escrow_completeness() {
             let want_recipients = fingerprints(&pubs);
 
             // In memory.
-            let opener = Opener::authority(&authority).associated_data(&case.aad);
+            let opener = authority.opener().associated_data(&case.aad);
             let opened = opener.open(&envelope).expect("the authority opens");
             prop_assert!(
                 opened.plaintext() == &plaintext[..],
@@ -240,7 +240,7 @@ fn escrow_completeness() {
 
             // And one recipient, for comparison.
             let me = &recipients[case.seed as usize % recipients.len()];
-            let mine = escrow::Opener::new(me)
+            let mine = escrow::opener(me)
                 .associated_data(&case.aad)
                 .open(&envelope)
                 .expect("a recipient opens");
@@ -312,7 +312,7 @@ fn holder_indifference() {
                 let plaintext = rng.bytes(len);
                 let chunk = [64, 1024, 65536][rng.below(3)];
                 sealed.push(
-                    Sealer::new(&sender, &to, &escrow_key)
+                    escrow::sealer(&sender, &to, &escrow_key)
                         .chunk_size(chunk)
                         .seal(&plaintext)
                         .expect("seal"),
@@ -451,7 +451,7 @@ fn transparency() {
             .key_ids(c.key_ids)
             .seal(&plaintext)
             .unwrap();
-        let escrowed = Sealer::new(&sender, &pubs, &escrow_key)
+        let escrowed = escrow::sealer(&sender, &pubs, &escrow_key)
             .associated_data(c.aad)
             .cipher(c.cipher)
             .chunk_size(c.chunk_size)
@@ -461,7 +461,7 @@ fn transparency() {
         let want_recipients = fingerprints(&pubs);
 
         for me in &recipients {
-            let via_escrow = escrow::Opener::new(me)
+            let via_escrow = escrow::opener(me)
                 .associated_data(c.aad)
                 .open(&escrowed)
                 .unwrap();
@@ -488,7 +488,7 @@ fn transparency() {
             }
             // Streaming, too.
             let mut out = Vec::new();
-            let streamed = escrow::Opener::new(me)
+            let streamed = escrow::opener(me)
                 .associated_data(c.aad)
                 .open_stream(&escrowed[..], &mut out)
                 .unwrap();
@@ -730,7 +730,7 @@ fn clean_envelopes_have_nothing_to_open() {
                 ));
                 let mut out = Vec::new();
                 assert!(matches!(
-                    escrow::Opener::new(me).open_stream(&envelope[..], &mut out),
+                    escrow::opener(me).open_stream(&envelope[..], &mut out),
                     Err(Error::NotEscrowed)
                 ));
                 assert!(out.is_empty());
@@ -781,7 +781,7 @@ fn compliance_policies() {
     let mut checks = 0;
 
     let compliant = |policy, trust: Option<&EscrowKey>, family, envelope: &[u8]| {
-        Opener::compliant(me, policy, trust, family).open(envelope)
+        compliant_client(me, policy, trust, family).open(envelope)
     };
     let accepts = |r: doormat::Result<Opened>| r.is_ok_and(|o| o.plaintext() == message);
     let invalid = |r: doormat::Result<Opened>| matches!(r, Err(Error::InvalidAccessField));
@@ -922,7 +922,7 @@ fn compliance_policies_other_family_recompute_accepts() {
     let me = &recipients[0];
     let genuine = escrow::seal(&sender, &pubs, &key, b"family").unwrap();
     let foreign = FamilyKey::generate();
-    let opened = Opener::compliant(me, LeafCheck::Recompute, None, foreign).open(&genuine);
+    let opened = compliant_client(me, LeafCheck::Recompute, None, foreign).open(&genuine);
     assert!(
         opened.is_ok(),
         "another family's Recompute client: {:?}",
@@ -930,7 +930,8 @@ fn compliance_policies_other_family_recompute_accepts() {
     );
 
     let family = FamilyKey::generate();
-    let from_other_family = Sealer::with_family(&sender, &pubs, &key, family)
+    let from_other_family = e2e::Sealer::new(&sender, &pubs)
+        .layer(AccessField::to(&key).family(family))
         .seal(b"family")
         .unwrap();
     let opened = escrow::open(me, &from_other_family);
@@ -1179,7 +1180,7 @@ fn compliance_policies_pinned_authority_under_clipper16() {
     let recipients = recipients(0x9172, 1);
     let pubs = publics(&recipients);
     let self_escrowed = escrow::seal(&sender, &pubs, &other_key, b"pinned").unwrap();
-    let opened = Opener::compliant(
+    let opened = compliant_client(
         &recipients[0],
         LeafCheck::Clipper16,
         Some(&right_key),
@@ -1192,4 +1193,19 @@ fn compliance_policies_pinned_authority_under_clipper16() {
         opened.map(|o| o.plaintext().to_vec())
     );
     println!("compliance_policies_pinned_authority_under_clipper16: 1 check");
+}
+
+/// A compliant client for `me`: `policy`, pinned to `trust` (or unpinned),
+/// of chip family `family`.
+fn compliant_client<'a>(
+    me: &'a Identity,
+    policy: LeafCheck,
+    trust: Option<&EscrowKey>,
+    family: FamilyKey,
+) -> e2e::Opener<'a> {
+    let check = match trust {
+        Some(key) => Compliance::pinned(key),
+        None => Compliance::unpinned(),
+    };
+    e2e::Opener::new(me).layer(check.policy(policy).family(family))
 }

@@ -16,7 +16,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use common::{chunk_count, identity, kind, publics, recipients, swapped, Layout, SplitMix64, TAG};
 use doormat::e2e::{self, Opened, PayloadCipher};
-use doormat::escrow::{self, EscrowAuthority, FamilyKey, LeafCheck, Opener, Sealer};
+use doormat::escrow::{self, Compliance, EscrowAuthority, EscrowKey, FamilyKey, LeafCheck};
 use doormat::escrow::{LEAF_EXTENSION, LEAF_LEN};
 use doormat::keys::Identity;
 use doormat::Error;
@@ -36,7 +36,7 @@ fn openers<'a>(
         (
             "recipient 0, escrow::Opener",
             Box::new(move |e: &[u8]| {
-                escrow::Opener::new(r0)
+                escrow::opener(r0)
                     .associated_data(aad)
                     .open(e)
                     .map(Opened::into_plaintext)
@@ -54,7 +54,8 @@ fn openers<'a>(
         (
             "authority",
             Box::new(move |e: &[u8]| {
-                Opener::authority(authority)
+                authority
+                    .opener()
                     .associated_data(aad)
                     .open(e)
                     .map(Opened::into_plaintext)
@@ -64,7 +65,7 @@ fn openers<'a>(
             "recipient 1, escrow::Opener streaming",
             Box::new(move |e: &[u8]| {
                 let mut out = Vec::new();
-                escrow::Opener::new(r1)
+                escrow::opener(r1)
                     .associated_data(aad)
                     .open_stream(e, &mut out)
                     .map(|_| out)
@@ -74,7 +75,8 @@ fn openers<'a>(
             "authority streaming",
             Box::new(move |e: &[u8]| {
                 let mut out = Vec::new();
-                Opener::authority(authority)
+                authority
+                    .opener()
                     .associated_data(aad)
                     .open_stream(e, &mut out)
                     .map(|_| out)
@@ -186,7 +188,7 @@ fn integrity() {
         let pubs = publics(&recipients);
         let mut rng = SplitMix64::new(seed);
         let plaintext = rng.bytes(case.len);
-        let envelope = Sealer::new(&sender, &pubs, &authority.public_key())
+        let envelope = escrow::sealer(&sender, &pubs, &authority.public_key())
             .associated_data(case.aad)
             .cipher(case.cipher)
             .chunk_size(case.chunk_size)
@@ -205,7 +207,7 @@ fn integrity() {
             assert_eq!(open(&envelope).unwrap(), plaintext, "{name}");
         }
         let layout = Layout::parse(&envelope);
-        let opened = escrow::Opener::new(&recipients[0])
+        let opened = escrow::opener(&recipients[0])
             .associated_data(case.aad)
             .open(&envelope)
             .unwrap();
@@ -364,7 +366,7 @@ fn leaf_moved_to_another_envelope_is_rejected() {
     let recipients = recipients(0x1eaf, 2);
     let pubs = publics(&recipients);
     let message_a = SplitMix64::new(1).bytes(1500);
-    let a = Sealer::new(&sender, &pubs, &escrow_key)
+    let a = escrow::sealer(&sender, &pubs, &escrow_key)
         .chunk_size(64)
         .seal(&message_a)
         .unwrap();
@@ -398,7 +400,7 @@ fn leaf_moved_to_another_envelope_is_rejected() {
                 Err(Error::InvalidAccessField)
             ));
             assert!(matches!(
-                Opener::compliant(
+                compliant_client(
                     me,
                     LeafCheck::Recompute,
                     Some(&escrow_key),
@@ -410,7 +412,7 @@ fn leaf_moved_to_another_envelope_is_rejected() {
             // The 16-bit checksum covers the core header and the content key,
             // so it also fails, except with probability 2^-16 per try.
             if matches!(
-                Opener::compliant(me, LeafCheck::Clipper16, None, FamilyKey::default()).open(&b),
+                compliant_client(me, LeafCheck::Clipper16, None, FamilyKey::default()).open(&b),
                 Err(Error::InvalidAccessField)
             ) {
                 clipper_rejections += 1;
@@ -470,4 +472,19 @@ fn leaf_moved_to_another_envelope_is_rejected() {
          authority errors {authority_errors:?}; Clipper16 rejected {clipper_rejections} of {}",
         2 * TRIES
     );
+}
+
+/// A compliant client for `me`: `policy`, pinned to `trust` (or unpinned),
+/// of chip family `family`.
+fn compliant_client<'a>(
+    me: &'a Identity,
+    policy: LeafCheck,
+    trust: Option<&EscrowKey>,
+    family: FamilyKey,
+) -> e2e::Opener<'a> {
+    let check = match trust {
+        Some(key) => Compliance::pinned(key),
+        None => Compliance::unpinned(),
+    };
+    e2e::Opener::new(me).layer(check.policy(policy).family(family))
 }

@@ -307,10 +307,10 @@ proptest! {
 
         let smode = sender_mode(m, &inp.psk, &inp.psk_id, &k.sk_sender);
         let (enc1, mut s1) =
-            hpke::setup_sender_with_ephemeral(suite, &smode, &k.pk_recip, &inp.info, &sk_eph)
+            hpke::hazmat::setup_sender_with_ephemeral(suite, &smode, &k.pk_recip, &inp.info, &sk_eph)
                 .unwrap();
         let (enc2, mut s2) =
-            hpke::setup_sender_with_ephemeral(suite, &smode, &k.pk_recip, &inp.info, &sk_eph)
+            hpke::hazmat::setup_sender_with_ephemeral(suite, &smode, &k.pk_recip, &inp.info, &sk_eph)
                 .unwrap();
         assert_eq!(&enc1[..], &enc[..]);
         assert_eq!(enc1, enc2);

@@ -183,7 +183,8 @@ fn check_setup(i: usize, v: &Setup, counts: &mut Counts) {
     // The public setup functions, both roles.
     let s_mode = sender_mode(v, sk_sender.as_ref());
     let (enc, mut sender) =
-        hpke::setup_sender_with_ephemeral(suite, &s_mode, &pk_recip, &v.info, &sk_eph).unwrap();
+        hpke::hazmat::setup_sender_with_ephemeral(suite, &s_mode, &pk_recip, &v.info, &sk_eph)
+            .unwrap();
     assert_eq!(enc, v.enc, "{ctx}: enc from setup_sender");
     let r_mode = receiver_mode(v, pk_sender.as_ref());
     let mut receiver = hpke::setup_receiver(suite, &r_mode, &v.enc, &sk_recip, &v.info).unwrap();

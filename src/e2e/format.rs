@@ -5,6 +5,7 @@
 
 use std::io::{self, Read};
 
+use super::layer::CONTENT_KEY_LEN;
 use crate::hpke::{Aead, TAG_LEN, X25519_LEN};
 use crate::{Error, Result};
 
@@ -25,7 +26,7 @@ pub const DEFAULT_CHUNK_SIZE: u32 = 64 << 10;
 /// Length of an opt-in recipient key id.
 pub const KEY_ID_LEN: usize = 8;
 /// Length of the wrapped content key in a stanza (key + HPKE tag).
-pub(crate) const WRAPPED_KEY_LEN: usize = 32 + TAG_LEN;
+pub(crate) const WRAPPED_KEY_LEN: usize = CONTENT_KEY_LEN + TAG_LEN;
 /// Length of the fixed part of the header: magic, version, suite, flags,
 /// chunk size, recipient count.
 pub(crate) const FIXED_LEN: usize = 7 + 1 + 2 + 1 + 4 + 2;
@@ -218,6 +219,27 @@ impl Header {
         })
     }
 
+    /// Parses the header at the start of `envelope` (the rest is ignored):
+    /// what an observer without keys can read. Nothing is authenticated yet.
+    ///
+    /// ```
+    /// use doormat::{e2e, keys::Identity};
+    ///
+    /// let (alice, bob) = (Identity::generate(), Identity::generate());
+    /// let envelope = e2e::seal(&alice, &[bob.public()], b"hi")?;
+    /// let header = e2e::Header::parse(&envelope)?;
+    /// assert_eq!(header.stanza_count(), 1);
+    /// assert_eq!(header.cipher(), e2e::PayloadCipher::ChaCha20Poly1305);
+    /// # Ok::<(), doormat::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Header::read_from`].
+    pub fn parse(mut envelope: &[u8]) -> Result<Header> {
+        Header::read_from(&mut envelope)
+    }
+
     /// Reads and validates a header from `r`, consuming exactly its bytes.
     ///
     /// # Errors
@@ -225,7 +247,7 @@ impl Header {
     /// [`Error::NotAnEnvelope`], [`Error::UnsupportedVersion`],
     /// [`Error::UnsupportedSuite`], [`Error::MalformedHeader`], or
     /// [`Error::Io`] from the reader.
-    pub(crate) fn read(r: &mut impl Read) -> Result<Header> {
+    pub fn read_from(r: &mut impl Read) -> Result<Header> {
         let mut fixed = [0u8; FIXED_LEN];
         let got = read_up_to(r, &mut fixed)?;
         if got < MAGIC.len() || &fixed[..7] != MAGIC {

@@ -11,6 +11,8 @@
 //! The last-chunk flag in the nonce makes truncation and extension fail; the
 //! counter makes reordering fail; the header hash in the key makes a splice
 //! of one envelope's header onto another's payload fail.
+//!
+//! The chunk loops live here too, written once for one core and all cores.
 
 use ring::aead::{Aad, LessSafeKey, Nonce, Tag};
 use ring::digest::{Context as Digest, SHA256};
@@ -18,41 +20,22 @@ use ring::hkdf;
 use zeroize::Zeroizing;
 
 use super::format::PayloadCipher;
+use super::layer::ContentKey;
+use crate::hash::{sha256, SHA256_LEN};
 use crate::hpke::{NONCE_LEN, TAG_LEN};
-use crate::keys::sha256;
 use crate::{Error, Result};
 
-/// Length of a content key (the "file key" of age).
-pub(crate) const CONTENT_KEY_LEN: usize = 32;
 /// Nonce of the sealed sender block under the meta key.
 const SENDER_BLOCK_NONCE: u64 = 0;
 /// Nonce of the sealed signature block under the meta key.
 const SIGNATURE_BLOCK_NONCE: u64 = 1;
+/// Label of the payload key's HKDF-Expand.
+const PAYLOAD_KEY_LABEL: &[u8] = b"doormat/v1 payload";
+/// Label of the meta key's HKDF-Expand.
+const META_KEY_LABEL: &[u8] = b"doormat/v1 meta";
 
-/// The per-envelope secret everything else is derived from. Zeroized on drop,
-/// never printed.
-pub(crate) struct ContentKey(pub(crate) Zeroizing<[u8; CONTENT_KEY_LEN]>);
-
-impl core::fmt::Debug for ContentKey {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("ContentKey([redacted])")
-    }
-}
-
-impl ContentKey {
-    /// A fresh random content key.
-    pub(crate) fn generate() -> Result<ContentKey> {
-        let mut k = Zeroizing::new([0u8; CONTENT_KEY_LEN]);
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), k.as_mut())
-            .map_err(|_| Error::InvalidArgument("random number generator failed"))?;
-        Ok(ContentKey(k))
-    }
-
-    /// The key bytes.
-    pub(crate) fn as_bytes(&self) -> &[u8; CONTENT_KEY_LEN] {
-        &self.0
-    }
-}
+/// The hash of one plaintext chunk, and of the folded payload digest.
+pub(crate) type ChunkHash = [u8; SHA256_LEN];
 
 /// The two AEAD keys of one envelope. ring's key copies are not wiped (see
 /// the crate docs); the derivation inputs are.
@@ -60,6 +43,9 @@ pub(crate) struct EnvelopeKeys {
     payload: LessSafeKey,
     meta: LessSafeKey,
 }
+
+/// The longest payload-cipher key.
+const MAX_KEY_LEN: usize = 32;
 
 struct KeyLen(usize);
 
@@ -74,13 +60,13 @@ impl EnvelopeKeys {
     pub(crate) fn derive(
         cipher: PayloadCipher,
         content_key: &ContentKey,
-        header_hash: &[u8; 32],
-        aad_hash: &[u8; 32],
+        header_hash: &[u8; SHA256_LEN],
+        aad_hash: &[u8; SHA256_LEN],
     ) -> EnvelopeKeys {
         let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, header_hash).extract(content_key.as_bytes());
         let aead = cipher.aead();
         let key = |label: &[u8]| {
-            let mut k = Zeroizing::new([0u8; 32]);
+            let mut k = Zeroizing::new([0u8; MAX_KEY_LEN]);
             let k = &mut k[..aead.key_len()];
             prk.expand(&[label, aad_hash], KeyLen(k.len()))
                 .and_then(|okm| okm.fill(k))
@@ -88,8 +74,8 @@ impl EnvelopeKeys {
             aead.key(k).expect("key length matches the cipher")
         };
         EnvelopeKeys {
-            payload: key(b"doormat/v1 payload"),
-            meta: key(b"doormat/v1 meta"),
+            payload: key(PAYLOAD_KEY_LABEL),
+            meta: key(META_KEY_LABEL),
         }
     }
 
@@ -191,19 +177,19 @@ impl PayloadDigest {
     }
 
     /// Folds in one chunk's hash (from [`chunk_hash`]), in chunk order.
-    pub(crate) fn push(&mut self, chunk_hash: &[u8; 32]) {
+    pub(crate) fn push(&mut self, chunk_hash: &ChunkHash) {
         self.0.update(chunk_hash);
     }
 
-    pub(crate) fn finish(self) -> [u8; 32] {
-        let mut out = [0u8; 32];
+    pub(crate) fn finish(self) -> ChunkHash {
+        let mut out = [0u8; SHA256_LEN];
         out.copy_from_slice(self.0.finish().as_ref());
         out
     }
 }
 
 /// The hash of one plaintext chunk.
-pub(crate) fn chunk_hash(pt: &[u8]) -> [u8; 32] {
+pub(crate) fn chunk_hash(pt: &[u8]) -> ChunkHash {
     sha256(&[pt])
 }
 
@@ -220,4 +206,117 @@ pub(crate) fn chunk_layout(len: usize, chunk_size: usize) -> (usize, usize) {
 /// A chunk counter as `u64`, refusing (not wrapping) past the end.
 pub(crate) fn counter(i: usize) -> Result<u64> {
     u64::try_from(i).map_err(|_| Error::InvalidArgument("chunk counter overflow"))
+}
+
+/// Runs `f(i, input_i, output_i)` over the paired chunks of `input` and
+/// `output`, on all cores with the `parallel` feature, and returns the
+/// results in chunk order; the first error wins. The one chunk loop of the
+/// in-memory seal and open.
+fn map_chunks<T, F>(
+    input: &[u8],
+    in_chunk: usize,
+    output: &mut [u8],
+    out_chunk: usize,
+    f: F,
+) -> Result<Vec<T>>
+where
+    T: Send,
+    F: Fn(usize, &[u8], &mut [u8]) -> Result<T> + Sync + Send,
+{
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        input
+            .par_chunks(in_chunk)
+            .zip(output.par_chunks_mut(out_chunk))
+            .enumerate()
+            .map(|(i, (a, b))| f(i, a, b))
+            .collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        input
+            .chunks(in_chunk)
+            .zip(output.chunks_mut(out_chunk))
+            .enumerate()
+            .map(|(i, (a, b))| f(i, a, b))
+            .collect()
+    }
+}
+
+/// Encrypts `plaintext` chunk by chunk into `out` (sized for ciphertext and
+/// tags) and returns the payload digest.
+pub(crate) fn seal_chunks(
+    keys: &EnvelopeKeys,
+    plaintext: &[u8],
+    out: &mut [u8],
+    chunk: usize,
+) -> Result<ChunkHash> {
+    let (count, _) = chunk_layout(plaintext.len(), chunk);
+    let seal_one = |i: usize, pt: &[u8], slot: &mut [u8]| -> Result<ChunkHash> {
+        let (body, tag_slot) = slot.split_at_mut(pt.len());
+        body.copy_from_slice(pt);
+        let tag = keys.seal_chunk(counter(i)?, i + 1 == count, body);
+        tag_slot.copy_from_slice(tag.as_ref());
+        Ok(chunk_hash(pt))
+    };
+    let hashes = if plaintext.is_empty() {
+        vec![seal_one(0, &[], out)?]
+    } else {
+        map_chunks(plaintext, chunk, out, chunk + TAG_LEN, seal_one)?
+    };
+    Ok(fold(&hashes))
+}
+
+/// Decrypts an in-memory payload (ciphertext chunks with tags) and returns
+/// the plaintext and the payload digest.
+pub(crate) fn open_chunks(
+    keys: &EnvelopeKeys,
+    payload: &[u8],
+    chunk: usize,
+) -> Result<(Vec<u8>, ChunkHash)> {
+    let ct_chunk = chunk + TAG_LEN;
+    let count = payload.len().div_ceil(ct_chunk);
+    let last_ct = payload.len() - (count - 1) * ct_chunk;
+    if last_ct < TAG_LEN {
+        return Err(Error::Truncated);
+    }
+    let mut plaintext = vec![0u8; payload.len() - count * TAG_LEN];
+    let (middle_ct, last_ct) = payload.split_at((count - 1) * ct_chunk);
+    let (middle_pt, last_pt) = plaintext.split_at_mut((count - 1) * chunk);
+    let open_one = |i: usize, ct: &[u8], out: &mut [u8]| -> Result<ChunkHash> {
+        let (body, tag) = ct.split_at(chunk);
+        keys.open_chunk_into(counter(i)?, false, body, tag, out)?;
+        Ok(chunk_hash(out))
+    };
+    let mut hashes = map_chunks(middle_ct, ct_chunk, middle_pt, chunk, open_one)?;
+    let mut last = last_ct.to_vec();
+    let n = open_last_chunk(keys, counter(count - 1)?, &mut last)?;
+    last_pt.copy_from_slice(&last[..n]);
+    hashes.push(chunk_hash(last_pt));
+    Ok((plaintext, fold(&hashes)))
+}
+
+/// Opens the final chunk. A chunk that only opens as a *middle* chunk means
+/// the payload was cut at a chunk boundary: [`Error::Truncated`].
+pub(crate) fn open_last_chunk(keys: &EnvelopeKeys, ctr: u64, buf: &mut [u8]) -> Result<usize> {
+    // An empty final chunk is only canonical as the sole chunk.
+    if buf.len() == TAG_LEN && ctr > 0 {
+        return Err(Error::Truncated);
+    }
+    let copy = buf.to_vec();
+    keys.open_chunk(ctr, true, buf).map_err(|e| {
+        let mut probe = copy;
+        match keys.open_chunk(ctr, false, &mut probe) {
+            Ok(_) => Error::Truncated,
+            Err(_) => e,
+        }
+    })
+}
+
+/// Folds chunk hashes, in order, into the payload digest.
+fn fold(hashes: &[ChunkHash]) -> ChunkHash {
+    let mut digest = PayloadDigest::new();
+    hashes.iter().for_each(|h| digest.push(h));
+    digest.finish()
 }

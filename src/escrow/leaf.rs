@@ -24,17 +24,27 @@ use ring::hmac;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::e2e::ContentKey;
-use crate::hpke::{self, Aead, Kdf, PrivateKey, PublicKey, ReceiverMode, SenderMode, Suite};
-use crate::keys::sha256;
+use crate::e2e::{ContentKey, CONTENT_KEY_LEN};
+use crate::hash::{sha256, SHA256_LEN};
+use crate::hpke::{
+    self, hazmat, Aead, Kdf, PrivateKey, PublicKey, ReceiverMode, SenderMode, Suite, TAG_LEN,
+    X25519_LEN,
+};
+use crate::random::{self, CryptoRngCore, SystemRng};
 use crate::{Error, Result};
 
 /// The header extension type that carries the access field ("LF").
 pub const LEAF_EXTENSION: u16 = 0x4c46;
 /// Length of an access field in bytes.
-pub const LEAF_LEN: usize = 32 + 32 + 48 + CHECKSUM_LEN;
+pub const LEAF_LEN: usize = BODY_LEN + CHECKSUM_LEN;
 /// Length of the Clipper-style checksum: 16 bits, as in the 1993 standard.
 pub const CHECKSUM_LEN: usize = 2;
+/// Length of the wrapped content key in the field (key + HPKE tag).
+const WRAPPED_LEN: usize = CONTENT_KEY_LEN + TAG_LEN;
+/// Length of the field before the checksum: `pk_escrow || enc || wrapped`.
+const BODY_LEN: usize = X25519_LEN + X25519_LEN + WRAPPED_LEN;
+/// Length of a family key.
+const FAMILY_KEY_LEN: usize = 32;
 
 const LEAF_SUITE: Suite = Suite::new(Kdf::HkdfSha256, Aead::ChaCha20Poly1305);
 const LEAF_INFO: &[u8] = b"doormat/v1 leaf";
@@ -64,7 +74,7 @@ pub enum LeafCheck {
 /// Callers cannot read it — there is no accessor, no `to_bytes`, and `Debug`
 /// is redacted — so, like Matt Blaze with a Tessera card, a forger can only
 /// test candidate fields against a compliant client.
-pub struct FamilyKey(Zeroizing<[u8; 32]>);
+pub struct FamilyKey(Zeroizing<[u8; FAMILY_KEY_LEN]>);
 
 impl FamilyKey {
     /// A new family (a different generation of chips). Clients of different
@@ -73,14 +83,29 @@ impl FamilyKey {
     /// # Panics
     ///
     /// If the operating system cannot supply randomness.
+    /// [`FamilyKey::generate_with`] reports it instead.
     pub fn generate() -> FamilyKey {
-        let mut k = Zeroizing::new([0u8; 32]);
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), k.as_mut())
-            .expect("the operating system's random number generator failed");
-        FamilyKey(k)
+        FamilyKey::generate_with(&mut SystemRng)
+            .expect("the operating system's random number generator failed")
     }
 
-    fn checksum(&self, core_hash: &[u8; 32], content_key: &ContentKey, body: &[u8]) -> [u8; 2] {
+    /// A new family from `rng`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RandomFailed`] if `rng` fails.
+    pub fn generate_with<R: CryptoRngCore + ?Sized>(rng: &mut R) -> Result<FamilyKey> {
+        let mut k = Zeroizing::new([0u8; FAMILY_KEY_LEN]);
+        random::fill(rng, k.as_mut())?;
+        Ok(FamilyKey(k))
+    }
+
+    fn checksum(
+        &self,
+        core_hash: &[u8; SHA256_LEN],
+        content_key: &ContentKey,
+        body: &[u8],
+    ) -> [u8; CHECKSUM_LEN] {
         let key = hmac::Key::new(hmac::HMAC_SHA256, self.0.as_ref());
         let mut ctx = hmac::Context::with_key(&key);
         for part in [CHECKSUM_LABEL, core_hash, content_key.as_bytes(), body] {
@@ -103,7 +128,7 @@ impl Default for FamilyKey {
     ///
     /// If the operating system cannot supply randomness.
     fn default() -> FamilyKey {
-        static PROCESS_FAMILY: OnceLock<[u8; 32]> = OnceLock::new();
+        static PROCESS_FAMILY: OnceLock<[u8; FAMILY_KEY_LEN]> = OnceLock::new();
         FamilyKey(Zeroizing::new(
             *PROCESS_FAMILY.get_or_init(|| *FamilyKey::generate().0),
         ))
@@ -130,9 +155,9 @@ impl<'a> Leaf<'a> {
         if bytes.len() != LEAF_LEN {
             return Err(Error::InvalidAccessField);
         }
-        let (pk_escrow, rest) = bytes.split_at(32);
-        let (enc, rest) = rest.split_at(32);
-        let (wrapped, checksum) = rest.split_at(48);
+        let (pk_escrow, rest) = bytes.split_at(X25519_LEN);
+        let (enc, rest) = rest.split_at(X25519_LEN);
+        let (wrapped, checksum) = rest.split_at(WRAPPED_LEN);
         Ok(Leaf {
             pk_escrow,
             enc,
@@ -152,7 +177,7 @@ pub(crate) fn build(
     let core_hash = sha256(&[core_header]);
     let ikm = Zeroizing::new([EPHEMERAL_LABEL, content_key.as_bytes(), &core_hash].concat());
     let sk_eph = PrivateKey::derive(&ikm);
-    let (enc, mut ctx) = hpke::setup_sender_with_ephemeral(
+    let (enc, mut ctx) = hazmat::setup_sender_with_ephemeral(
         LEAF_SUITE,
         &SenderMode::Base,
         pk_escrow,
@@ -184,7 +209,7 @@ pub(crate) fn check(
     if trusted.is_some_and(|t| *t != pk_named) {
         return Err(Error::InvalidAccessField);
     }
-    let body = &field[..LEAF_LEN - CHECKSUM_LEN];
+    let body = &field[..BODY_LEN];
     let ok = match policy {
         LeafCheck::Clipper16 => {
             let core_hash = sha256(&[core_header]);
@@ -197,7 +222,7 @@ pub(crate) fn check(
         LeafCheck::Recompute => {
             let want = build(&pk_named, family, content_key, core_header)
                 .map_err(|_| Error::InvalidAccessField)?;
-            want[..LEAF_LEN - CHECKSUM_LEN].ct_eq(body)
+            want[..BODY_LEN].ct_eq(body)
         }
     };
     if bool::from(ok) {
@@ -229,6 +254,6 @@ pub(crate) fn unwrap(
     )
     .map_err(|_| Error::InvalidAccessField)?;
     let k = Zeroizing::new(k);
-    let arr: [u8; 32] = k[..].try_into().map_err(|_| Error::InvalidAccessField)?;
-    Ok(ContentKey(Zeroizing::new(arr)))
+    let k: &[u8; CONTENT_KEY_LEN] = k[..].try_into().map_err(|_| Error::InvalidAccessField)?;
+    Ok(ContentKey::from_bytes(k))
 }

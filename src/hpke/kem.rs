@@ -6,12 +6,12 @@
 
 use core::fmt;
 
-use ring::rand::{SecureRandom, SystemRandom};
 use subtle::ConstantTimeEq;
 use x25519_dalek::StaticSecret;
 use zeroize::Zeroizing;
 
 use super::kdf::Kdf;
+use crate::random::{self, CryptoRngCore, SystemRng};
 use crate::{Error, Result};
 
 /// The only KEM doormat speaks: DHKEM(X25519, HKDF-SHA256).
@@ -51,13 +51,21 @@ impl PrivateKey {
     /// # Panics
     ///
     /// If the operating system cannot supply randomness, which no caller can
-    /// recover from sensibly.
+    /// recover from sensibly. [`PrivateKey::generate_with`] reports it instead.
     pub fn generate() -> PrivateKey {
+        PrivateKey::generate_with(&mut SystemRng)
+            .expect("the operating system's random number generator failed")
+    }
+
+    /// A fresh key from `rng`: 32 random bytes, used as the X25519 scalar.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RandomFailed`] if `rng` fails.
+    pub fn generate_with<R: CryptoRngCore + ?Sized>(rng: &mut R) -> Result<PrivateKey> {
         let mut bytes = Zeroizing::new([0u8; X25519_LEN]);
-        SystemRandom::new()
-            .fill(bytes.as_mut())
-            .expect("the operating system's random number generator failed");
-        PrivateKey::from_secret(StaticSecret::from(*bytes))
+        random::fill(rng, bytes.as_mut())?;
+        Ok(PrivateKey::from_secret(StaticSecret::from(*bytes)))
     }
 
     fn from_secret(secret: StaticSecret) -> PrivateKey {
@@ -179,7 +187,56 @@ impl PublicKey {
         // low byte >= 0xed.
         !(b[31] == 0x7f && b[1..31].iter().all(|&x| x == 0xff) && b[0] >= 0xed)
     }
+
+    /// Whether this canonical encoding is a point of small order, for which
+    /// every Diffie-Hellman output is all zeros.
+    pub fn is_low_order(&self) -> bool {
+        X25519_LOW_ORDER.contains(&self.0)
+    }
+
+    /// The check every long-lived public key doormat publishes or trusts
+    /// passes (identities, escrow keys): canonical, and not of small order.
+    /// HPKE's own `DeserializePublicKey` accepts any 32 bytes, as RFC 9180
+    /// requires; this is stricter, so one key has one encoding and no key
+    /// makes every envelope to it readable by anyone.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`].
+    pub fn validate(&self) -> Result<()> {
+        if !self.is_canonical() || self.is_low_order() {
+            return Err(Error::InvalidKey);
+        }
+        Ok(())
+    }
 }
+
+/// The canonical u-coordinates (little-endian) of the X25519 points of small
+/// order (RFC 7748 §6.1; the list libsodium blocks): 0, 1, the two points of
+/// order 8, and p - 1. A DH with any clamped scalar gives all zeros for these.
+/// Public data, so plain comparisons.
+const X25519_LOW_ORDER: [[u8; X25519_LEN]; 5] = [
+    [0; 32],
+    [
+        1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0,
+    ],
+    [
+        0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
+        0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+        0xb8, 0x00,
+    ],
+    [
+        0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
+        0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f,
+        0x11, 0x57,
+    ],
+    [
+        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+];
 
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -42,8 +42,8 @@ pub use aead::{Aead, NONCE_LEN, TAG_LEN};
 pub use kdf::Kdf;
 pub use kem::{PrivateKey, PublicKey, KEM_ID, X25519_LEN};
 pub use setup::{
-    open, seal, setup_receiver, setup_sender, setup_sender_with_ephemeral, ReceiverContext,
-    ReceiverMode, SenderContext, SenderMode,
+    open, seal, seal_with_rng, setup_receiver, setup_sender, setup_sender_with_rng,
+    ReceiverContext, ReceiverMode, SenderContext, SenderMode,
 };
 
 /// An HPKE cipher suite: the KDF and AEAD (the KEM is always DHKEM(X25519, HKDF-SHA256)).
@@ -72,15 +72,16 @@ impl Suite {
     }
 }
 
-/// The RFC's building blocks one by one: `Encap` / `Decap` and `KeySchedule`,
-/// with their intermediate values readable.
+/// The RFC's building blocks one by one: `Encap` / `Decap`, `KeySchedule`
+/// with its intermediate values readable, and a sender setup with a
+/// caller-chosen ephemeral key.
 ///
 /// # Security
 ///
 /// For known-answer tests and protocol designers. These functions expose
-/// shared secrets and AEAD keys; the functions in [`hpke`](self) are the
-/// ones to use for encryption.
+/// shared secrets and AEAD keys, or let the caller reuse an ephemeral key;
+/// the functions in [`hpke`](super) are the ones to use for encryption.
 pub mod hazmat {
     pub use super::kem::{decap, encap, SharedSecret};
-    pub use super::setup::KeySchedule;
+    pub use super::setup::{setup_sender_with_ephemeral, KeySchedule};
 }

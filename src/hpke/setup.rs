@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 use super::aead::{compute_nonce, NONCE_LEN, TAG_LEN};
 use super::kem::{self, PrivateKey, PublicKey, SharedSecret};
 use super::Suite;
+use crate::random::{CryptoRngCore, SystemRng};
 use crate::{Error, Result};
 
 /// How the sender authenticates (RFC 9180 §5): the mode and its inputs.
@@ -436,21 +437,39 @@ impl ReceiverContext {
 ///   shared_secret, enc = (Auth)Encap(pkR[, skS])
 ///   return enc, KeyScheduleS(mode, shared_secret, info, psk, psk_id)
 /// ```
-/// (RFC 9180 §5.1.1–§5.1.4), with a fresh random ephemeral key.
+/// (RFC 9180 §5.1.1–§5.1.4), with a fresh ephemeral key from the operating
+/// system's generator.
 ///
 /// Returns `enc`, to send to the receiver, and the context.
 ///
 /// # Errors
 ///
 /// [`Error::InconsistentPsk`] for an empty `psk` or `psk_id` in a PSK mode;
-/// [`Error::ZeroSharedSecret`] if `pk_recip` is a low-order point.
+/// [`Error::ZeroSharedSecret`] if `pk_recip` is a low-order point;
+/// [`Error::RandomFailed`] if the generator fails.
 pub fn setup_sender(
     suite: Suite,
     mode: &SenderMode<'_>,
     pk_recip: &PublicKey,
     info: &[u8],
 ) -> Result<(Vec<u8>, SenderContext)> {
-    setup_sender_with_ephemeral(suite, mode, pk_recip, info, &PrivateKey::generate())
+    setup_sender_with_rng(suite, mode, pk_recip, info, &mut SystemRng)
+}
+
+/// [`setup_sender`] with the ephemeral key drawn from `rng` (32 bytes).
+///
+/// # Errors
+///
+/// As [`setup_sender`].
+pub fn setup_sender_with_rng<R: CryptoRngCore + ?Sized>(
+    suite: Suite,
+    mode: &SenderMode<'_>,
+    pk_recip: &PublicKey,
+    info: &[u8],
+    rng: &mut R,
+) -> Result<(Vec<u8>, SenderContext)> {
+    let sk_eph = PrivateKey::generate_with(rng)?;
+    setup_sender_with_ephemeral(suite, mode, pk_recip, info, &sk_eph)
 }
 
 /// [`setup_sender`] with a caller-chosen ephemeral key: deterministic, for
@@ -464,7 +483,7 @@ pub fn setup_sender(
 ///
 /// # Errors
 ///
-/// As [`setup_sender`].
+/// As [`setup_sender`], except for the generator.
 pub fn setup_sender_with_ephemeral(
     suite: Suite,
     mode: &SenderMode<'_>,
@@ -516,7 +535,24 @@ pub fn seal(
     aad: &[u8],
     pt: &[u8],
 ) -> Result<(Vec<u8>, Vec<u8>)> {
-    let (enc, mut ctx) = setup_sender(suite, mode, pk_recip, info)?;
+    seal_with_rng(suite, mode, pk_recip, info, aad, pt, &mut SystemRng)
+}
+
+/// [`seal`] with the ephemeral key drawn from `rng`.
+///
+/// # Errors
+///
+/// As [`seal`].
+pub fn seal_with_rng<R: CryptoRngCore + ?Sized>(
+    suite: Suite,
+    mode: &SenderMode<'_>,
+    pk_recip: &PublicKey,
+    info: &[u8],
+    aad: &[u8],
+    pt: &[u8],
+    rng: &mut R,
+) -> Result<(Vec<u8>, Vec<u8>)> {
+    let (enc, mut ctx) = setup_sender_with_rng(suite, mode, pk_recip, info, rng)?;
     Ok((enc, ctx.seal(aad, pt)?))
 }
 

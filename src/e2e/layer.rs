@@ -1,0 +1,224 @@
+//! The one extension point of the envelope: what a construction built on top
+//! of it may do, all in one place.
+//!
+//! A [`Layer`] attached to a [`Sealer`](super::Sealer) or an
+//! [`Opener`](super::Opener) may
+//!
+//! 1. **add header extensions computed from the content key** while sealing
+//!    ([`Layer::extensions`]). They travel in clear, and every header byte is
+//!    bound by the key schedule and the sender's signature, so nobody can
+//!    change or move them without the envelope failing to open;
+//! 2. **check an envelope before anything is released** while opening
+//!    ([`Layer::check`]): it runs once the sender block has authenticated —
+//!    the layer sees the header, the content key, the sender and the
+//!    recipient set — and before any chunk is decrypted or written;
+//! 3. **supply the content key from the header** instead of a stanza, for a
+//!    reader that is not a recipient ([`Layer::unlock`], used by
+//!    [`Opener::unlocked_by`](super::Opener::unlocked_by)).
+//!
+//! A layer cannot do anything else: it never sees the plaintext, cannot
+//! change the stanzas, the chunks or the signature, and cannot make an
+//! envelope open that fails any of the envelope's own checks. Whatever it
+//! checks, the sender's signature is still verified afterwards.
+
+use core::fmt;
+
+use zeroize::Zeroizing;
+
+use super::format::Header;
+use crate::hash::SHA256_LEN;
+use crate::keys::{Fingerprint, PublicIdentity};
+use crate::{Error, Result};
+
+/// Length of a content key (the "file key" of age).
+pub const CONTENT_KEY_LEN: usize = 32;
+
+/// The per-envelope secret everything else is derived from: drawn at random
+/// for each envelope and wrapped to each recipient.
+///
+/// Every recipient knows it, so it proves nothing about who wrote an
+/// envelope. Zeroized on drop; `Debug` is redacted; not `Clone`.
+pub struct ContentKey(Zeroizing<[u8; CONTENT_KEY_LEN]>);
+
+impl ContentKey {
+    /// A content key from its bytes (for a layer that unwraps one).
+    pub fn from_bytes(bytes: &[u8; CONTENT_KEY_LEN]) -> ContentKey {
+        ContentKey(Zeroizing::new(*bytes))
+    }
+
+    /// The secret bytes.
+    pub fn as_bytes(&self) -> &[u8; CONTENT_KEY_LEN] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ContentKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ContentKey([redacted])")
+    }
+}
+
+/// What a layer sees while an envelope is sealed: its content key, the core
+/// header (magic through the stanzas: everything an extension can be bound
+/// to, see [`Header::core_bytes`]), and the hash of the associated data.
+#[derive(Debug)]
+pub struct Sealing<'s> {
+    pub(crate) content_key: &'s ContentKey,
+    pub(crate) core_header: &'s [u8],
+    pub(crate) aad_hash: &'s [u8; SHA256_LEN],
+}
+
+impl Sealing<'_> {
+    /// The envelope's content key.
+    pub fn content_key(&self) -> &ContentKey {
+        self.content_key
+    }
+
+    /// The core header.
+    pub fn core_header(&self) -> &[u8] {
+        self.core_header
+    }
+
+    /// `SHA-256(aad)`: what the payload keys are derived from (the
+    /// associated data itself is never sent).
+    pub fn aad_hash(&self) -> &[u8; SHA256_LEN] {
+        self.aad_hash
+    }
+}
+
+/// What a layer sees while an envelope is opened, after the sender block has
+/// authenticated and before any plaintext: the header, the content key, the
+/// hash of the associated data, and the (not yet signature-verified) sender
+/// and recipient set.
+#[derive(Debug)]
+pub struct Opening<'s> {
+    pub(crate) header: &'s Header,
+    pub(crate) content_key: &'s ContentKey,
+    pub(crate) aad_hash: &'s [u8; SHA256_LEN],
+    pub(crate) sender: &'s PublicIdentity,
+    pub(crate) recipients: &'s [Fingerprint],
+}
+
+impl Opening<'_> {
+    /// The parsed header.
+    pub fn header(&self) -> &Header {
+        self.header
+    }
+
+    /// The envelope's content key.
+    pub fn content_key(&self) -> &ContentKey {
+        self.content_key
+    }
+
+    /// `SHA-256(aad)` as the opener derives it.
+    pub fn aad_hash(&self) -> &[u8; SHA256_LEN] {
+        self.aad_hash
+    }
+
+    /// The sender the sender block names. Its signature is verified after
+    /// the payload; if it fails, nothing the layer allowed is released.
+    pub fn sender(&self) -> &PublicIdentity {
+        self.sender
+    }
+
+    /// The recipient fingerprints the sender block lists, in stanza order.
+    pub fn recipients(&self) -> &[Fingerprint] {
+        self.recipients
+    }
+}
+
+/// What an unlocking layer found in the header: the content key and, when
+/// the layer learned it from the envelope, the hash of the associated data
+/// (a reader that is not a recipient may not have the data itself).
+#[derive(Debug)]
+pub struct Unlocked {
+    /// The envelope's content key.
+    pub content_key: ContentKey,
+    /// `SHA-256(aad)`, if the layer knows it. The opener's own associated
+    /// data, when given, takes precedence.
+    pub aad_hash: Option<[u8; SHA256_LEN]>,
+}
+
+/// A construction on top of the envelope. Every method has a default that
+/// does nothing, so a layer implements only what it needs; see the
+/// [module documentation](self) for what a layer can and cannot do.
+///
+/// ```
+/// use doormat::e2e::{self, Layer, Opening, Sealing};
+/// use doormat::keys::Identity;
+///
+/// /// Stamps every envelope with a department tag, and refuses any other.
+/// #[derive(Debug)]
+/// struct Department(&'static [u8]);
+///
+/// impl Layer for Department {
+///     fn extensions(&self, _: &Sealing<'_>) -> doormat::Result<Vec<(u16, Vec<u8>)>> {
+///         Ok(vec![(0x4450, self.0.to_vec())])
+///     }
+///     fn check(&self, opening: &Opening<'_>) -> doormat::Result<()> {
+///         match opening.header().extension(0x4450) {
+///             Some(tag) if tag == self.0 => Ok(()),
+///             _ => Err(doormat::Error::InvalidArgument("wrong department")),
+///         }
+///     }
+/// }
+///
+/// let (alice, bob) = (Identity::generate(), Identity::generate());
+/// let envelope = e2e::Sealer::new(&alice, &[bob.public()])
+///     .layer(Department(b"legal"))
+///     .seal(b"privileged")?;
+/// assert!(e2e::Opener::new(&bob).layer(Department(b"legal")).open(&envelope).is_ok());
+/// assert!(e2e::Opener::new(&bob).layer(Department(b"sales")).open(&envelope).is_err());
+/// # Ok::<(), doormat::Error>(())
+/// ```
+pub trait Layer: fmt::Debug {
+    /// While sealing, once per envelope: header extensions to add, computed
+    /// from what [`Sealing`] shows. Types must be distinct from each other
+    /// and from the sealer's own extensions.
+    ///
+    /// # Errors
+    ///
+    /// Any error aborts the seal and is returned to the caller.
+    fn extensions(&self, sealing: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>> {
+        let _ = sealing;
+        Ok(Vec::new())
+    }
+
+    /// While opening, before anything is released: refuse the envelope by
+    /// returning an error.
+    ///
+    /// # Errors
+    ///
+    /// The layer's own; it is returned to the caller as is.
+    fn check(&self, opening: &Opening<'_>) -> Result<()> {
+        let _ = opening;
+        Ok(())
+    }
+
+    /// For an opener made with
+    /// [`Opener::unlocked_by`](super::Opener::unlocked_by): the content key
+    /// from the header, instead of from a stanza.
+    ///
+    /// # Errors
+    ///
+    /// By default [`Error::NotARecipient`]: a layer that does not unlock
+    /// gives no key.
+    fn unlock(&self, header: &Header) -> Result<Unlocked> {
+        let _ = header;
+        Err(Error::NotARecipient)
+    }
+}
+
+impl<L: Layer + ?Sized> Layer for &L {
+    fn extensions(&self, sealing: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>> {
+        (**self).extensions(sealing)
+    }
+
+    fn check(&self, opening: &Opening<'_>) -> Result<()> {
+        (**self).check(opening)
+    }
+
+    fn unlock(&self, header: &Header) -> Result<Unlocked> {
+        (**self).unlock(header)
+    }
+}

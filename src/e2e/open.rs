@@ -1,0 +1,363 @@
+//! Opening: the [`Opener`] builder, in memory and streaming, and what an
+//! opened envelope says about itself ([`Opened`]).
+
+use core::fmt;
+use std::io::{Read, Write};
+
+use zeroize::Zeroizing;
+
+use super::format::{has_duplicates, read_up_to, Header};
+use super::layer::{ContentKey, Layer, Opening, Unlocked, CONTENT_KEY_LEN};
+use super::payload::{chunk_hash, open_chunks, open_last_chunk, EnvelopeKeys, PayloadDigest};
+use super::{
+    counter_overflow, key_id, sender_block_len, sender_block_plain_len, signed_message,
+    stanza_suite, SIGNATURE_BLOCK_LEN,
+};
+use crate::hash::{sha256, SHA256_LEN};
+use crate::hpke::{self, ReceiverMode, TAG_LEN};
+use crate::keys::{Fingerprint, Identity, PublicIdentity, FINGERPRINT_LEN, PUBLIC_IDENTITY_LEN};
+use crate::{Error, Result};
+
+/// Opens envelopes with options: associated data, a [`Layer`]; in memory or
+/// streaming.
+pub struct Opener<'a> {
+    /// The recipient whose stanza is opened; `None` when the layer unlocks.
+    recipient: Option<&'a Identity>,
+    aad: Option<&'a [u8]>,
+    layer: Option<Box<dyn Layer + 'a>>,
+}
+
+impl<'a> Opener<'a> {
+    /// An opener for envelopes addressed to `recipient`.
+    pub fn new(recipient: &'a Identity) -> Opener<'a> {
+        Opener {
+            recipient: Some(recipient),
+            aad: None,
+            layer: None,
+        }
+    }
+
+    /// An opener for a reader who is not a recipient: `layer` supplies the
+    /// content key from the header ([`Layer::unlock`]). No recipient-set
+    /// check applies; every other check does, the sender's signature
+    /// included.
+    pub fn unlocked_by(layer: impl Layer + 'a) -> Opener<'a> {
+        Opener {
+            recipient: None,
+            aad: None,
+            layer: Some(Box::new(layer)),
+        }
+    }
+
+    /// The associated data the envelope was sealed with.
+    pub fn associated_data(mut self, aad: &'a [u8]) -> Self {
+        self.aad = Some(aad);
+        self
+    }
+
+    /// Attaches a [`Layer`], whose check runs before anything is released.
+    /// One layer per opener: this replaces the one given to
+    /// [`Opener::unlocked_by`], if any.
+    pub fn layer(mut self, layer: impl Layer + 'a) -> Self {
+        self.layer = Some(Box::new(layer));
+        self
+    }
+
+    /// Finds the content key: by trial decryption of the stanzas (at most one
+    /// DH each, stopping at the first that opens) or from the layer.
+    fn unlock(&self, header: &Header) -> Result<Unlocked> {
+        let Some(recipient) = self.recipient else {
+            return match &self.layer {
+                Some(layer) => layer.unlock(header),
+                None => Err(Error::NotARecipient),
+            };
+        };
+        let (suite, info) = stanza_suite(header.cipher);
+        let my_id = key_id(recipient.public().encryption_key());
+        for stanza in &header.stanzas {
+            if stanza.key_id.is_some_and(|id| id != my_id) {
+                continue;
+            }
+            let opened = hpke::open(
+                suite,
+                &ReceiverMode::Base,
+                &stanza.enc,
+                recipient.decryption_key(),
+                &info,
+                b"",
+                &stanza.wrapped,
+            );
+            if let Ok(k) = opened {
+                let k = Zeroizing::new(k);
+                if let Ok(k) = <&[u8; CONTENT_KEY_LEN]>::try_from(&k[..]) {
+                    return Ok(Unlocked {
+                        content_key: ContentKey::from_bytes(k),
+                        aad_hash: None,
+                    });
+                }
+            }
+        }
+        Err(Error::NotARecipient)
+    }
+
+    /// Everything up to the payload: key, keys, sender block, checks.
+    fn begin(&self, header: &Header, sealed_sender_block: &[u8]) -> Result<Unsealed> {
+        let unlocked = self.unlock(header)?;
+        let content_key = unlocked.content_key;
+        let aad_hash = match (self.aad, unlocked.aad_hash) {
+            (Some(aad), _) => sha256(&[aad]),
+            (None, Some(hash)) => hash,
+            (None, None) => sha256(&[b""]),
+        };
+        let header_hash = sha256(&[header.as_bytes()]);
+        let keys = EnvelopeKeys::derive(header.cipher, &content_key, &header_hash, &aad_hash);
+        let sender_block = keys
+            .open_sender_block(sealed_sender_block)
+            .ok_or(Error::HeaderTampered)?;
+        let n = header.stanzas.len();
+        if sender_block.len() != sender_block_plain_len(n) {
+            return Err(Error::MalformedHeader("sender block length"));
+        }
+        let sender = PublicIdentity::from_bytes(&sender_block[..PUBLIC_IDENTITY_LEN])
+            .map_err(|_| Error::MalformedHeader("invalid sender key"))?;
+        let recipients: Vec<Fingerprint> = sender_block[PUBLIC_IDENTITY_LEN..]
+            .chunks_exact(FINGERPRINT_LEN)
+            .map(|c| Fingerprint::from_bytes(c.try_into().expect("chunks of 32")))
+            .collect();
+        if has_duplicates(recipients.iter()) {
+            return Err(Error::MalformedHeader("duplicate recipient"));
+        }
+        if let Some(me) = self.recipient {
+            // The stanza opened, but the signed recipient set must name us
+            // with *both* our keys, or someone else's signing key is posing.
+            if !recipients.contains(&me.public().fingerprint()) {
+                return Err(Error::NotARecipient);
+            }
+        }
+        if let Some(layer) = &self.layer {
+            layer.check(&Opening {
+                header,
+                content_key: &content_key,
+                aad_hash: &aad_hash,
+                sender: &sender,
+                recipients: &recipients,
+            })?;
+        }
+        Ok(Unsealed {
+            keys,
+            header_hash,
+            aad_hash,
+            sender_block: sender_block.to_vec(),
+            info: EnvelopeInfo {
+                sender,
+                recipients,
+                header: header.clone(),
+            },
+        })
+    }
+
+    /// Opens an envelope in memory, verifying every chunk and the signature
+    /// before returning anything. Chunks are decrypted on all cores with the
+    /// `parallel` feature.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](super::open), and any error of the [`Layer`].
+    pub fn open(&self, envelope: &[u8]) -> Result<Opened> {
+        let mut rest = envelope;
+        let header = Header::read_from(&mut rest)?;
+        let sb_len = sender_block_len(header.stanzas.len());
+        if rest.len() < sb_len {
+            return Err(Error::Truncated);
+        }
+        let unsealed = self.begin(&header, &rest[..sb_len])?;
+        let rest = &rest[sb_len..];
+        if rest.len() < TAG_LEN + SIGNATURE_BLOCK_LEN {
+            return Err(Error::Truncated);
+        }
+        let (payload, sig_block) = rest.split_at(rest.len() - SIGNATURE_BLOCK_LEN);
+        let chunk = header.chunk_size as usize;
+        let (plaintext, digest) = open_chunks(&unsealed.keys, payload, chunk)?;
+        unsealed.verify(sig_block, digest)?;
+        Ok(Opened {
+            info: unsealed.info,
+            plaintext,
+        })
+    }
+
+    /// Opens an envelope from `reader` into `writer` in constant memory (a
+    /// buffer of one chunk plus 97 bytes).
+    ///
+    /// # Security
+    ///
+    /// Each chunk is written once it is authenticated, so a truncated,
+    /// reordered or modified payload never reaches `writer` past the damage.
+    /// The sender's signature can only be checked at the end: on any error,
+    /// including [`Error::BadSignature`], discard what was written.
+    ///
+    /// # Errors
+    ///
+    /// As [`Opener::open`], and [`Error::Io`].
+    pub fn open_stream(
+        &self,
+        mut reader: impl Read,
+        mut writer: impl Write,
+    ) -> Result<StreamOpened> {
+        let header = Header::read_from(&mut reader)?;
+        // Bounded: at most 64 + 1024 × 32 + 16 bytes.
+        let mut sealed_sb = vec![0u8; sender_block_len(header.stanzas.len())];
+        if read_up_to(&mut reader, &mut sealed_sb)? < sealed_sb.len() {
+            return Err(Error::Truncated);
+        }
+        let unsealed = self.begin(&header, &sealed_sb)?;
+        let keys = &unsealed.keys;
+        let ct_chunk = header.chunk_size as usize + TAG_LEN;
+        // A full middle chunk is certain once more than a last chunk and the
+        // signature block could hold is buffered.
+        let cap = ct_chunk + SIGNATURE_BLOCK_LEN + 1;
+        let mut buf = vec![0u8; cap];
+        let mut filled = 0;
+        let mut ctr: u64 = 0;
+        let mut total: u64 = 0;
+        let mut digest = PayloadDigest::new();
+        loop {
+            filled += read_up_to(&mut reader, &mut buf[filled..])?;
+            if filled == cap {
+                let n = keys.open_chunk(ctr, false, &mut buf[..ct_chunk])?;
+                digest.push(&chunk_hash(&buf[..n]));
+                writer.write_all(&buf[..n])?;
+                total += n as u64;
+                buf.copy_within(ct_chunk.., 0);
+                filled = cap - ct_chunk;
+                ctr = ctr.checked_add(1).ok_or_else(counter_overflow)?;
+                continue;
+            }
+            if filled < TAG_LEN + SIGNATURE_BLOCK_LEN {
+                return Err(Error::Truncated);
+            }
+            let last_len = filled - SIGNATURE_BLOCK_LEN;
+            let n = open_last_chunk(keys, ctr, &mut buf[..last_len])?;
+            digest.push(&chunk_hash(&buf[..n]));
+            writer.write_all(&buf[..n])?;
+            total += n as u64;
+            unsealed.verify(&buf[last_len..filled], digest.finish())?;
+            writer.flush()?;
+            return Ok(Opened {
+                info: unsealed.info,
+                plaintext: total,
+            });
+        }
+    }
+}
+
+impl fmt::Debug for Opener<'_> {
+    /// How the key is found; never the recipient's keys or the associated data.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unlock = match self.recipient {
+            Some(r) => format!("recipient {}", r.public().fingerprint()),
+            None => "unlocked by the layer".to_owned(),
+        };
+        f.debug_struct("Opener")
+            .field("unlock", &unlock)
+            .field("layer", &self.layer)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The state between the sender block and the payload, while opening.
+struct Unsealed {
+    keys: EnvelopeKeys,
+    header_hash: [u8; SHA256_LEN],
+    aad_hash: [u8; SHA256_LEN],
+    sender_block: Vec<u8>,
+    info: EnvelopeInfo,
+}
+
+impl Unsealed {
+    /// Opens the signature block and verifies the sender's signature.
+    fn verify(&self, sig_block: &[u8], payload_digest: [u8; SHA256_LEN]) -> Result<()> {
+        let sig = self
+            .keys
+            .open_signature_block(sig_block)
+            .ok_or(Error::PayloadTampered)?;
+        let msg = signed_message(
+            &self.header_hash,
+            &self.aad_hash,
+            &self.sender_block,
+            &payload_digest,
+        );
+        self.info.sender.verify(&msg, &sig)
+    }
+}
+
+/// What an opened envelope says about itself, all of it authenticated.
+#[derive(Clone)]
+struct EnvelopeInfo {
+    sender: PublicIdentity,
+    recipients: Vec<Fingerprint>,
+    header: Header,
+}
+
+/// An opened envelope: the verified sender, the recipient set, and the
+/// plaintext (`P = Vec<u8>`, from [`Opener::open`]) or the number of
+/// plaintext bytes written (`P = u64`, [`StreamOpened`], from
+/// [`Opener::open_stream`]).
+pub struct Opened<P = Vec<u8>> {
+    info: EnvelopeInfo,
+    plaintext: P,
+}
+
+/// What [`Opener::open_stream`] returns: everything but the plaintext, which
+/// went to the writer, and how many bytes of it there were.
+pub type StreamOpened = Opened<u64>;
+
+impl<P> Opened<P> {
+    /// The sender, whose signature over the whole envelope verified.
+    pub fn sender(&self) -> &PublicIdentity {
+        &self.info.sender
+    }
+
+    /// The fingerprints of every recipient, as the sender signed them.
+    pub fn recipients(&self) -> &[Fingerprint] {
+        &self.info.recipients
+    }
+
+    /// The body of a header extension (see [`Sealer::extension`](super::Sealer::extension)).
+    pub fn extension(&self, ext_type: u16) -> Option<&[u8]> {
+        self.info.header.extension(ext_type)
+    }
+
+    /// The envelope's header.
+    pub fn header(&self) -> &Header {
+        &self.info.header
+    }
+}
+
+impl Opened {
+    /// The plaintext.
+    pub fn plaintext(&self) -> &[u8] {
+        &self.plaintext
+    }
+
+    /// The plaintext, by value.
+    pub fn into_plaintext(self) -> Vec<u8> {
+        self.plaintext
+    }
+}
+
+impl StreamOpened {
+    /// How many plaintext bytes were written.
+    pub fn plaintext_len(&self) -> u64 {
+        self.plaintext
+    }
+}
+
+impl<P> fmt::Debug for Opened<P> {
+    /// Sender and recipients only: the plaintext is the user's business.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Opened")
+            .field("sender", &self.info.sender)
+            .field("recipients", &self.info.recipients)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,330 @@
+//! Sealing: the [`Sealer`] builder, in memory and streaming.
+
+use core::cell::RefCell;
+use core::fmt;
+use std::io::{Read, Write};
+
+use super::format::{has_duplicates, read_up_to, Header, PayloadCipher, Stanza};
+use super::layer::{ContentKey, Layer, Sealing, CONTENT_KEY_LEN};
+use super::payload::{chunk_hash, chunk_layout, seal_chunks, EnvelopeKeys, PayloadDigest};
+use super::{
+    counter_overflow, key_id, sender_block_plain_len, signed_message, stanza_suite,
+    DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MAX_RECIPIENTS, MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN,
+};
+use crate::hash::{sha256, SHA256_LEN};
+use crate::hpke::{self, SenderMode, TAG_LEN};
+use crate::keys::{Identity, PublicIdentity};
+use crate::random::{self, CryptoRngCore, SystemRng};
+use crate::{Error, Result};
+
+/// Builds envelopes with options: associated data, cipher, chunk size,
+/// recipient key ids, header extensions, a [`Layer`], a random number
+/// generator; in memory or streaming.
+///
+/// ```
+/// use doormat::{e2e, keys::Identity};
+///
+/// let (alice, bob) = (Identity::generate(), Identity::generate());
+/// let envelope = e2e::Sealer::new(&alice, &[bob.public()])
+///     .associated_data(b"ticket #42")
+///     .cipher(e2e::PayloadCipher::Aes256Gcm)
+///     .chunk_size(4096)
+///     .seal(&[7u8; 10_000])?;
+/// let opened = e2e::Opener::new(&bob).associated_data(b"ticket #42").open(&envelope)?;
+/// assert_eq!(opened.plaintext(), &[7u8; 10_000][..]);
+/// // The associated data is bound, not sent: without it, nothing opens.
+/// assert!(e2e::open(&bob, &envelope).is_err());
+/// # Ok::<(), doormat::Error>(())
+/// ```
+pub struct Sealer<'a> {
+    sender: &'a Identity,
+    recipients: &'a [PublicIdentity],
+    aad: &'a [u8],
+    cipher: PayloadCipher,
+    chunk_size: u32,
+    key_ids: bool,
+    extensions: Vec<(u16, Vec<u8>)>,
+    layer: Option<Box<dyn Layer + 'a>>,
+    /// The caller's generator; `None` is the operating system's. In a cell
+    /// so that sealing takes `&self`: a sealer is never re-entered.
+    rng: Option<RefCell<&'a mut dyn CryptoRngCore>>,
+}
+
+impl<'a> Sealer<'a> {
+    /// A sealer from `sender` to `recipients`, with the default options.
+    pub fn new(sender: &'a Identity, recipients: &'a [PublicIdentity]) -> Sealer<'a> {
+        Sealer {
+            sender,
+            recipients,
+            aad: b"",
+            cipher: PayloadCipher::default(),
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            key_ids: false,
+            extensions: Vec::new(),
+            layer: None,
+            rng: None,
+        }
+    }
+
+    /// Associated data: authenticated but not sent; the recipient must supply
+    /// the same bytes (e.g. a file name or a ticket number) to open.
+    pub fn associated_data(mut self, aad: &'a [u8]) -> Self {
+        self.aad = aad;
+        self
+    }
+
+    /// The payload cipher (ChaCha20-Poly1305 by default).
+    pub fn cipher(mut self, cipher: PayloadCipher) -> Self {
+        self.cipher = cipher;
+        self
+    }
+
+    /// The chunk size, between [`MIN_CHUNK_SIZE`] and [`MAX_CHUNK_SIZE`]
+    /// (checked when sealing). Streaming uses a few buffers of this size.
+    pub fn chunk_size(mut self, chunk_size: u32) -> Self {
+        self.chunk_size = chunk_size;
+        self
+    }
+
+    /// Opt in to an 8-byte key id per stanza, so a recipient finds its stanza
+    /// with one Diffie-Hellman whatever the recipient count.
+    ///
+    /// # Security
+    ///
+    /// Key ids are derived from recipients' public keys: anyone who knows a
+    /// candidate's public key can tell whether an envelope is addressed to
+    /// them. Without key ids (the default) envelopes do not reveal their
+    /// recipients, and a recipient tries each stanza in turn.
+    pub fn key_ids(mut self, key_ids: bool) -> Self {
+        self.key_ids = key_ids;
+        self
+    }
+
+    /// Adds an authenticated header extension: `body` travels in clear in the
+    /// header, is covered by the key derivation and the sender's signature,
+    /// and is returned by [`Opened::extension`](super::Opened::extension).
+    /// Types must be distinct.
+    pub fn extension(mut self, ext_type: u16, body: Vec<u8>) -> Self {
+        self.extensions.push((ext_type, body));
+        self
+    }
+
+    /// Attaches a [`Layer`], which adds its extensions to every envelope this
+    /// sealer makes. One layer per sealer: a second call replaces the first.
+    pub fn layer(mut self, layer: impl Layer + 'a) -> Self {
+        self.layer = Some(Box::new(layer));
+        self
+    }
+
+    /// Draws every random byte of the envelope from `rng` instead of the
+    /// operating system: first the 32-byte content key, then one 32-byte
+    /// HPKE ephemeral key per recipient, in recipient order. With a
+    /// deterministic generator, sealing is deterministic (Ed25519 signatures
+    /// are), which makes known-answer tests and replayable simulations
+    /// possible — and makes the envelope as secret as the generator.
+    pub fn rng<R: CryptoRngCore>(mut self, rng: &'a mut R) -> Self {
+        self.rng = Some(RefCell::new(rng));
+        self
+    }
+
+    /// Runs `f` with the sealer's generator.
+    fn with_rng<T>(&self, f: impl FnOnce(&mut dyn CryptoRngCore) -> T) -> T {
+        match &self.rng {
+            Some(cell) => f(&mut **cell.borrow_mut()),
+            None => f(&mut SystemRng),
+        }
+    }
+
+    fn check_arguments(&self) -> Result<()> {
+        if self.recipients.is_empty() {
+            return Err(Error::InvalidArgument("no recipients"));
+        }
+        if self.recipients.len() > MAX_RECIPIENTS {
+            return Err(Error::InvalidArgument("more than 1024 recipients"));
+        }
+        if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&self.chunk_size) {
+            return Err(Error::InvalidArgument("chunk size out of range"));
+        }
+        if has_duplicates(self.recipients.iter().map(|r| r.fingerprint())) {
+            return Err(Error::InvalidArgument("the same recipient twice"));
+        }
+        Ok(())
+    }
+
+    /// Draws the content key and wraps it to every recipient.
+    fn draw_keys(&self) -> Result<(ContentKey, Vec<Stanza>)> {
+        let (suite, info) = stanza_suite(self.cipher);
+        self.with_rng(|rng| {
+            let mut bytes = zeroize::Zeroizing::new([0u8; CONTENT_KEY_LEN]);
+            random::fill(rng, bytes.as_mut())?;
+            let content_key = ContentKey::from_bytes(&bytes);
+            let stanzas = self
+                .recipients
+                .iter()
+                .map(|r| {
+                    let pk = r.encryption_key();
+                    let (enc, wrapped) = hpke::seal_with_rng(
+                        suite,
+                        &SenderMode::Base,
+                        pk,
+                        &info,
+                        b"",
+                        content_key.as_bytes(),
+                        rng,
+                    )?;
+                    Ok(Stanza {
+                        key_id: self.key_ids.then(|| key_id(pk)),
+                        enc: enc.try_into().expect("X25519 enc is 32 bytes"),
+                        wrapped: wrapped.try_into().expect("32-byte key plus tag"),
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok((content_key, stanzas))
+        })
+    }
+
+    /// The sender block: the sender's public identity, then the recipients'
+    /// fingerprints in stanza order.
+    fn sender_block(&self) -> Vec<u8> {
+        let mut block = Vec::with_capacity(sender_block_plain_len(self.recipients.len()));
+        block.extend_from_slice(&self.sender.public().to_bytes());
+        for r in self.recipients {
+            block.extend_from_slice(r.fingerprint().as_bytes());
+        }
+        block
+    }
+
+    /// Everything before the payload: header, keys, sealed sender block.
+    fn begin(&self) -> Result<Begun> {
+        self.check_arguments()?;
+        let (content_key, stanzas) = self.draw_keys()?;
+        let aad_hash = sha256(&[self.aad]);
+        let core = Header::write_core(self.cipher, self.chunk_size, &stanzas);
+        let mut extensions = self.extensions.clone();
+        if let Some(layer) = &self.layer {
+            extensions.extend(layer.extensions(&Sealing {
+                content_key: &content_key,
+                core_header: &core,
+                aad_hash: &aad_hash,
+            })?);
+        }
+        let header = Header::finish(self.cipher, self.chunk_size, stanzas, core, extensions)?;
+        let header_hash = sha256(&[header.as_bytes()]);
+        let keys = EnvelopeKeys::derive(self.cipher, &content_key, &header_hash, &aad_hash);
+        let sender_block = self.sender_block();
+        let mut prefix = header.bytes;
+        prefix.extend_from_slice(&keys.seal_sender_block(&sender_block));
+        Ok(Begun {
+            prefix,
+            keys,
+            header_hash,
+            aad_hash,
+            sender_block,
+        })
+    }
+
+    /// Seals the signature over everything.
+    fn signature_block(&self, begun: &Begun, payload_digest: [u8; SHA256_LEN]) -> Vec<u8> {
+        let msg = signed_message(
+            &begun.header_hash,
+            &begun.aad_hash,
+            &begun.sender_block,
+            &payload_digest,
+        );
+        begun.keys.seal_signature_block(&self.sender.sign(&msg))
+    }
+
+    /// Seals `plaintext` in memory. With the `parallel` feature (default)
+    /// chunks are encrypted on all cores.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for bad options (no recipients, too many,
+    /// a duplicate, a chunk size out of range, a duplicate extension type, a
+    /// header over 1 MiB); [`Error::RandomFailed`] if the generator fails;
+    /// any error of the [`Layer`].
+    pub fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>> {
+        let begun = self.begin()?;
+        let chunk = self.chunk_size as usize;
+        let (count, _) = chunk_layout(plaintext.len(), chunk);
+        let payload_len = plaintext.len() + count * TAG_LEN;
+        let start = begun.prefix.len();
+        let end = start + payload_len;
+        // A zeroed allocation is fresh pages from the OS, zeroed lazily as
+        // each worker first writes its chunks: no serial memset up front.
+        let mut out = vec![0u8; end + SIGNATURE_BLOCK_LEN];
+        out[..start].copy_from_slice(&begun.prefix);
+        let digest = seal_chunks(&begun.keys, plaintext, &mut out[start..end], chunk)?;
+        out[end..].copy_from_slice(&self.signature_block(&begun, digest));
+        Ok(out)
+    }
+
+    /// Seals everything `reader` yields into `writer`, in constant memory
+    /// (two chunk buffers). Returns the number of plaintext bytes sealed.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sealer::seal`], and [`Error::Io`] from the reader or writer.
+    pub fn seal_stream(&self, mut reader: impl Read, mut writer: impl Write) -> Result<u64> {
+        let begun = self.begin()?;
+        writer.write_all(&begun.prefix)?;
+        let chunk = self.chunk_size as usize;
+        // One byte of look-ahead tells a full last chunk from a full middle one.
+        let mut buf = vec![0u8; chunk + 1];
+        let mut pending = 0;
+        let mut ctr: u64 = 0;
+        let mut total: u64 = 0;
+        let mut digest = PayloadDigest::new();
+        loop {
+            let filled = pending + read_up_to(&mut reader, &mut buf[pending..])?;
+            let last = filled <= chunk;
+            let len = filled.min(chunk);
+            digest.push(&chunk_hash(&buf[..len]));
+            let tag = begun.keys.seal_chunk(ctr, last, &mut buf[..len]);
+            writer.write_all(&buf[..len])?;
+            writer.write_all(tag.as_ref())?;
+            total += len as u64;
+            if last {
+                break;
+            }
+            buf[0] = buf[chunk];
+            pending = 1;
+            ctr = ctr.checked_add(1).ok_or_else(counter_overflow)?;
+        }
+        writer.write_all(&self.signature_block(&begun, digest.finish()))?;
+        writer.flush()?;
+        Ok(total)
+    }
+}
+
+impl fmt::Debug for Sealer<'_> {
+    /// The options; never the sender's keys or the associated data.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sealer")
+            .field("sender", &self.sender.public().fingerprint())
+            .field("recipients", &self.recipients.len())
+            .field("cipher", &self.cipher)
+            .field("chunk_size", &self.chunk_size)
+            .field("key_ids", &self.key_ids)
+            .field("extensions", &self.extensions.len())
+            .field("layer", &self.layer)
+            .field(
+                "rng",
+                &if self.rng.is_some() {
+                    "caller's"
+                } else {
+                    "system"
+                },
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// The state between the header and the payload, while sealing.
+struct Begun {
+    prefix: Vec<u8>,
+    keys: EnvelopeKeys,
+    header_hash: [u8; SHA256_LEN],
+    aad_hash: [u8; SHA256_LEN],
+    sender_block: Vec<u8>,
+}

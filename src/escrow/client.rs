@@ -1,0 +1,133 @@
+//! The escrow twin's two [`Layer`]s for users: [`AccessField`], which a
+//! sealer attaches to escrow every envelope, and [`Compliance`], which a
+//! compliant client attaches to refuse envelopes without a valid field.
+
+use super::leaf::{self, FamilyKey, LeafCheck, LEAF_EXTENSION};
+use super::EscrowKey;
+use crate::e2e::{Layer, Opening, Sealing};
+use crate::Result;
+
+/// The sealing layer of the escrow twin: adds the access field — the
+/// envelope's content key wrapped to the escrow key, bound to the header — to
+/// every envelope.
+///
+/// ```
+/// use doormat::{e2e, escrow::{AccessField, EscrowAuthority}, keys::Identity};
+///
+/// let authority = EscrowAuthority::generate();
+/// let (alice, bob) = (Identity::generate(), Identity::generate());
+/// let envelope = e2e::Sealer::new(&alice, &[bob.public()])
+///     .cipher(e2e::PayloadCipher::Aes256Gcm)
+///     .layer(AccessField::to(&authority.public_key()))
+///     .seal(b"every option of e2e::Sealer works")?;
+/// assert!(authority.open(&envelope).is_ok());
+/// # Ok::<(), doormat::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct AccessField {
+    escrow: EscrowKey,
+    family: FamilyKey,
+}
+
+impl AccessField {
+    /// Escrow every envelope to `escrow`, with the process's default
+    /// [`FamilyKey`] for the checksum.
+    pub fn to(escrow: &EscrowKey) -> AccessField {
+        AccessField {
+            escrow: *escrow,
+            family: FamilyKey::default(),
+        }
+    }
+
+    /// Checksums access fields for another chip family.
+    pub fn family(mut self, family: FamilyKey) -> AccessField {
+        self.family = family;
+        self
+    }
+}
+
+impl Layer for AccessField {
+    fn extensions(&self, sealing: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>> {
+        let field = leaf::build(
+            self.escrow.public_key(),
+            &self.family,
+            sealing.content_key(),
+            sealing.core_header(),
+        )?;
+        Ok(vec![(LEAF_EXTENSION, field)])
+    }
+}
+
+/// The check of a compliant client: before anything is released, the
+/// envelope must carry an access field that passes the [`LeafCheck`] policy
+/// (by default [`LeafCheck::Recompute`]).
+///
+/// ```
+/// use doormat::{e2e, escrow::{self, Compliance, EscrowAuthority, LeafCheck}, keys::Identity};
+///
+/// let authority = EscrowAuthority::generate();
+/// let (alice, bob) = (Identity::generate(), Identity::generate());
+/// let escrowed = escrow::seal(&alice, &[bob.public()], &authority.public_key(), b"hi")?;
+/// let clean = e2e::seal(&alice, &[bob.public()], b"hi")?;
+///
+/// let client = || e2e::Opener::new(&bob)
+///     .layer(Compliance::pinned(&authority.public_key()).policy(LeafCheck::Recompute));
+/// assert!(client().open(&escrowed).is_ok());
+/// assert!(matches!(client().open(&clean), Err(doormat::Error::NotEscrowed)));
+/// # Ok::<(), doormat::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Compliance {
+    policy: LeafCheck,
+    trusted: Option<EscrowKey>,
+    family: FamilyKey,
+}
+
+impl Compliance {
+    /// A client that complies with `authority` only: a field escrowed to any
+    /// other key is refused ([`Error::InvalidAccessField`](crate::Error::InvalidAccessField)).
+    pub fn pinned(authority: &EscrowKey) -> Compliance {
+        Compliance {
+            policy: LeafCheck::default(),
+            trusted: Some(*authority),
+            family: FamilyKey::default(),
+        }
+    }
+
+    /// A client that accepts a valid field escrowed to *any* key — so a
+    /// sender can name an escrow key of their own. For lessons (key
+    /// substitution, LEAF forgery) that show why pinning matters.
+    pub fn unpinned() -> Compliance {
+        Compliance {
+            policy: LeafCheck::default(),
+            trusted: None,
+            family: FamilyKey::default(),
+        }
+    }
+
+    /// The check policy.
+    pub fn policy(mut self, policy: LeafCheck) -> Compliance {
+        self.policy = policy;
+        self
+    }
+
+    /// The chip family whose checksums [`LeafCheck::Clipper16`] verifies.
+    pub fn family(mut self, family: FamilyKey) -> Compliance {
+        self.family = family;
+        self
+    }
+}
+
+impl Layer for Compliance {
+    fn check(&self, opening: &Opening<'_>) -> Result<()> {
+        let header = opening.header();
+        leaf::check(
+            self.policy,
+            &self.family,
+            self.trusted.as_ref().map(EscrowKey::public_key),
+            header.extension(LEAF_EXTENSION),
+            opening.content_key(),
+            header.core_bytes(),
+        )
+    }
+}
