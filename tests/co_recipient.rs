@@ -1,0 +1,545 @@
+//! A malicious co-recipient against `doormat::e2e`.
+//!
+//! Every recipient knows an envelope's content key, so every AEAD tag proves
+//! only that its author knew that key. Bob, a legitimate recipient, uses the
+//! kit of `common/co_recipient.rs` (the format re-implemented from
+//! `docs/FORMAT.md`, with nothing but the public bytes and his own identity)
+//! to forge envelopes from Alice in which *every* AEAD is valid:
+//!
+//! * (a) payload chunks replaced, dropped or added;
+//! * (b) the recipient set rewritten: fingerprints reordered or substituted
+//!   with the header byte-identical, stanzas and fingerprints removed, added
+//!   (for Dave) or reordered;
+//! * (c) the signature of another envelope from Alice swapped in;
+//! * (d) two envelopes from Alice spliced;
+//! * and the same with associated data, including a changed one.
+//!
+//! Carol, another recipient, must refuse each forgery with `BadSignature`,
+//! from `open` and from `open_stream`, for both payload ciphers, without and
+//! with key ids. Each forgery is also checked from the kit's side: Carol's
+//! stanza opens every AEAD of it, the kit's own Ed25519 check refuses it, and
+//! the same forgery signed honestly by Bob opens for Carol with Bob as the
+//! sender. So each refusal is due to the signature alone, not to a kit bug.
+
+mod common;
+#[path = "common/co_recipient.rs"]
+mod kit;
+
+use std::io;
+
+use common::{bytes, identity, kind, Layout};
+use doormat::e2e::{self, Opener, PayloadCipher, Sealer};
+use doormat::keys::{Identity, PublicIdentity};
+use doormat::Error;
+use kit::{insert, swap, Parts};
+
+/// A small chunk size, so a short payload has a first, middle and last chunk.
+const CHUNK: u32 = 64;
+/// Six chunks: 0 (first) to 4 are full, 5 (last) holds 20 bytes.
+const LEN: usize = 5 * CHUNK as usize + 20;
+const CHUNKS: usize = 6;
+const POSITIONS: [(&str, usize); 3] = [("first", 0), ("middle", 2), ("last", CHUNKS - 1)];
+
+/// Both payload ciphers, each without and with recipient key ids.
+const CONFIGS: [(PayloadCipher, bool); 4] = [
+    (PayloadCipher::ChaCha20Poly1305, false),
+    (PayloadCipher::Aes256Gcm, false),
+    (PayloadCipher::ChaCha20Poly1305, true),
+    (PayloadCipher::Aes256Gcm, true),
+];
+
+/// Alice sends. Bob (the forger), Carol (the victim) and Erin receive. Dave
+/// is not a recipient; Bob adds him.
+struct Cast {
+    alice: Identity,
+    bob: Identity,
+    carol: Identity,
+    erin: Identity,
+    dave: Identity,
+}
+
+fn cast() -> Cast {
+    let id = |i| identity(0xc0_2ec1, i);
+    Cast {
+        alice: id(0),
+        bob: id(1),
+        carol: id(2),
+        erin: id(3),
+        dave: id(4),
+    }
+}
+
+impl Cast {
+    /// Alice seals `pt` to `to`, in chunks of [`CHUNK`] bytes.
+    fn seal(&self, cfg: (PayloadCipher, bool), to: &[&Identity], pt: &[u8], aad: &[u8]) -> Vec<u8> {
+        let to: Vec<PublicIdentity> = to.iter().map(|i| i.public()).collect();
+        let sealer = Sealer::new(&self.alice, &to).cipher(cfg.0).key_ids(cfg.1);
+        let sealer = sealer.chunk_size(CHUNK).associated_data(aad);
+        sealer.seal(pt).unwrap()
+    }
+
+    /// Alice seals `pt` to `to`, and Bob takes the envelope apart.
+    fn sealed_parts(&self, cfg: (PayloadCipher, bool), to: &[&Identity], pt: &[u8]) -> Parts {
+        Parts::open(&self.bob, &self.seal(cfg, to, pt, b""), b"").unwrap()
+    }
+}
+
+fn fingerprint(id: &Identity) -> [u8; 32] {
+    *id.public().fingerprint().as_bytes()
+}
+
+/// A copy of `p` edited by `f`.
+fn edited(p: &Parts, f: impl FnOnce(&mut Parts)) -> Parts {
+    let mut p = p.clone();
+    f(&mut p);
+    p
+}
+
+/// Bob's own bytes in place of `old`: same length, every byte different.
+fn own(old: &[u8]) -> Vec<u8> {
+    old.iter().map(|b| b ^ 0xb0).collect()
+}
+
+/// What opening said: `"opened"` or the error's variant name.
+fn outcome<T>(r: Result<T, Error>) -> String {
+    r.map_or_else(|e| kind(&e), |_| "opened".to_owned())
+}
+
+/// What `who` gets from `e2e::open` (or `Opener::open` with associated data)
+/// and from `Opener::open_stream`.
+fn answers(who: &Identity, env: &[u8], aad: &[u8]) -> [String; 2] {
+    let in_memory = if aad.is_empty() {
+        e2e::open(who, env)
+    } else {
+        Opener::new(who).associated_data(aad).open(env)
+    };
+    let stream = Opener::new(who)
+        .associated_data(aad)
+        .open_stream(env, io::sink());
+    [outcome(in_memory), outcome(stream)]
+}
+
+/// The cases of one test. Every failure is collected, so one report lists
+/// every wrong answer of the openers (`answers`: a forgery accepted, or the
+/// wrong error) apart from the kit's own mismatches (`kit`: the kit or the
+/// control disagrees with the crate, e.g. if the format changed); then the
+/// number of cases run is checked.
+struct Report<'a> {
+    cast: &'a Cast,
+    config: String,
+    cases: usize,
+    answers: Vec<String>,
+    kit: Vec<String>,
+}
+
+impl<'a> Report<'a> {
+    fn new(cast: &'a Cast) -> Report<'a> {
+        Report {
+            cast,
+            config: String::new(),
+            cases: 0,
+            answers: Vec::new(),
+            kit: Vec::new(),
+        }
+    }
+
+    fn config(&mut self, cfg: (PayloadCipher, bool)) {
+        let ids = if cfg.1 { "key ids" } else { "no key ids" };
+        self.config = format!("{:?}, {ids}", cfg.0);
+    }
+
+    fn kit_fail(&mut self, name: &str, what: String) {
+        self.kit.push(format!("[{}] {name}: {what}", self.config));
+    }
+
+    /// `who` must get `expected` from both openers.
+    fn expect(&mut self, who: &Identity, name: &str, env: &[u8], aad: &[u8], expected: &str) {
+        self.cases += 1;
+        let got = answers(who, env, aad);
+        if got.iter().any(|g| g != expected) {
+            let what = format!("open, open_stream gave {got:?}, not {expected}");
+            self.answers
+                .push(format!("[{}] {name}: {what}", self.config));
+        }
+    }
+
+    /// A forgery whose every AEAD is valid: Carol must get `BadSignature`.
+    fn forged(&mut self, name: &str, parts: &Parts) {
+        let (bob, carol) = (&self.cast.bob, &self.cast.carol);
+        let env = parts.seal();
+        self.expect(carol, name, &env, &parts.aad, "BadSignature");
+        // The kit's view: Carol's stanza opens every AEAD, to the same parts,
+        // and only the signature is wrong.
+        match Parts::open(carol, &env, &parts.aad) {
+            Ok(p) if p == *parts => {}
+            Ok(_) => self.kit_fail(name, "kit: Carol opens other parts".into()),
+            Err(part) => self.kit_fail(name, format!("kit: Carol cannot open the {part}")),
+        }
+        if parts.signature_verifies() {
+            self.kit_fail(name, "kit: the signature verifies, not a forgery".into());
+        }
+        // Control: the same forgery, signed by Bob as himself, opens.
+        let honest = edited(parts, |p| p.resign(bob));
+        match Opener::new(carol)
+            .associated_data(&parts.aad)
+            .open(&honest.seal())
+        {
+            Ok(o)
+                if o.sender() == &bob.public()
+                    && o.plaintext() == honest.plaintext()
+                    && o.recipients()
+                        .iter()
+                        .map(|f| *f.as_bytes())
+                        .eq(honest.fingerprints()) => {}
+            Ok(_) => self.kit_fail(name, "control: opened with other contents".into()),
+            Err(e) => self.kit_fail(name, format!("control signed by Bob: {e:?}")),
+        }
+    }
+
+    fn finish(self, expected_cases: usize) {
+        assert!(
+            self.answers.is_empty() && self.kit.is_empty(),
+            "of {} cases, {} wrong answers:\n{}\n{} kit mismatches:\n{}",
+            self.cases,
+            self.answers.len(),
+            self.answers.join("\n"),
+            self.kit.len(),
+            self.kit.join("\n")
+        );
+        assert_eq!(self.cases, expected_cases, "cases run");
+    }
+}
+
+/// The kit is right: Bob's re-encryption of Alice's unchanged parts is her
+/// envelope byte for byte, its signature verifies under the kit's message,
+/// the no-op rebuilds change nothing, and Carol opens the result.
+#[test]
+fn kit_reproduces_alice_envelopes_byte_for_byte() {
+    let c = cast();
+    let to = [&c.bob, &c.carol, &c.erin];
+    let mut cases = 0;
+    for cfg in CONFIGS {
+        for (len, aad) in [
+            (0, &b""[..]),
+            (1, b""),
+            (64, b"x"),
+            (LEN, b"ticket"),
+            (384, b""),
+        ] {
+            let pt = bytes(len as u64, len);
+            let to_pub: Vec<PublicIdentity> = to.iter().map(|i| i.public()).collect();
+            let env = (Sealer::new(&c.alice, &to_pub).cipher(cfg.0).key_ids(cfg.1))
+                .chunk_size(CHUNK)
+                .associated_data(aad)
+                .extension(7, b"hello".to_vec())
+                .seal(&pt)
+                .unwrap();
+            let what = format!("{cfg:?}, {len} bytes");
+            let parts = Parts::open(&c.bob, &env, aad).unwrap();
+            assert_eq!(parts.seal(), env, "{what}: re-encryption");
+            assert!(parts.signature_verifies(), "{what}: Alice's signature");
+            assert_eq!(parts.plaintext(), pt, "{what}");
+            assert_eq!(parts.chunks.len(), len.div_ceil(CHUNK as usize).max(1));
+            let layout = Layout::parse(&env);
+            assert_eq!(parts.header, env[layout.header].to_vec(), "{what}");
+            let block = [
+                c.alice.public().to_bytes().to_vec(),
+                to.map(fingerprint).concat(),
+            ];
+            assert_eq!(parts.sender_block, block.concat(), "{what}: sender block");
+            assert_eq!(
+                Parts::open(&c.carol, &env, aad),
+                Ok(parts.clone()),
+                "{what}"
+            );
+            let rebuilt = edited(&parts, |p| {
+                p.set_stanzas(p.stanzas());
+                p.set_fingerprints(p.fingerprints());
+                p.set_plaintext(&pt);
+            });
+            assert_eq!(rebuilt, parts, "{what}: no-op rebuild");
+            let carol = Opener::new(&c.carol).associated_data(aad);
+            let opened = carol.open(&rebuilt.seal()).unwrap();
+            assert_eq!(
+                (opened.plaintext(), opened.sender()),
+                (&pt[..], &c.alice.public())
+            );
+            let mut streamed = Vec::new();
+            carol
+                .open_stream(&rebuilt.seal()[..], &mut streamed)
+                .unwrap();
+            assert_eq!(streamed, pt, "{what}: stream");
+            // A new stanza and fingerprint, honestly signed by Bob: Dave opens.
+            let dave = edited(&parts, |p| {
+                p.set_stanzas([p.stanzas(), vec![p.new_stanza(&c.dave.public())]].concat());
+                p.set_fingerprints([p.fingerprints(), vec![fingerprint(&c.dave)]].concat());
+                p.resign(&c.bob);
+            });
+            let opened = Opener::new(&c.dave).associated_data(aad).open(&dave.seal());
+            assert_eq!(opened.unwrap().sender(), &c.bob.public(), "{what}: Dave");
+            cases += 1;
+        }
+    }
+    assert_eq!(cases, 5 * CONFIGS.len());
+}
+
+/// (a) Bob replaces payload chunks with validly encrypted chunks of his own.
+#[test]
+fn a_bob_replaces_payload_chunks() {
+    let c = cast();
+    let mut report = Report::new(&c);
+    for cfg in CONFIGS {
+        report.config(cfg);
+        let orig = c.sealed_parts(cfg, &[&c.bob, &c.carol, &c.erin], &bytes(1, LEN));
+        assert_eq!(orig.chunks.len(), CHUNKS);
+        for (pos, at) in POSITIONS {
+            let f = edited(&orig, |p| p.chunks[at] = own(&p.chunks[at]));
+            report.forged(&format!("{pos} chunk replaced, same length"), &f);
+        }
+        let last = CHUNKS - 1;
+        let f = edited(&orig, |p| p.chunks[last] = bytes(2, 1));
+        report.forged("last chunk replaced by a shorter one", &f);
+        let f = edited(&orig, |p| p.chunks[last] = bytes(3, CHUNK as usize));
+        report.forged("last chunk replaced by a full one", &f);
+        let f = edited(&orig, |p| {
+            p.chunks[last] = bytes(4, CHUNK as usize);
+            p.chunks.push(bytes(5, 7));
+        });
+        report.forged("last chunk replaced by two chunks", &f);
+        let f = edited(&orig, |p| drop(p.chunks.remove(2)));
+        report.forged("a middle chunk dropped, the rest renumbered", &f);
+        let f = edited(&orig, |p| drop(p.chunks.pop()));
+        report.forged("last chunk dropped, the one before sealed as last", &f);
+        let f = edited(&orig, |p| p.set_plaintext(&bytes(6, 100)));
+        report.forged("the whole payload replaced", &f);
+    }
+    report.finish(9 * CONFIGS.len());
+}
+
+/// A rewritten recipient set: its name, the stanzas, the fingerprints.
+type Rewrite = (&'static str, Vec<Vec<u8>>, Vec<[u8; 32]>);
+
+/// (b) Bob rewrites the recipient set in the sender block, and with it the
+/// stanzas of the header, re-encrypting everything under the new keys.
+#[test]
+fn b_bob_rewrites_the_recipient_set() {
+    let c = cast();
+    let mut report = Report::new(&c);
+    for cfg in CONFIGS {
+        report.config(cfg);
+        // Stanzas and fingerprints in the order Bob, Carol, Erin.
+        let orig = c.sealed_parts(cfg, &[&c.bob, &c.carol, &c.erin], &bytes(1, LEN));
+        let (st, fp) = (orig.stanzas(), orig.fingerprints());
+        assert_eq!(fp, [&c.bob, &c.carol, &c.erin].map(fingerprint));
+        let (dave_st, dave_fp) = (orig.new_stanza(&c.dave.public()), fingerprint(&c.dave));
+
+        // Only the sealed sender block changes: the header is byte-identical,
+        // so the keys are the same and only SHA-256(sender_block) in the
+        // signed message tells.
+        let same_header: [(&str, Vec<[u8; 32]>); 3] = [
+            (
+                "fingerprints of Bob and Carol swapped",
+                swap(fp.clone(), 0, 1),
+            ),
+            ("fingerprints rotated", [&fp[1..], &fp[..1]].concat()),
+            (
+                "Erin's fingerprint replaced by Dave's",
+                [&fp[..2], &[dave_fp]].concat(),
+            ),
+        ];
+        for (name, fps) in same_header {
+            let f = edited(&orig, |p| p.set_fingerprints(fps));
+            assert_eq!(f.header, orig.header, "{name}");
+            report.forged(&format!("{name}, header unchanged"), &f);
+        }
+
+        // Stanzas and fingerprints together: the header changes too.
+        let rewritten: [Rewrite; 7] = [
+            ("Erin removed", st[..2].to_vec(), fp[..2].to_vec()),
+            ("Bob removed himself", st[1..].to_vec(), fp[1..].to_vec()),
+            (
+                "Dave added last",
+                insert(st.clone(), 3, dave_st.clone()),
+                insert(fp.clone(), 3, dave_fp),
+            ),
+            (
+                "Dave added first",
+                insert(st.clone(), 0, dave_st.clone()),
+                insert(fp.clone(), 0, dave_fp),
+            ),
+            (
+                "stanzas and fingerprints reversed together",
+                st.iter().rev().cloned().collect(),
+                fp.iter().rev().copied().collect(),
+            ),
+            (
+                "stanzas reversed, fingerprints not",
+                st.iter().rev().cloned().collect(),
+                fp.clone(),
+            ),
+            (
+                "Erin's stanza wrapped again",
+                [&st[..2], &[orig.new_stanza(&c.erin.public())]].concat(),
+                fp.clone(),
+            ),
+        ];
+        for (name, stanzas, fps) in rewritten {
+            let dave_added = fps.contains(&dave_fp);
+            let f = edited(&orig, |p| {
+                p.set_stanzas(stanzas);
+                p.set_fingerprints(fps);
+            });
+            assert_ne!(f.header, orig.header, "{name}");
+            report.forged(name, &f);
+            if dave_added {
+                // Dave, now a recipient by Bob's doing, is not fooled either.
+                let name = format!("{name}, Dave opens");
+                report.expect(&c.dave, &name, &f.seal(), b"", "BadSignature");
+            }
+        }
+    }
+    report.finish(12 * CONFIGS.len());
+}
+
+/// (c) Bob swaps in the signature of another envelope from Alice: opened
+/// with that envelope's meta key, sealed again under this one's.
+#[test]
+fn c_bob_swaps_in_another_signature() {
+    let c = cast();
+    let mut report = Report::new(&c);
+    for cfg in CONFIGS {
+        report.config(cfg);
+        let to = [&c.bob, &c.carol];
+        let (pt1, pt2) = (bytes(1, LEN), bytes(2, LEN - 30));
+        let env1 = c.seal(cfg, &to, &pt1, b"");
+        let env2 = c.seal(cfg, &to, &pt2, b"");
+        let p1 = Parts::open(&c.bob, &env1, b"").unwrap();
+        let p2 = Parts::open(&c.bob, &env2, b"").unwrap();
+        // Same sender, recipients and plaintext: only the header differs.
+        let p3 = c.sealed_parts(cfg, &to, &pt1);
+        assert_eq!(
+            (&p3.sender_block, &p3.chunks),
+            (&p1.sender_block, &p1.chunks)
+        );
+
+        let f = edited(&p1, |p| p.signature = p2.signature.clone());
+        report.forged("signature of an envelope with another plaintext", &f);
+        let f = edited(&p1, |p| p.signature = p3.signature.clone());
+        report.forged("signature of an envelope with the same plaintext", &f);
+        // Without the content key of the first, the sealed block fails its tag.
+        let raw = [&env1[..env1.len() - 80], &env2[env2.len() - 80..]].concat();
+        report.expect(
+            &c.carol,
+            "sealed signature block moved as is",
+            &raw,
+            b"",
+            "PayloadTampered",
+        );
+    }
+    report.finish(3 * CONFIGS.len());
+}
+
+/// (d) Bob splices two envelopes from Alice to Bob and Carol: header and
+/// sender block of one, payload (re-encrypted) and/or signature of the other.
+#[test]
+fn d_bob_splices_two_envelopes() {
+    let c = cast();
+    let mut report = Report::new(&c);
+    for cfg in CONFIGS {
+        report.config(cfg);
+        let to = [&c.bob, &c.carol];
+        let (pt1, pt2) = (bytes(1, LEN), bytes(2, 3 * CHUNK as usize));
+        let env1 = c.seal(cfg, &to, &pt1, b"");
+        let env2 = c.seal(cfg, &to, &pt2, b"");
+        let p1 = Parts::open(&c.bob, &env1, b"").unwrap();
+        let p2 = Parts::open(&c.bob, &env2, b"").unwrap();
+        // The recipients in the other order, the same plaintext.
+        let p4 = c.sealed_parts(cfg, &[&c.carol, &c.bob], &pt1);
+
+        let f = edited(&p1, |p| p.chunks = p2.chunks.clone());
+        report.forged("header, sender block, signature of 1; payload of 2", &f);
+        let f = edited(&p1, |p| {
+            p.chunks = p2.chunks.clone();
+            p.signature = p2.signature.clone();
+        });
+        report.forged("header, sender block of 1; payload, signature of 2", &f);
+        let f = edited(&p2, |p| {
+            p.chunks = p1.chunks.clone();
+            p.signature = p1.signature.clone();
+        });
+        report.forged("header, sender block of 2; payload, signature of 1", &f);
+        let f = edited(&p1, |p| {
+            p.sender_block = p4.sender_block.clone();
+            p.chunks = p4.chunks.clone();
+            p.signature = p4.signature.clone();
+        });
+        report.forged("header of 1; sender block, payload, signature of 4", &f);
+
+        // The naive splices, without re-encryption, fail their tags.
+        let (l1, l2) = (Layout::parse(&env1), Layout::parse(&env2));
+        let raw = [
+            &env1[..l1.sender_block.end],
+            &env2[l2.payload()],
+            &env1[l1.signature],
+        ];
+        report.expect(
+            &c.carol,
+            "raw payload of 2",
+            &raw.concat(),
+            b"",
+            "PayloadTampered",
+        );
+        let raw = [&env1[l1.header], &env2[l2.header.end..]].concat();
+        report.expect(
+            &c.carol,
+            "header of 1, the rest of 2",
+            &raw,
+            b"",
+            "HeaderTampered",
+        );
+    }
+    report.finish(6 * CONFIGS.len());
+}
+
+/// Associated data: Bob forges under the aad Alice used, or moves the
+/// envelope to another aad (he knows the content key, so he can re-derive
+/// every key under any aad).
+#[test]
+fn bob_forges_under_associated_data() {
+    let c = cast();
+    let mut report = Report::new(&c);
+    let aad = b"ticket #42";
+    for cipher in [PayloadCipher::ChaCha20Poly1305, PayloadCipher::Aes256Gcm] {
+        report.config((cipher, false));
+        let env = c.seal(
+            (cipher, false),
+            &[&c.bob, &c.carol, &c.erin],
+            &bytes(1, LEN),
+            aad,
+        );
+        let orig = Parts::open(&c.bob, &env, aad).unwrap();
+        let f = edited(&orig, |p| p.chunks[2] = own(&p.chunks[2]));
+        report.forged("middle chunk replaced, same aad", &f);
+        let f = edited(&orig, |p| p.set_fingerprints(swap(p.fingerprints(), 0, 1)));
+        report.forged("fingerprints swapped, same aad", &f);
+        let f = edited(&orig, |p| p.aad = b"ticket #43".to_vec());
+        report.forged("everything moved to another aad", &f);
+        let f = edited(&orig, |p| p.aad.clear());
+        report.forged("everything moved to no aad", &f);
+        report.expect(
+            &c.carol,
+            "opened with another aad",
+            &env,
+            b"ticket #43",
+            "HeaderTampered",
+        );
+        report.expect(
+            &c.carol,
+            "opened without the aad",
+            &env,
+            b"",
+            "HeaderTampered",
+        );
+    }
+    report.finish(12);
+}

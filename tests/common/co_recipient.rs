@@ -1,0 +1,357 @@
+//! A malicious co-recipient's kit: everything Bob, a legitimate recipient of
+//! an envelope, can do with its public bytes and his own [`Identity`].
+//!
+//! The kit re-implements the envelope from `docs/FORMAT.md` with `ring` and
+//! the public `doormat::hpke`, independently of `doormat::e2e`:
+//!
+//! * [`Parts::open`] finds Bob's stanza (HPKE base mode, HKDF-SHA256 and the
+//!   payload cipher, `info = "doormat/v1 stanza" || u16(suite)`, empty aad),
+//!   unwraps the content key, derives `payload_key` and `meta_key`
+//!   ([`Keys::derive`]) and opens every part: the sender block (meta nonce 0),
+//!   each chunk (`I2OSP(i, 11) || last`) and the signature block (meta nonce 1).
+//! * Bob edits the plaintext [`Parts`]: chunks, the recipient fingerprints, the
+//!   stanzas ([`Parts::set_stanzas`] rebuilds the header and patches the
+//!   recipient count; [`Parts::new_stanza`] wraps the content key to anyone),
+//!   the associated data, or the signature (taken from another envelope).
+//! * [`Parts::seal`] re-encrypts everything under the keys derived from the
+//!   header *as it now is*: Bob knows the content key, so every AEAD tag of a
+//!   forgery is valid. Only the sender's Ed25519 signature over
+//!   [`Parts::signed_message`] can give him away.
+//! * [`Parts::resign`] is the honest variant: Bob signs as himself. The tests
+//!   use it as a control, to show that a forgery fails only for its signature.
+
+use doormat::hpke::{self, Aead, Kdf, ReceiverMode, SenderMode, Suite};
+use doormat::keys::{Identity, PublicIdentity};
+use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
+use ring::digest::{Context, SHA256};
+use ring::hkdf;
+use ring::signature::{UnparsedPublicKey, ED25519};
+
+use super::common::{Layout, ENC, FINGERPRINT, FIXED, KEY_ID, PUBLIC_IDENTITY, WRAPPED};
+
+const STANZA_LABEL: &[u8] = b"doormat/v1 stanza";
+const KEY_ID_LABEL: &[u8] = b"doormat/v1 key id";
+const PAYLOAD_LABEL: &[u8] = b"doormat/v1 payload";
+const META_LABEL: &[u8] = b"doormat/v1 meta";
+const SIGNATURE_LABEL: &[u8] = b"doormat/v1 signature\0";
+
+/// SHA-256 of the concatenation of `parts`.
+pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut ctx = Context::new(&SHA256);
+    parts.iter().for_each(|p| ctx.update(p));
+    ctx.finish().as_ref().try_into().unwrap()
+}
+
+fn be16(b: &[u8], at: usize) -> usize {
+    usize::from(u16::from_be_bytes([b[at], b[at + 1]]))
+}
+
+fn be32(b: &[u8], at: usize) -> usize {
+    u32::from_be_bytes(b[at..at + 4].try_into().unwrap()) as usize
+}
+
+/// The payload cipher of a suite id, as a ring algorithm.
+fn algorithm(suite: u16) -> &'static aead::Algorithm {
+    match suite {
+        0x0003 => &aead::CHACHA20_POLY1305,
+        0x0002 => &aead::AES_256_GCM,
+        _ => panic!("unknown suite {suite:#06x}"),
+    }
+}
+
+/// The HPKE suite and `info` of the stanzas of a header with this suite id.
+fn stanza_suite(suite: u16) -> (Suite, Vec<u8>) {
+    let aead = Aead::from_id(suite).expect("a payload cipher is an HPKE AEAD");
+    let info = [STANZA_LABEL, &suite.to_be_bytes()].concat();
+    (Suite::new(Kdf::HkdfSha256, aead), info)
+}
+
+/// Header fields Bob reads: suite, key-id flag, chunk size, and where the
+/// stanzas are.
+struct HeaderView {
+    suite: u16,
+    key_ids: bool,
+    chunk_size: usize,
+    stanza_len: usize,
+    count: usize,
+}
+
+impl HeaderView {
+    fn of(header: &[u8]) -> HeaderView {
+        let key_ids = header[10] & 1 != 0;
+        HeaderView {
+            suite: be16(header, 8) as u16,
+            key_ids,
+            chunk_size: be32(header, 11),
+            stanza_len: usize::from(key_ids) * KEY_ID + ENC + WRAPPED,
+            count: be16(header, 15),
+        }
+    }
+
+    /// The end of the core header (the start of `ext_len`).
+    fn core_end(&self) -> usize {
+        FIXED + self.count * self.stanza_len
+    }
+}
+
+/// Finds `me`'s stanza by trial decryption; returns its index and the
+/// content key.
+pub fn find_stanza(me: &Identity, header: &[u8]) -> Option<(usize, [u8; 32])> {
+    let h = HeaderView::of(header);
+    let (suite, info) = stanza_suite(h.suite);
+    (0..h.count).find_map(|i| {
+        let start = FIXED + i * h.stanza_len + usize::from(h.key_ids) * KEY_ID;
+        let (enc, wrapped) = header[start..start + ENC + WRAPPED].split_at(ENC);
+        let key = hpke::open(
+            suite,
+            &ReceiverMode::Base,
+            enc,
+            me.decryption_key(),
+            &info,
+            b"",
+            wrapped,
+        )
+        .ok()?;
+        Some((i, key.try_into().ok()?))
+    })
+}
+
+fn chunk_nonce(i: usize, last: bool) -> Nonce {
+    let mut n = [0u8; 12];
+    n[3..11].copy_from_slice(&(i as u64).to_be_bytes());
+    n[11] = u8::from(last);
+    Nonce::assume_unique_for_key(n)
+}
+
+fn meta_nonce(i: u64) -> Nonce {
+    let mut n = [0u8; 12];
+    n[4..].copy_from_slice(&i.to_be_bytes());
+    Nonce::assume_unique_for_key(n)
+}
+
+/// The two AEAD keys of one envelope.
+pub struct Keys {
+    payload: LessSafeKey,
+    meta: LessSafeKey,
+}
+
+impl Keys {
+    /// `prk = HKDF-Extract(SHA-256(header), content_key)`, then
+    /// `HKDF-Expand(prk, label || SHA-256(aad), 32)` for each key.
+    pub fn derive(content_key: &[u8; 32], header: &[u8], aad: &[u8]) -> Keys {
+        let alg = algorithm(HeaderView::of(header).suite);
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &sha256(&[header])).extract(content_key);
+        let aad_hash = sha256(&[aad]);
+        let key = |label: &[u8]| {
+            let info = [label, &aad_hash];
+            let okm = prk.expand(&info, alg).expect("32 bytes");
+            LessSafeKey::new(UnboundKey::from(okm))
+        };
+        Keys {
+            payload: key(PAYLOAD_LABEL),
+            meta: key(META_LABEL),
+        }
+    }
+
+    fn seal(key: &LessSafeKey, nonce: Nonce, pt: &[u8]) -> Vec<u8> {
+        let mut buf = pt.to_vec();
+        key.seal_in_place_append_tag(nonce, Aad::empty(), &mut buf)
+            .unwrap();
+        buf
+    }
+
+    fn open(key: &LessSafeKey, nonce: Nonce, ct: &[u8]) -> Option<Vec<u8>> {
+        let mut buf = ct.to_vec();
+        let len = key.open_in_place(nonce, Aad::empty(), &mut buf).ok()?.len();
+        buf.truncate(len);
+        Some(buf)
+    }
+
+    pub fn seal_chunk(&self, i: usize, last: bool, pt: &[u8]) -> Vec<u8> {
+        Keys::seal(&self.payload, chunk_nonce(i, last), pt)
+    }
+
+    pub fn open_chunk(&self, i: usize, last: bool, ct: &[u8]) -> Option<Vec<u8>> {
+        Keys::open(&self.payload, chunk_nonce(i, last), ct)
+    }
+
+    pub fn seal_sender_block(&self, pt: &[u8]) -> Vec<u8> {
+        Keys::seal(&self.meta, meta_nonce(0), pt)
+    }
+
+    pub fn open_sender_block(&self, ct: &[u8]) -> Option<Vec<u8>> {
+        Keys::open(&self.meta, meta_nonce(0), ct)
+    }
+
+    pub fn seal_signature_block(&self, sig: &[u8]) -> Vec<u8> {
+        Keys::seal(&self.meta, meta_nonce(1), sig)
+    }
+
+    pub fn open_signature_block(&self, ct: &[u8]) -> Option<Vec<u8>> {
+        Keys::open(&self.meta, meta_nonce(1), ct)
+    }
+}
+
+/// An envelope taken apart by someone who holds its content key: every part
+/// in plaintext, ready to be edited and sealed again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Parts {
+    /// The header, magic through extensions, in clear.
+    pub header: Vec<u8>,
+    /// The associated data the keys are derived with.
+    pub aad: Vec<u8>,
+    pub content_key: [u8; 32],
+    /// Sender X25519 key || sender Ed25519 key || one fingerprint per stanza.
+    pub sender_block: Vec<u8>,
+    /// The plaintext chunks, in order.
+    pub chunks: Vec<Vec<u8>>,
+    /// The sender's Ed25519 signature (64 bytes).
+    pub signature: Vec<u8>,
+}
+
+impl Parts {
+    /// Opens every AEAD of `env` as `me`, with `aad`; says which part failed.
+    pub fn open(me: &Identity, env: &[u8], aad: &[u8]) -> Result<Parts, String> {
+        let layout = Layout::parse(env);
+        let header = env[layout.header.clone()].to_vec();
+        let (_, content_key) = find_stanza(me, &header).ok_or("no stanza opens")?;
+        let keys = Keys::derive(&content_key, &header, aad);
+        let sender_block = keys
+            .open_sender_block(&env[layout.sender_block.clone()])
+            .ok_or("sender block")?;
+        let last = layout.chunks.len() - 1;
+        let chunks = (layout.chunks.iter().enumerate())
+            .map(|(i, r)| keys.open_chunk(i, i == last, &env[r.clone()]))
+            .collect::<Option<Vec<_>>>()
+            .ok_or("a chunk")?;
+        let signature = keys
+            .open_signature_block(&env[layout.signature])
+            .ok_or("signature block")?;
+        Ok(Parts {
+            header,
+            aad: aad.to_vec(),
+            content_key,
+            sender_block,
+            chunks,
+            signature,
+        })
+    }
+
+    /// The envelope, every part sealed under the keys of the current header
+    /// and aad.
+    pub fn seal(&self) -> Vec<u8> {
+        let keys = Keys::derive(&self.content_key, &self.header, &self.aad);
+        let mut env = self.header.clone();
+        env.extend(keys.seal_sender_block(&self.sender_block));
+        let last = self.chunks.len() - 1;
+        for (i, pt) in self.chunks.iter().enumerate() {
+            env.extend(keys.seal_chunk(i, i == last, pt));
+        }
+        env.extend(keys.seal_signature_block(&self.signature));
+        env
+    }
+
+    /// `"doormat/v1 signature\0" || SHA-256(header) || SHA-256(aad) ||
+    /// SHA-256(sender_block) || SHA-256(SHA-256(pt_0) || …)`.
+    pub fn signed_message(&self) -> Vec<u8> {
+        let hashes: Vec<[u8; 32]> = self.chunks.iter().map(|c| sha256(&[c])).collect();
+        let digest = sha256(&hashes.iter().map(|h| &h[..]).collect::<Vec<_>>());
+        [
+            SIGNATURE_LABEL,
+            &sha256(&[&self.header]),
+            &sha256(&[&self.aad]),
+            &sha256(&[&self.sender_block]),
+            &digest,
+        ]
+        .concat()
+    }
+
+    /// Whether the signature verifies under the Ed25519 key of the sender
+    /// block, over [`Parts::signed_message`].
+    pub fn signature_verifies(&self) -> bool {
+        let key = &self.sender_block[ENC..PUBLIC_IDENTITY];
+        (UnparsedPublicKey::new(&ED25519, key))
+            .verify(&self.signed_message(), &self.signature)
+            .is_ok()
+    }
+
+    /// Bob signs as himself: his public identity in the sender block, his
+    /// signature over the result.
+    pub fn resign(&mut self, signer: &Identity) {
+        self.sender_block[..PUBLIC_IDENTITY].copy_from_slice(&signer.public().to_bytes());
+        self.signature = signer.sign(&self.signed_message()).to_vec();
+    }
+
+    pub fn plaintext(&self) -> Vec<u8> {
+        self.chunks.concat()
+    }
+
+    /// Replaces the payload, chunked by the header's chunk size.
+    pub fn set_plaintext(&mut self, pt: &[u8]) {
+        let size = HeaderView::of(&self.header).chunk_size;
+        self.chunks = pt.chunks(size).map(<[u8]>::to_vec).collect();
+        if self.chunks.is_empty() {
+            self.chunks.push(Vec::new());
+        }
+    }
+
+    /// The stanzas, key id included when the header has them.
+    pub fn stanzas(&self) -> Vec<Vec<u8>> {
+        let h = HeaderView::of(&self.header);
+        self.header[FIXED..h.core_end()]
+            .chunks(h.stanza_len)
+            .map(<[u8]>::to_vec)
+            .collect()
+    }
+
+    /// Rebuilds the header with these stanzas: recipient count patched, the
+    /// fixed fields and the extension section kept.
+    pub fn set_stanzas(&mut self, stanzas: Vec<Vec<u8>>) {
+        let core_end = HeaderView::of(&self.header).core_end();
+        let mut header = self.header[..FIXED - 2].to_vec();
+        header.extend_from_slice(&(stanzas.len() as u16).to_be_bytes());
+        header.extend(stanzas.concat());
+        header.extend_from_slice(&self.header[core_end..]);
+        self.header = header;
+    }
+
+    /// A new stanza wrapping this envelope's content key to `to` (with its
+    /// key id if the header uses key ids).
+    pub fn new_stanza(&self, to: &PublicIdentity) -> Vec<u8> {
+        let h = HeaderView::of(&self.header);
+        let (suite, info) = stanza_suite(h.suite);
+        let pk = to.encryption_key();
+        let (enc, wrapped) =
+            hpke::seal(suite, &SenderMode::Base, pk, &info, b"", &self.content_key).unwrap();
+        let mut stanza = Vec::new();
+        if h.key_ids {
+            stanza.extend_from_slice(&sha256(&[KEY_ID_LABEL, pk.as_bytes()])[..KEY_ID]);
+        }
+        stanza.extend([enc, wrapped].concat());
+        stanza
+    }
+
+    /// The recipient fingerprints of the sender block.
+    pub fn fingerprints(&self) -> Vec<[u8; 32]> {
+        (self.sender_block[PUBLIC_IDENTITY..].chunks(FINGERPRINT))
+            .map(|c| c.try_into().unwrap())
+            .collect()
+    }
+
+    pub fn set_fingerprints(&mut self, fps: Vec<[u8; 32]>) {
+        self.sender_block.truncate(PUBLIC_IDENTITY);
+        self.sender_block.extend(fps.concat());
+    }
+}
+
+/// `v` with items `i` and `j` swapped.
+pub fn swap<T>(mut v: Vec<T>, i: usize, j: usize) -> Vec<T> {
+    v.swap(i, j);
+    v
+}
+
+/// `v` with `item` inserted at `at`.
+pub fn insert<T>(mut v: Vec<T>, at: usize, item: T) -> Vec<T> {
+    v.insert(at, item);
+    v
+}
