@@ -325,7 +325,8 @@ impl fmt::Display for SafetyNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Six 64-bit words, each giving ten digits: 2^64 mod 10^10 leaves a
         // bias below 10^-9.
-        for (i, chunk) in self.0[..48].chunks_exact(8).enumerate() {
+        const WORDS: usize = 6;
+        for (i, chunk) in self.0[..WORDS * 8].chunks_exact(8).enumerate() {
             let word = u64::from_be_bytes(chunk.try_into().expect("chunks of 8"));
             let n = word % 10_000_000_000;
             if i > 0 {

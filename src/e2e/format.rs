@@ -250,14 +250,15 @@ impl Header {
     pub fn read_from(r: &mut impl Read) -> Result<Header> {
         let mut fixed = [0u8; FIXED_LEN];
         let got = read_up_to(r, &mut fixed)?;
-        if got < MAGIC.len() || &fixed[..7] != MAGIC {
+        if got < MAGIC.len() || &fixed[..MAGIC.len()] != MAGIC {
             return Err(Error::NotAnEnvelope);
         }
-        if got < 8 {
+        if got <= MAGIC.len() {
             return Err(Error::MalformedHeader("truncated header"));
         }
-        if fixed[7] != VERSION {
-            return Err(Error::UnsupportedVersion(fixed[7]));
+        let version = fixed[MAGIC.len()];
+        if version != VERSION {
+            return Err(Error::UnsupportedVersion(version));
         }
         if got < FIXED_LEN {
             return Err(Error::MalformedHeader("truncated header"));

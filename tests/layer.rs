@@ -1,0 +1,219 @@
+//! The envelope's one extension point, `e2e::Layer`: what a layer can do
+//! (add bound extensions, refuse before release, unlock from the header)
+//! and what it cannot (change what the envelope's own checks decide).
+
+mod common;
+
+use std::sync::Mutex;
+
+use doormat::e2e::{self, Header, Layer, Opening, Sealing, Unlocked};
+use doormat::keys::Identity;
+use doormat::Error;
+
+const TAG_TYPE: u16 = 0x5447;
+
+/// Adds one extension, remembers the content key it saw, and refuses
+/// envelopes without its extension.
+#[derive(Debug, Default)]
+struct Stamp {
+    seen_key: Mutex<Option<[u8; 32]>>,
+    checked: Mutex<Vec<(Vec<u8>, usize)>>,
+}
+
+impl Layer for Stamp {
+    fn extensions(&self, sealing: &Sealing<'_>) -> doormat::Result<Vec<(u16, Vec<u8>)>> {
+        *self.seen_key.lock().unwrap() = Some(*sealing.content_key().as_bytes());
+        Ok(vec![(TAG_TYPE, sealing.core_header()[..7].to_vec())])
+    }
+
+    fn check(&self, opening: &Opening<'_>) -> doormat::Result<()> {
+        let tag = opening
+            .header()
+            .extension(TAG_TYPE)
+            .ok_or(Error::InvalidArgument("unstamped"))?;
+        assert_eq!(
+            Some(*opening.content_key().as_bytes()),
+            *self.seen_key.lock().unwrap()
+        );
+        self.checked
+            .lock()
+            .unwrap()
+            .push((tag.to_vec(), opening.recipients().len()));
+        Ok(())
+    }
+}
+
+/// Knows a content key (as any recipient or escrow-key holder does) and
+/// unlocks with it, optionally naming the associated data's hash.
+#[derive(Debug)]
+struct KnownKey {
+    key: [u8; 32],
+    aad_hash: Option<[u8; 32]>,
+}
+
+impl Layer for KnownKey {
+    fn unlock(&self, _: &Header) -> doormat::Result<Unlocked> {
+        Ok(Unlocked {
+            content_key: e2e::ContentKey::from_bytes(&self.key),
+            aad_hash: self.aad_hash,
+        })
+    }
+}
+
+/// Refuses everything.
+#[derive(Debug)]
+struct Refuse;
+
+impl Layer for Refuse {
+    fn check(&self, _: &Opening<'_>) -> doormat::Result<()> {
+        Err(Error::InvalidAccessField)
+    }
+}
+
+fn cast() -> (Identity, Vec<Identity>) {
+    let mut ids = common::identities(3);
+    let sender = ids.remove(0);
+    (sender, ids)
+}
+
+#[test]
+fn a_layer_adds_bound_extensions_and_checks_before_release() {
+    let (alice, to) = cast();
+    let pubs = common::publics(&to);
+    let stamp = Stamp::default();
+    let envelope = e2e::Sealer::new(&alice, &pubs)
+        .layer(&stamp)
+        .chunk_size(64)
+        .seal(&[1u8; 200])
+        .unwrap();
+    // The extension travels in clear and every recipient sees it.
+    assert_eq!(
+        e2e::Header::parse(&envelope).unwrap().extension(TAG_TYPE),
+        Some(&b"doormat"[..])
+    );
+    let opened = e2e::Opener::new(&to[0])
+        .layer(&stamp)
+        .open(&envelope)
+        .unwrap();
+    assert_eq!(opened.extension(TAG_TYPE), Some(&b"doormat"[..]));
+    assert_eq!(
+        stamp.checked.lock().unwrap().as_slice(),
+        &[(b"doormat".to_vec(), 2)]
+    );
+    // Without the stamp, the same check refuses, with the layer's error.
+    let plain = e2e::seal(&alice, &pubs, b"x").unwrap();
+    let r = e2e::Opener::new(&to[0]).layer(&stamp).open(&plain);
+    assert!(matches!(r, Err(Error::InvalidArgument("unstamped"))));
+}
+
+#[test]
+fn a_refusing_layer_releases_nothing_even_when_streaming() {
+    let (alice, to) = cast();
+    let pubs = common::publics(&to);
+    let envelope = e2e::Sealer::new(&alice, &pubs)
+        .chunk_size(64)
+        .seal(&[7u8; 1000])
+        .unwrap();
+    let mut out = Vec::new();
+    let r = e2e::Opener::new(&to[1])
+        .layer(Refuse)
+        .open_stream(&envelope[..], &mut out);
+    assert!(matches!(r, Err(Error::InvalidAccessField)));
+    assert!(out.is_empty(), "the check runs before the first chunk");
+    assert!(matches!(
+        e2e::Opener::new(&to[1]).layer(Refuse).open(&envelope),
+        Err(Error::InvalidAccessField)
+    ));
+}
+
+#[test]
+fn layer_extension_types_clash_with_the_sealers_own() {
+    let (alice, to) = cast();
+    let pubs = common::publics(&to);
+    let r = e2e::Sealer::new(&alice, &pubs)
+        .extension(TAG_TYPE, b"mine".to_vec())
+        .layer(Stamp::default())
+        .seal(b"x");
+    assert!(matches!(r, Err(Error::InvalidArgument(_))));
+}
+
+/// Whoever knows the content key opens the envelope without a stanza — and
+/// the signature is still verified, so the sender is still proven.
+#[test]
+fn unlocked_by_a_known_content_key() {
+    let (alice, to) = cast();
+    let pubs = common::publics(&to);
+    let stamp = Stamp::default();
+    let aad = b"case 7";
+    let envelope = e2e::Sealer::new(&alice, &pubs)
+        .layer(&stamp)
+        .associated_data(aad)
+        .seal(b"for the key holder")
+        .unwrap();
+    let key = stamp.seen_key.lock().unwrap().unwrap();
+    let aad_hash = Some(common::sha256(aad));
+
+    // The caller's associated data ...
+    let opened = e2e::Opener::unlocked_by(KnownKey {
+        key,
+        aad_hash: None,
+    })
+    .associated_data(aad)
+    .open(&envelope)
+    .unwrap();
+    assert_eq!(opened.plaintext(), b"for the key holder");
+    assert_eq!(opened.sender(), &alice.public());
+    // ... or the layer's hash of it; the caller's takes precedence.
+    let by_layer = KnownKey { key, aad_hash };
+    assert!(e2e::Opener::unlocked_by(&by_layer).open(&envelope).is_ok());
+    assert!(matches!(
+        e2e::Opener::unlocked_by(&by_layer)
+            .associated_data(b"other")
+            .open(&envelope),
+        Err(Error::HeaderTampered)
+    ));
+    // A wrong key is a tampered header, not a panic or a partial open.
+    let mut wrong = key;
+    wrong[0] ^= 1;
+    assert!(matches!(
+        e2e::Opener::unlocked_by(KnownKey {
+            key: wrong,
+            aad_hash
+        })
+        .open(&envelope),
+        Err(Error::HeaderTampered)
+    ));
+    // A layer that does not unlock gives no key; `layer` replaces the
+    // unlocking layer, so the result has none either.
+    assert!(matches!(
+        e2e::Opener::unlocked_by(Refuse).open(&envelope),
+        Err(Error::NotARecipient)
+    ));
+    assert!(matches!(
+        e2e::Opener::unlocked_by(&by_layer)
+            .layer(Stamp::default())
+            .open(&envelope),
+        Err(Error::NotARecipient)
+    ));
+}
+
+#[test]
+fn builders_show_their_layer_but_no_secret() {
+    let (alice, to) = cast();
+    let pubs = common::publics(&to);
+    let key = [0xa5u8; 32];
+    let sealer = format!("{:?}", e2e::Sealer::new(&alice, &pubs).layer(Refuse));
+    assert!(sealer.contains("Refuse"), "{sealer}");
+    let opener = format!(
+        "{:?}",
+        e2e::Opener::unlocked_by(KnownKey {
+            key,
+            aad_hash: None
+        })
+    );
+    assert!(opener.contains("KnownKey"), "{opener}");
+    assert_eq!(
+        format!("{:?}", e2e::ContentKey::from_bytes(&key)),
+        "ContentKey([redacted])"
+    );
+}

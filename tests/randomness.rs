@@ -1,0 +1,361 @@
+//! Injectable randomness (`doormat::random`): every random draw can come from
+//! the caller's generator, a seeded generator makes sealing replayable, the
+//! draws happen in the documented order, and a failing generator is reported
+//! as `Error::RandomFailed` everywhere — never a panic.
+//!
+//! The whole-envelope known-answer vectors (`tests/data/envelope-kat.json`)
+//! are checked both ways: sealing with the vector's seed gives its bytes, and
+//! its bytes open for every recipient (and, escrowed, for the authority).
+
+mod common;
+
+use doormat::e2e::{self, Layer, PayloadCipher, Sealing};
+use doormat::escrow::{self, AccessField, EscrowAuthority, FamilyKey};
+use doormat::hpke::{self, Aead, Kdf, PrivateKey, SenderMode, Suite};
+use doormat::keys::Identity;
+use doormat::random::{CryptoRng, RngCore, SeedableRng, SeededRng};
+use doormat::Error;
+use serde::{Deserialize, Serialize};
+use std::sync::Mutex;
+
+const KAT_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/envelope-kat.json");
+
+/// A generator that fails on every draw.
+struct Broken;
+
+impl RngCore for Broken {
+    fn next_u32(&mut self) -> u32 {
+        unreachable!("doormat draws with try_fill_bytes")
+    }
+    fn next_u64(&mut self) -> u64 {
+        unreachable!("doormat draws with try_fill_bytes")
+    }
+    fn fill_bytes(&mut self, _: &mut [u8]) {
+        unreachable!("doormat draws with try_fill_bytes")
+    }
+    fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), rand_core::Error> {
+        Err(rand_core::Error::from(
+            core::num::NonZeroU32::new(rand_core::Error::CUSTOM_START + 7).unwrap(),
+        ))
+    }
+}
+
+impl CryptoRng for Broken {}
+
+/// A generator that works for `left` bytes, then fails.
+struct RunsDry {
+    inner: SeededRng,
+    left: usize,
+}
+
+impl RngCore for RunsDry {
+    fn next_u32(&mut self) -> u32 {
+        unreachable!()
+    }
+    fn next_u64(&mut self) -> u64 {
+        unreachable!()
+    }
+    fn fill_bytes(&mut self, _: &mut [u8]) {
+        unreachable!()
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        if dest.len() > self.left {
+            return Broken.try_fill_bytes(dest);
+        }
+        self.left -= dest.len();
+        self.inner.try_fill_bytes(dest)
+    }
+}
+
+impl CryptoRng for RunsDry {}
+
+fn seeded(n: u8) -> SeededRng {
+    SeededRng::from_seed([n; 32])
+}
+
+#[test]
+fn seeded_generator_is_deterministic_and_seed_dependent() {
+    let draw = |seed: u8| {
+        let mut out = [0u8; 100];
+        seeded(seed).fill_bytes(&mut out);
+        out
+    };
+    assert_eq!(draw(1), draw(1));
+    assert_ne!(draw(1), draw(2));
+    // One long draw is the same stream as many short ones.
+    let mut rng = seeded(1);
+    let mut pieces = Vec::new();
+    for len in [1usize, 7, 32, 60] {
+        let mut buf = vec![0u8; len];
+        rng.fill_bytes(&mut buf);
+        pieces.extend(buf);
+    }
+    assert_eq!(pieces, draw(1));
+    assert_eq!(format!("{:?}", seeded(1)), "SeededRng([redacted])");
+}
+
+#[test]
+fn seeded_sealing_replays_byte_for_byte() {
+    let ids = |rng: &mut SeededRng| -> Vec<Identity> {
+        (0..3)
+            .map(|_| Identity::generate_with(rng).unwrap())
+            .collect()
+    };
+    let seal = |seed: u8| {
+        let mut rng = seeded(seed);
+        let people = ids(&mut rng);
+        let to = common::publics(&people[1..]);
+        let envelope = e2e::Sealer::new(&people[0], &to)
+            .chunk_size(64)
+            .rng(&mut rng)
+            .seal(&[42u8; 300])
+            .unwrap();
+        envelope
+    };
+    assert_eq!(seal(3), seal(3));
+    assert_ne!(seal(3), seal(4));
+
+    // Identities, HPKE keys and escrow authorities replay too.
+    assert_eq!(
+        Identity::generate_with(&mut seeded(5)).unwrap(),
+        Identity::generate_with(&mut seeded(5)).unwrap()
+    );
+    assert_eq!(
+        PrivateKey::generate_with(&mut seeded(5)).unwrap(),
+        PrivateKey::generate_with(&mut seeded(5)).unwrap()
+    );
+    assert_eq!(
+        EscrowAuthority::generate_with(&mut seeded(5)).unwrap(),
+        EscrowAuthority::generate_with(&mut seeded(5)).unwrap()
+    );
+    let authority = EscrowAuthority::generate_with(&mut seeded(6)).unwrap();
+    let shares = |seed| -> Vec<String> {
+        authority
+            .split_with(2, 3, &mut seeded(seed))
+            .unwrap()
+            .iter()
+            .map(|s| s.to_secret_string().to_string())
+            .collect()
+    };
+    assert_eq!(shares(7), shares(7));
+    assert_ne!(shares(7), shares(8));
+}
+
+/// Records the content key a sealer drew.
+#[derive(Debug, Default)]
+struct ContentKeySpy(Mutex<Option<[u8; 32]>>);
+
+impl Layer for ContentKeySpy {
+    fn extensions(&self, sealing: &Sealing<'_>) -> doormat::Result<Vec<(u16, Vec<u8>)>> {
+        *self.0.lock().unwrap() = Some(*sealing.content_key().as_bytes());
+        Ok(Vec::new())
+    }
+}
+
+/// `Sealer::rng` documents its draws: the content key, then one ephemeral
+/// X25519 key per recipient, in recipient order. Checked against the stream.
+#[test]
+fn sealer_draws_in_the_documented_order() {
+    let people = common::identities(3);
+    let to = common::publics(&people[1..]);
+    let spy = ContentKeySpy::default();
+    let envelope = e2e::Sealer::new(&people[0], &to)
+        .layer(&spy)
+        .rng(&mut seeded(9))
+        .seal(b"order")
+        .unwrap();
+
+    let mut stream = seeded(9);
+    let mut content_key = [0u8; 32];
+    stream.fill_bytes(&mut content_key);
+    assert_eq!(spy.0.lock().unwrap().unwrap(), content_key);
+    let layout = common::Layout::parse(&envelope);
+    for stanza in &layout.stanzas {
+        let sk_eph = PrivateKey::generate_with(&mut stream).unwrap();
+        assert_eq!(
+            &envelope[stanza.start..stanza.start + 32],
+            sk_eph.public_key().as_bytes(),
+            "stanza enc is the next ephemeral key of the stream"
+        );
+    }
+    // Both recipients open it; nothing about a seeded envelope is special.
+    for r in &people[1..] {
+        assert_eq!(e2e::open(r, &envelope).unwrap().plaintext(), b"order");
+    }
+}
+
+#[test]
+fn a_failing_generator_is_an_error_not_a_panic() {
+    let people = common::identities(2);
+    let to = common::publics(&people[1..]);
+    let failed = |r: doormat::Result<()>| matches!(r, Err(Error::RandomFailed));
+
+    assert!(failed(Identity::generate_with(&mut Broken).map(drop)));
+    assert!(failed(PrivateKey::generate_with(&mut Broken).map(drop)));
+    assert!(failed(
+        EscrowAuthority::generate_with(&mut Broken).map(drop)
+    ));
+    assert!(failed(FamilyKey::generate_with(&mut Broken).map(drop)));
+    let authority = EscrowAuthority::generate();
+    assert!(failed(authority.split_with(2, 3, &mut Broken).map(drop)));
+    // k = 1 draws no coefficients: nothing to fail.
+    assert!(authority.split_with(1, 3, &mut Broken).is_ok());
+    let suite = Suite::new(Kdf::HkdfSha256, Aead::ChaCha20Poly1305);
+    let pk = people[1].public().encryption_key().to_owned();
+    assert!(failed(
+        hpke::setup_sender_with_rng(suite, &SenderMode::Base, &pk, b"", &mut Broken).map(drop)
+    ));
+    assert!(failed(
+        hpke::seal_with_rng(suite, &SenderMode::Base, &pk, b"", b"", b"pt", &mut Broken).map(drop)
+    ));
+    assert!(failed(
+        e2e::Sealer::new(&people[0], &to)
+            .rng(&mut Broken)
+            .seal(b"x")
+            .map(drop)
+    ));
+    assert!(failed(
+        e2e::Sealer::new(&people[0], &to)
+            .rng(&mut Broken)
+            .seal_stream(&b"x"[..], std::io::sink())
+            .map(drop)
+    ));
+    // A generator that runs dry after the content key fails on the first
+    // stanza's ephemeral key, and one that dies in the middle of a
+    // multi-recipient seal fails too; nothing is written by the stream sealer.
+    let many = common::publics(&common::identities(4));
+    for left in [0, 32, 64, 96] {
+        let mut rng = RunsDry {
+            inner: seeded(1),
+            left,
+        };
+        let mut out = Vec::new();
+        let r = e2e::Sealer::new(&people[0], &many)
+            .rng(&mut rng)
+            .seal_stream(&b"x"[..], &mut out);
+        assert!(failed(r.map(drop)), "dry after {left} bytes");
+        assert!(out.is_empty(), "nothing written before the header is whole");
+    }
+}
+
+// ----- whole-envelope known-answer vectors -----
+
+#[derive(Serialize, Deserialize)]
+struct KatFile {
+    comment: Vec<String>,
+    vectors: Vec<Kat>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Kat {
+    name: String,
+    /// Text forms of the sender's and the recipients' identities.
+    sender: String,
+    recipients: Vec<String>,
+    /// The escrow authority's secret text form and the seed of its chip
+    /// family, for escrowed vectors.
+    escrow: Option<String>,
+    #[serde(with = "hex")]
+    family_seed: Vec<u8>,
+    /// The seed of the sealer's `SeededRng`.
+    #[serde(with = "hex")]
+    seed: Vec<u8>,
+    cipher: String,
+    chunk_size: u32,
+    key_ids: bool,
+    #[serde(with = "hex")]
+    aad: Vec<u8>,
+    #[serde(with = "hex")]
+    plaintext: Vec<u8>,
+    #[serde(with = "hex")]
+    envelope: Vec<u8>,
+}
+
+impl Kat {
+    fn seal(&self) -> Vec<u8> {
+        let sender: Identity = self.sender.parse().unwrap();
+        let to: Vec<_> = self
+            .recipients
+            .iter()
+            .map(|r| r.parse::<Identity>().unwrap().public())
+            .collect();
+        let cipher = match self.cipher.as_str() {
+            "chacha20poly1305" => PayloadCipher::ChaCha20Poly1305,
+            "aes256gcm" => PayloadCipher::Aes256Gcm,
+            other => panic!("unknown cipher {other}"),
+        };
+        let mut rng = SeededRng::from_seed(self.seed.clone().try_into().unwrap());
+        let mut sealer = e2e::Sealer::new(&sender, &to)
+            .cipher(cipher)
+            .chunk_size(self.chunk_size)
+            .key_ids(self.key_ids)
+            .associated_data(&self.aad);
+        if let Some(escrow) = &self.escrow {
+            let authority: EscrowAuthority = escrow.parse().unwrap();
+            let family_seed: [u8; 32] = self.family_seed.clone().try_into().unwrap();
+            let family = FamilyKey::generate_with(&mut SeededRng::from_seed(family_seed)).unwrap();
+            sealer = sealer.layer(AccessField::to(&authority.public_key()).family(family));
+        }
+        let envelope = sealer.rng(&mut rng).seal(&self.plaintext).unwrap();
+        envelope
+    }
+}
+
+fn read_kats() -> KatFile {
+    serde_json::from_str(&std::fs::read_to_string(KAT_PATH).unwrap()).unwrap()
+}
+
+/// Sealing with each vector's seed gives its envelope byte for byte, and
+/// the envelope opens for every recipient (and the authority, escrowed) with
+/// the vector's plaintext and sender.
+#[test]
+fn whole_envelope_known_answers() {
+    let kats = read_kats();
+    assert!(kats.vectors.len() >= 4, "at least four vectors");
+    let mut escrowed = 0;
+    for kat in &kats.vectors {
+        assert!(
+            kat.seal() == kat.envelope,
+            "{}: sealing with the seed no longer gives the recorded bytes",
+            kat.name
+        );
+        let sender: Identity = kat.sender.parse().unwrap();
+        for r in &kat.recipients {
+            let r: Identity = r.parse().unwrap();
+            let opened = e2e::Opener::new(&r)
+                .associated_data(&kat.aad)
+                .open(&kat.envelope)
+                .unwrap_or_else(|e| panic!("{}: {e}", kat.name));
+            assert_eq!(opened.plaintext(), kat.plaintext, "{}", kat.name);
+            assert_eq!(opened.sender(), &sender.public(), "{}", kat.name);
+        }
+        if let Some(escrow) = &kat.escrow {
+            escrowed += 1;
+            let authority: EscrowAuthority = escrow.parse().unwrap();
+            let opened = authority
+                .opener()
+                .associated_data(&kat.aad)
+                .open(&kat.envelope)
+                .unwrap();
+            assert_eq!(opened.plaintext(), kat.plaintext, "{}", kat.name);
+            let r: Identity = kat.recipients[0].parse().unwrap();
+            let compliant = escrow::opener(&r).associated_data(&kat.aad);
+            assert!(compliant.open(&kat.envelope).is_ok(), "{}", kat.name);
+        }
+    }
+    assert!(escrowed >= 1, "at least one escrowed vector");
+}
+
+/// Rewrites the envelopes of `tests/data/envelope-kat.json` from its inputs,
+/// after a deliberate format change: `cargo test --release --test randomness
+/// -- --ignored regenerate`. Review the diff before committing it.
+#[test]
+#[ignore = "rewrites tests/data/envelope-kat.json"]
+fn regenerate_envelope_kat() {
+    let mut kats = read_kats();
+    for kat in &mut kats.vectors {
+        kat.envelope = kat.seal();
+    }
+    let json = serde_json::to_string_pretty(&kats).unwrap();
+    std::fs::write(KAT_PATH, json + "\n").unwrap();
+}
