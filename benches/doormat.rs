@@ -1,5 +1,5 @@
 //! What does doormat cost, and what does escrow add? Criterion benchmarks,
-//! one group per question (see "Performance targets" in DESIGN.md):
+//! one group per question (see "Performance targets" in docs/DESIGN.md):
 //!
 //! * `baselines` — the primitives everything else is measured against: raw
 //!   single-core ring AEAD, X25519 keygen and DH, Ed25519 sign.
@@ -25,15 +25,15 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
-use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::Ed25519KeyPair;
 
 use doormat::e2e::{self, PayloadCipher};
 use doormat::escrow::{self, EscrowAuthority};
 use doormat::hpke::PrivateKey;
 use doormat::keys::Identity;
+use doormat::random::{RngCore, SystemRng};
 
-/// The bulk size of DESIGN.md: large enough that per-envelope costs (HPKE,
+/// The bulk size of docs/DESIGN.md: large enough that per-envelope costs (HPKE,
 /// signature) vanish and chunk throughput is what is measured.
 const BULK: usize = 16 << 20;
 /// A typical chat message or small record.
@@ -55,7 +55,7 @@ const CIPHERS: [(PayloadCipher, &str); 2] = [
 
 fn random_bytes(len: usize) -> Vec<u8> {
     let mut v = vec![0u8; len];
-    SystemRandom::new().fill(&mut v).expect("system randomness");
+    SystemRng.fill_bytes(&mut v);
     v
 }
 

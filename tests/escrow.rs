@@ -1,5 +1,5 @@
 //! Property tests for `doormat::escrow`, the key-escrowed twin, named after
-//! the properties of DESIGN.md ("Properties that must hold"):
+//! the properties of docs/DESIGN.md ("Properties that must hold"):
 //!
 //! * 4. `escrow_completeness`: the authority opens every escrowed envelope;
 //! * 5. `holder_indifference`: a leaked or rebuilt copy of the key is the key;

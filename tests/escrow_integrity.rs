@@ -1,4 +1,4 @@
-//! Property 3 of DESIGN.md (integrity) on *escrowed* envelopes: any change to
+//! Property 3 of docs/DESIGN.md (integrity) on *escrowed* envelopes: any change to
 //! any byte — header (the access field included), sender block, payload
 //! chunk, signature block — any truncation, extension or chunk reordering,
 //! and any splice of two envelopes fails to open, with a typed error and no

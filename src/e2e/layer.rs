@@ -1,25 +1,5 @@
-//! The one extension point of the envelope: what a construction built on top
-//! of it may do, all in one place.
-//!
-//! A [`Layer`] attached to a [`Sealer`](super::Sealer) or an
-//! [`Opener`](super::Opener) may
-//!
-//! 1. **add header extensions computed from the content key** while sealing
-//!    ([`Layer::extensions`]). They travel in clear, and every header byte is
-//!    bound by the key schedule and the sender's signature, so nobody can
-//!    change or move them without the envelope failing to open;
-//! 2. **check an envelope before anything is released** while opening
-//!    ([`Layer::check`]): it runs once the sender block has authenticated —
-//!    the layer sees the header, the content key, the sender and the
-//!    recipient set — and before any chunk is decrypted or written;
-//! 3. **supply the content key from the header** instead of a stanza, for a
-//!    reader that is not a recipient ([`Layer::unlock`], used by
-//!    [`Opener::unlocked_by`](super::Opener::unlocked_by)).
-//!
-//! A layer cannot do anything else: it never sees the plaintext, cannot
-//! change the stanzas, the chunks or the signature, and cannot make an
-//! envelope open that fails any of the envelope's own checks. Whatever it
-//! checks, the sender's signature is still verified afterwards.
+//! The one extension point of the envelope: the [`Layer`] trait, and what a
+//! layer sees. Its documentation says what a layer can and cannot do.
 
 use core::fmt;
 
@@ -139,9 +119,29 @@ pub struct Unlocked {
     pub aad_hash: Option<[u8; SHA256_LEN]>,
 }
 
-/// A construction on top of the envelope. Every method has a default that
-/// does nothing, so a layer implements only what it needs; see the
-/// [module documentation](self) for what a layer can and cannot do.
+/// A construction on top of the envelope: the envelope's one extension
+/// point. Every method has a default that does nothing, so a layer
+/// implements only what it needs.
+///
+/// A layer attached to a [`Sealer`](super::Sealer) or an
+/// [`Opener`](super::Opener) may
+///
+/// 1. **add header extensions computed from the content key** while sealing
+///    ([`Layer::extensions`]). They travel in clear, and every header byte is
+///    bound by the key schedule and the sender's signature, so nobody can
+///    change or move them without the envelope failing to open;
+/// 2. **check an envelope before anything is released** while opening
+///    ([`Layer::check`]): it runs once the sender block has authenticated —
+///    the layer sees the header, the content key, the sender and the
+///    recipient set — and before any chunk is decrypted or written;
+/// 3. **supply the content key from the header** instead of a stanza, for a
+///    reader that is not a recipient ([`Layer::unlock`], used by
+///    [`Opener::unlocked_by`](super::Opener::unlocked_by)).
+///
+/// A layer cannot do anything else: it never sees the plaintext, cannot
+/// change the stanzas, the chunks or the signature, and cannot make an
+/// envelope open that fails any of the envelope's own checks. Whatever it
+/// checks, the sender's signature is still verified afterwards.
 ///
 /// ```
 /// use doormat::e2e::{self, Layer, Opening, Sealing};

@@ -30,8 +30,8 @@
 //!
 //! Options (associated data, cipher, chunk size, key ids, a generator,
 //! streaming) live on [`Sealer`] and [`Opener`]. Constructions on top of the
-//! envelope (the escrowed twin, the teaching attacks) attach a [`Layer`]: the
-//! one extension point, documented in one place.
+//! envelope attach a [`Layer`]: the one extension point, documented in one
+//! place.
 //!
 //! # Security
 //!

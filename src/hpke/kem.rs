@@ -195,8 +195,7 @@ impl PublicKey {
     }
 
     /// The check every long-lived public key doormat publishes or trusts
-    /// passes (identities, escrow keys): canonical, and not of small order.
-    /// HPKE's own `DeserializePublicKey` accepts any 32 bytes, as RFC 9180
+    /// passes: canonical, and not of small order. HPKE's own `DeserializePublicKey` accepts any 32 bytes, as RFC 9180
     /// requires; this is stricter, so one key has one encoding and no key
     /// makes every envelope to it readable by anyone.
     ///
