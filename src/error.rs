@@ -41,6 +41,9 @@ pub enum Error {
     /// `psk` and `psk_id` must be both present or both absent, and present
     /// exactly in the PSK modes (RFC 9180 §5.1, `VerifyPSKInputs`).
     InconsistentPsk,
+    /// A PSK shorter than 32 bytes (RFC 9180 §5.1.2 requires 32 bytes of
+    /// entropy).
+    PskTooShort,
     /// A Diffie-Hellman output was all zeros: the peer's public key is a
     /// low-order point (RFC 9180 §7.1.4).
     ZeroSharedSecret,
@@ -118,6 +121,7 @@ impl fmt::Display for Error {
             Error::RandomFailed => f.write_str("the random number generator failed"),
             Error::MessageLimitReached => f.write_str("HPKE sequence number exhausted"),
             Error::InconsistentPsk => f.write_str("inconsistent psk / psk_id for this HPKE mode"),
+            Error::PskTooShort => f.write_str("HPKE PSK shorter than 32 bytes"),
             Error::ZeroSharedSecret => {
                 f.write_str("all-zero Diffie-Hellman output (low-order public key)")
             }

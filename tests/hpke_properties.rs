@@ -669,6 +669,27 @@ fn inconsistent_psk_is_refused() {
             "mode {mode}: {got:?}"
         );
     }
+    // A PSK shorter than 32 bytes is refused on both sides and in the key
+    // schedule (RFC 9180 §5.1.2); 32 bytes are accepted.
+    for len in [1usize, 16, 31] {
+        let short = vec![7u8; len];
+        let smode = SenderMode::Psk {
+            psk: &short,
+            psk_id: b"id",
+        };
+        let got = hpke::setup_sender(suite, &smode, &pk_recip, b"info");
+        assert!(matches!(got, Err(Error::PskTooShort)), "{len}: {got:?}");
+        let rmode = ReceiverMode::AuthPsk {
+            psk: &short,
+            psk_id: b"id",
+            sender: &pk_sender,
+        };
+        let got = hpke::setup_receiver(suite, &rmode, &good_enc, &sk_recip, b"info");
+        assert!(matches!(got, Err(Error::PskTooShort)), "{len}: {got:?}");
+        let got = KeySchedule::new(suite, 1, &ss, b"", &short, b"id");
+        assert!(matches!(got, Err(Error::PskTooShort)), "{len}: {got:?}");
+    }
+    assert_eq!(hpke::MIN_PSK_LEN, 32);
     // Mode bytes RFC 9180 does not define are refused as such.
     for (mode, psk, psk_id) in [(4u8, &b""[..], &b""[..]), (255, &psk[..], &b"id"[..])] {
         let got = KeySchedule::new(suite, mode, &ss, b"", psk, psk_id);

@@ -43,7 +43,7 @@ pub use kdf::Kdf;
 pub use kem::{PrivateKey, PublicKey, KEM_ID, X25519_LEN};
 pub use setup::{
     open, seal, seal_with_rng, setup_receiver, setup_sender, setup_sender_with_rng,
-    ReceiverContext, ReceiverMode, SenderContext, SenderMode,
+    ReceiverContext, ReceiverMode, SenderContext, SenderMode, MIN_PSK_LEN,
 };
 
 /// An HPKE cipher suite: the KDF and AEAD (the KEM is always DHKEM(X25519, HKDF-SHA256)).

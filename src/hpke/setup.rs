@@ -18,7 +18,8 @@ pub enum SenderMode<'a> {
     Base,
     /// `mode_psk`: only someone holding the pre-shared key could have sent it.
     Psk {
-        /// The pre-shared key; it should carry at least 32 bytes of entropy.
+        /// The pre-shared key: at least [`MIN_PSK_LEN`] bytes, carrying at
+        /// least 32 bytes of entropy.
         psk: &'a [u8],
         /// The PSK's identifier.
         psk_id: &'a [u8],
@@ -151,7 +152,10 @@ impl ReceiverMode<'_> {
 ///   if (not got_psk) and (mode in [mode_psk, mode_auth_psk]):
 ///     raise Exception("Missing required PSK input")
 /// ```
-/// The types already keep a PSK out of the base and auth modes.
+/// The types already keep a PSK out of the base and auth modes. Stricter
+/// than the pseudocode: a PSK shorter than [`MIN_PSK_LEN`] is refused, since
+/// §5.1.2 asks for at least 32 bytes of entropy and a short one would be
+/// open to offline guessing.
 fn verify_psk_inputs(mode: u8, psk: &[u8], psk_id: &[u8]) -> Result<()> {
     let got_psk = !psk.is_empty();
     let got_psk_id = !psk_id.is_empty();
@@ -159,8 +163,15 @@ fn verify_psk_inputs(mode: u8, psk: &[u8], psk_id: &[u8]) -> Result<()> {
     if got_psk != got_psk_id || got_psk != psk_mode {
         return Err(Error::InconsistentPsk);
     }
+    if got_psk && psk.len() < MIN_PSK_LEN {
+        return Err(Error::PskTooShort);
+    }
     Ok(())
 }
+
+/// The shortest PSK accepted: RFC 9180 §5.1.2 requires at least 32 bytes of
+/// entropy.
+pub const MIN_PSK_LEN: usize = 32;
 
 /// The output of `KeySchedule` (RFC 9180 §5.1): what a context is made of.
 ///
