@@ -229,3 +229,42 @@ fn stream_io_errors_are_reported() {
     // Sanity: the same envelope opens when nothing fails.
     assert_eq!(e2e::open(&bob, &env).unwrap().plaintext(), &pt[..]);
 }
+
+/// A reader that reports having read more bytes than it was given room for.
+struct Liar<'a> {
+    inner: &'a [u8],
+    extra: usize,
+}
+
+impl Read for Liar<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        Ok(if n == 0 { 0 } else { n + self.extra })
+    }
+}
+
+/// A misbehaving `Read` that over-reports is clamped: streaming openers and
+/// sealers return a typed error or a result, never panic on a slice.
+#[test]
+fn a_reader_that_over_reports_cannot_cause_a_panic() {
+    let alice = Identity::generate();
+    let bob = Identity::generate();
+    let to = [bob.public()];
+    let sealer = Sealer::new(&alice, &to).chunk_size(128);
+    let pt = bytes(5, 1000);
+    let env = sealer.seal(&pt).unwrap();
+    for extra in [1, 7, 1 << 20] {
+        let opened = std::panic::catch_unwind(|| {
+            Opener::new(&bob).open_stream(Liar { inner: &env, extra }, io::sink())
+        });
+        let opened = opened.unwrap_or_else(|_| panic!("open_stream panicked (extra {extra})"));
+        assert!(
+            opened.is_err(),
+            "a lying reader cannot produce a valid open"
+        );
+        let sealed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            sealer.seal_stream(Liar { inner: &pt, extra }, io::sink())
+        }));
+        assert!(sealed.is_ok(), "seal_stream panicked (extra {extra})");
+    }
+}

@@ -358,12 +358,14 @@ fn parse_extensions(mut bytes: &[u8]) -> Result<Vec<(u16, Vec<u8>)>> {
 }
 
 /// Reads until `buf` is full or the reader ends; returns how much was read.
+/// A misbehaving reader that reports more bytes than it was given room for
+/// is clamped to the room, never trusted into an out-of-bounds slice.
 pub(crate) fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match r.read(&mut buf[filled..]) {
             Ok(0) => break,
-            Ok(n) => filled += n,
+            Ok(n) => filled += n.min(buf.len() - filled),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(Error::Io(e)),
         }
