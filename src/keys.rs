@@ -55,6 +55,9 @@ pub const PUBLIC_PREFIX: &str = "doormat-public-1";
 pub const SECRET_PREFIX: &str = "doormat-secret-1";
 
 const FINGERPRINT_LABEL: &[u8] = b"doormat fingerprint v1";
+/// The domain label of every signature made for an application
+/// ([`Identity::sign`]); envelope signatures use their own labels.
+const USER_SIGNATURE_LABEL: &[u8] = b"doormat/v1 user signature\0";
 const SAFETY_NUMBER_LABEL: &[u8] = b"doormat safety number v1";
 
 /// A user's secret keys: X25519 for decryption, Ed25519 for signing.
@@ -160,12 +163,35 @@ impl Identity {
         &self.decryption
     }
 
-    /// An Ed25519 signature over `msg`.
-    pub fn sign(&self, msg: &[u8]) -> [u8; SIGNATURE_LEN] {
+    /// An Ed25519 signature over `msg` for the application purpose named by
+    /// `context` (for example `b"myapp/v1 receipt"`), which
+    /// [`PublicIdentity::verify`] checks with the same context.
+    ///
+    /// # Security
+    ///
+    /// The key that signs envelopes signs only envelopes: this signs
+    /// `"doormat/v1 user signature\0" || u64(len(context)) || context || msg`,
+    /// which can never be the message of an envelope or of one of its
+    /// checkpoints, so no bytes an attacker asks an application to sign make
+    /// an envelope "from" this identity. A signature is transferable proof:
+    /// whoever holds it can show a third party that this identity signed.
+    pub fn sign(&self, context: &[u8], msg: &[u8]) -> [u8; SIGNATURE_LEN] {
+        self.sign_raw(&user_message(context, msg))
+    }
+
+    /// An Ed25519 signature over exactly `msg`: for envelopes only, whose
+    /// signed messages carry their own labels.
+    pub(crate) fn sign_raw(&self, msg: &[u8]) -> [u8; SIGNATURE_LEN] {
         let mut sig = [0u8; SIGNATURE_LEN];
         sig.copy_from_slice(self.signing.sign(msg).as_ref());
         sig
     }
+}
+
+/// `USER_SIGNATURE_LABEL || u64(len(context)) || context || msg`.
+fn user_message(context: &[u8], msg: &[u8]) -> Vec<u8> {
+    let len = (context.len() as u64).to_be_bytes();
+    [USER_SIGNATURE_LABEL, &len, context, msg].concat()
 }
 
 impl PartialEq for Identity {
@@ -239,12 +265,18 @@ impl PublicIdentity {
         &self.verifying
     }
 
-    /// Verifies an Ed25519 signature by this user over `msg`.
+    /// Verifies a signature made with [`Identity::sign`] over `msg` for
+    /// `context`.
     ///
     /// # Errors
     ///
     /// [`Error::BadSignature`] if it does not verify.
-    pub fn verify(&self, msg: &[u8], sig: &[u8]) -> Result<()> {
+    pub fn verify(&self, context: &[u8], msg: &[u8], sig: &[u8]) -> Result<()> {
+        self.verify_raw(&user_message(context, msg), sig)
+    }
+
+    /// Verifies an Ed25519 signature over exactly `msg` (envelopes).
+    pub(crate) fn verify_raw(&self, msg: &[u8], sig: &[u8]) -> Result<()> {
         signature::UnparsedPublicKey::new(&signature::ED25519, &self.verifying)
             .verify(msg, sig)
             .map_err(|_| Error::BadSignature)

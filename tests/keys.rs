@@ -14,6 +14,9 @@ use doormat::keys::{
 use doormat::Error;
 use proptest::prelude::*;
 
+/// The application purpose the signature tests sign for.
+const CONTEXT: &[u8] = b"doormat tests/keys v1";
+
 /// A deterministic identity from 64 bytes of key material.
 fn identity(x25519_ikm: &[u8; 32], seed: &[u8; 32]) -> Identity {
     Identity::from_keys(PrivateKey::derive(x25519_ikm), seed)
@@ -76,7 +79,7 @@ proptest! {
         let from_bytes = Identity::from_bytes(id.to_bytes().as_ref()).unwrap();
         assert!(from_bytes == id, "from_bytes(to_bytes) differs");
         // Signatures made by the parsed identity verify under the original.
-        id.public().verify(b"msg", &parsed.sign(b"msg")).unwrap();
+        id.public().verify(b"ctx", b"msg", &parsed.sign(b"ctx", b"msg")).unwrap();
     }
 
     #[test]
@@ -87,36 +90,39 @@ proptest! {
     ) {
         let id = identity(&ikm, &seed);
         let public = id.public();
-        let sig = id.sign(&msg);
+        let sig = id.sign(CONTEXT, &msg);
         assert_eq!(sig.len(), SIGNATURE_LEN);
-        assert!(public.verify(&msg, &sig).is_ok());
+        assert!(public.verify(CONTEXT, &msg, &sig).is_ok());
 
         // A changed message: one more byte, or one byte altered.
         let mut longer = msg.clone();
         longer.push(0);
-        assert!(matches!(public.verify(&longer, &sig), Err(Error::BadSignature)));
+        assert!(matches!(public.verify(CONTEXT, &longer, &sig), Err(Error::BadSignature)));
         if !msg.is_empty() {
             let mut altered = msg.clone();
             altered[msg.len() / 2] ^= 0x01;
-            assert!(matches!(public.verify(&altered, &sig), Err(Error::BadSignature)));
+            assert!(matches!(public.verify(CONTEXT, &altered, &sig), Err(Error::BadSignature)));
         }
 
         // Any flipped signature bit.
         let mut bad = sig;
         bad[flip / 8] ^= 1 << (flip % 8);
-        assert!(matches!(public.verify(&msg, &bad), Err(Error::BadSignature)));
+        assert!(matches!(public.verify(CONTEXT, &msg, &bad), Err(Error::BadSignature)));
 
         // A truncated or extended signature.
-        assert!(matches!(public.verify(&msg, &sig[..63]), Err(Error::BadSignature)));
+        assert!(matches!(public.verify(CONTEXT, &msg, &sig[..63]), Err(Error::BadSignature)));
         let mut extended = sig.to_vec();
         extended.push(0);
-        assert!(matches!(public.verify(&msg, &extended), Err(Error::BadSignature)));
+        assert!(matches!(public.verify(CONTEXT, &msg, &extended), Err(Error::BadSignature)));
+
+        // Another context: the signature is bound to the purpose it was made for.
+        assert!(matches!(public.verify(b"another purpose", &msg, &sig), Err(Error::BadSignature)));
 
         // Another identity's key (only the seed differs).
         let mut other_seed = seed;
         other_seed[0] ^= 0x01;
         let other = identity(&ikm, &other_seed);
-        assert!(matches!(other.public().verify(&msg, &sig), Err(Error::BadSignature)));
+        assert!(matches!(other.public().verify(CONTEXT, &msg, &sig), Err(Error::BadSignature)));
     }
 
     #[test]
@@ -131,7 +137,7 @@ proptest! {
         assert_ne!(reseeded.public().fingerprint(), id.public().fingerprint());
         assert!(reseeded != id, "identities with different seeds compare equal");
         assert!(matches!(
-            reseeded.public().verify(b"m", &id.sign(b"m")),
+            reseeded.public().verify(b"c", b"m", &id.sign(b"c", b"m")),
             Err(Error::BadSignature)
         ));
         // The same seed again gives the same verifying key (from_keys is deterministic).

@@ -286,7 +286,7 @@ impl Unsealed {
             &self.sender_block,
             &payload_digest,
         );
-        self.info.sender.verify(&msg, &sig)
+        self.info.sender.verify_raw(&msg, &sig)
     }
 }
 

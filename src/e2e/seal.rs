@@ -231,7 +231,7 @@ impl<'a> Sealer<'a> {
             &begun.sender_block,
             &payload_digest,
         );
-        begun.keys.seal_signature_block(&self.sender.sign(&msg))
+        begun.keys.seal_signature_block(&self.sender.sign_raw(&msg))
     }
 
     /// Seals `plaintext` in memory. With the `parallel` feature (default)

@@ -25,7 +25,7 @@ use doormat::keys::{Identity, PublicIdentity};
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
 use ring::digest::{Context, SHA256};
 use ring::hkdf;
-use ring::signature::{UnparsedPublicKey, ED25519};
+use ring::signature::{Ed25519KeyPair, UnparsedPublicKey, ED25519};
 
 use super::common::{Layout, ENC, FINGERPRINT, FIXED, KEY_ID, PUBLIC_IDENTITY, WRAPPED};
 
@@ -279,7 +279,7 @@ impl Parts {
     /// signature over the result.
     pub fn resign(&mut self, signer: &Identity) {
         self.sender_block[..PUBLIC_IDENTITY].copy_from_slice(&signer.public().to_bytes());
-        self.signature = signer.sign(&self.signed_message()).to_vec();
+        self.signature = raw_sign(signer, &self.signed_message()).to_vec();
     }
 
     pub fn plaintext(&self) -> Vec<u8> {
@@ -354,4 +354,16 @@ pub fn swap<T>(mut v: Vec<T>, i: usize, j: usize) -> Vec<T> {
 pub fn insert<T>(mut v: Vec<T>, at: usize, item: T) -> Vec<T> {
     v.insert(at, item);
     v
+}
+
+/// An Ed25519 signature by `signer` over exactly `msg`, with ring and the
+/// identity's own seed: what an envelope's signature is. (`Identity::sign`
+/// signs only under its own domain label, never raw bytes.)
+pub fn raw_sign(signer: &Identity, msg: &[u8]) -> [u8; 64] {
+    let secret = signer.to_bytes();
+    let key = Ed25519KeyPair::from_seed_unchecked(&secret[32..]).expect("a 32-byte seed");
+    key.sign(msg)
+        .as_ref()
+        .try_into()
+        .expect("64-byte signature")
 }
