@@ -77,6 +77,9 @@ pub enum Error {
     HeaderTampered,
     /// The sender's signature over header and payload does not verify.
     BadSignature,
+    /// The envelope verified, but its sender is not the one the opener was
+    /// told to expect ([`Opener::expect_sender`](crate::e2e::Opener::expect_sender)).
+    UnexpectedSender,
     /// A payload chunk or the sealed signature block failed authentication:
     /// modified, reordered, spliced, or with bytes appended.
     PayloadTampered,
@@ -136,6 +139,7 @@ impl fmt::Display for Error {
             Error::NotARecipient => f.write_str("not a recipient of this envelope"),
             Error::HeaderTampered => f.write_str("header or associated data does not match"),
             Error::BadSignature => f.write_str("sender signature does not verify"),
+            Error::UnexpectedSender => f.write_str("envelope is from another sender"),
             Error::PayloadTampered => f.write_str("payload chunk failed authentication"),
             Error::Truncated => f.write_str("payload truncated or extended"),
             Error::Io(e) => write!(f, "I/O error: {e}"),

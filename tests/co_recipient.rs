@@ -16,7 +16,11 @@
 //!
 //! Carol, another recipient, must refuse each forgery with `BadSignature`,
 //! from `open` and from `open_stream`, for both payload ciphers, without and
-//! with key ids. Each forgery is also checked from the kit's side: Carol's
+//! with key ids — and `open_stream` must never write a byte of a forgery:
+//! what it writes before it fails is a prefix of a plaintext Alice signed,
+//! released one signed checkpoint at a time. A last test shows that Alice's
+//! application signatures (`Identity::sign`) never serve as envelope
+//! signatures, whatever bytes Bob asks her to sign. Each forgery is also checked from the kit's side: Carol's
 //! stanza opens every AEAD of it, the kit's own Ed25519 check refuses it, and
 //! the same forgery signed honestly by Bob opens for Carol with Bob as the
 //! sender. So each refusal is due to the signature alone, not to a kit bug.
@@ -35,6 +39,8 @@ use kit::{insert, swap, Parts};
 
 /// A small chunk size, so a short payload has a first, middle and last chunk.
 const CHUNK: u32 = 64;
+/// A checkpoint after every two chunks: six chunks carry two checkpoints.
+const INTERVAL: u32 = 2;
 /// Six chunks: 0 (first) to 4 are full, 5 (last) holds 20 bytes.
 const LEN: usize = 5 * CHUNK as usize + 20;
 const CHUNKS: usize = 6;
@@ -74,7 +80,8 @@ impl Cast {
     fn seal(&self, cfg: (PayloadCipher, bool), to: &[&Identity], pt: &[u8], aad: &[u8]) -> Vec<u8> {
         let to: Vec<PublicIdentity> = to.iter().map(|i| i.public()).collect();
         let sealer = Sealer::new(&self.alice, &to).cipher(cfg.0).key_ids(cfg.1);
-        let sealer = sealer.chunk_size(CHUNK).associated_data(aad);
+        let sealer = sealer.chunk_size(CHUNK).checkpoint_interval(INTERVAL);
+        let sealer = sealer.associated_data(aad);
         sealer.seal(pt).unwrap()
     }
 
@@ -106,17 +113,18 @@ fn outcome<T>(r: Result<T, Error>) -> String {
 }
 
 /// What `who` gets from `e2e::open` (or `Opener::open` with associated data)
-/// and from `Opener::open_stream`.
-fn answers(who: &Identity, env: &[u8], aad: &[u8]) -> [String; 2] {
+/// and from `Opener::open_stream`, and what the stream wrote.
+fn answers(who: &Identity, env: &[u8], aad: &[u8]) -> ([String; 2], Vec<u8>) {
     let in_memory = if aad.is_empty() {
         e2e::open(who, env)
     } else {
         Opener::new(who).associated_data(aad).open(env)
     };
+    let mut written = Vec::new();
     let stream = Opener::new(who)
         .associated_data(aad)
-        .open_stream(env, io::sink());
-    [outcome(in_memory), outcome(stream)]
+        .open_stream(env, &mut written);
+    ([outcome(in_memory), outcome(stream)], written)
 }
 
 /// The cases of one test. Every failure is collected, so one report lists
@@ -130,6 +138,11 @@ struct Report<'a> {
     cases: usize,
     answers: Vec<String>,
     kit: Vec<String>,
+    /// The plaintexts Alice signed in this configuration: all that a
+    /// streaming opener may ever write is a prefix of one of them.
+    genuine: Vec<Vec<u8>>,
+    /// How many bytes each case's stream wrote before it failed.
+    released: Vec<(String, usize)>,
 }
 
 impl<'a> Report<'a> {
@@ -140,7 +153,21 @@ impl<'a> Report<'a> {
             cases: 0,
             answers: Vec::new(),
             kit: Vec::new(),
+            genuine: Vec::new(),
+            released: Vec::new(),
         }
+    }
+
+    /// The plaintexts Alice signed for the cases that follow.
+    fn genuine(&mut self, plaintexts: &[&[u8]]) {
+        self.genuine = plaintexts.iter().map(|p| p.to_vec()).collect();
+    }
+
+    /// How many bytes the stream released for the case named `name` in the
+    /// current configuration.
+    fn released(&self, name: &str) -> usize {
+        let key = format!("[{}] {name}", self.config);
+        self.released.iter().find(|(n, _)| *n == key).unwrap().1
     }
 
     fn config(&mut self, cfg: (PayloadCipher, bool)) {
@@ -155,12 +182,20 @@ impl<'a> Report<'a> {
     /// `who` must get `expected` from both openers.
     fn expect(&mut self, who: &Identity, name: &str, env: &[u8], aad: &[u8], expected: &str) {
         self.cases += 1;
-        let got = answers(who, env, aad);
+        let (got, written) = answers(who, env, aad);
+        let case = format!("[{}] {name}", self.config);
         if got.iter().any(|g| g != expected) {
             let what = format!("open, open_stream gave {got:?}, not {expected}");
-            self.answers
-                .push(format!("[{}] {name}: {what}", self.config));
+            self.answers.push(format!("{case}: {what}"));
         }
+        // Not a byte of a forgery reaches the sink: only a signed prefix.
+        let signed_prefix =
+            written.is_empty() || self.genuine.iter().any(|g| g.starts_with(&written));
+        if !signed_prefix {
+            let what = format!("open_stream wrote {} unsigned bytes", written.len());
+            self.answers.push(format!("{case}: {what}"));
+        }
+        self.released.push((case, written.len()));
     }
 
     /// A forgery whose every AEAD is valid: Carol must get `BadSignature`.
@@ -171,7 +206,7 @@ impl<'a> Report<'a> {
         // The kit's view: Carol's stanza opens every AEAD, to the same parts,
         // and only the signature is wrong.
         match Parts::open(carol, &env, &parts.aad) {
-            Ok(p) if p == *parts => {}
+            Ok(p) if p == parts.normalized() => {}
             Ok(_) => self.kit_fail(name, "kit: Carol opens other parts".into()),
             Err(part) => self.kit_fail(name, format!("kit: Carol cannot open the {part}")),
         }
@@ -230,6 +265,7 @@ fn kit_reproduces_alice_envelopes_byte_for_byte() {
             let to_pub: Vec<PublicIdentity> = to.iter().map(|i| i.public()).collect();
             let env = (Sealer::new(&c.alice, &to_pub).cipher(cfg.0).key_ids(cfg.1))
                 .chunk_size(CHUNK)
+                .checkpoint_interval(INTERVAL)
                 .associated_data(aad)
                 .extension(7, b"hello".to_vec())
                 .seal(&pt)
@@ -240,6 +276,8 @@ fn kit_reproduces_alice_envelopes_byte_for_byte() {
             assert!(parts.signature_verifies(), "{what}: Alice's signature");
             assert_eq!(parts.plaintext(), pt, "{what}");
             assert_eq!(parts.chunks.len(), len.div_ceil(CHUNK as usize).max(1));
+            let checkpoints = (parts.chunks.len() - 1) / INTERVAL as usize;
+            assert_eq!(parts.checkpoints.len(), checkpoints, "{what}: checkpoints");
             let layout = Layout::parse(&env);
             assert_eq!(parts.header, env[layout.header].to_vec(), "{what}");
             let block = [
@@ -292,9 +330,17 @@ fn a_bob_replaces_payload_chunks() {
         report.config(cfg);
         let orig = c.sealed_parts(cfg, &[&c.bob, &c.carol, &c.erin], &bytes(1, LEN));
         assert_eq!(orig.chunks.len(), CHUNKS);
+        assert_eq!(orig.checkpoints.len(), 2);
+        report.genuine(&[&orig.plaintext()]);
         for (pos, at) in POSITIONS {
             let f = edited(&orig, |p| p.chunks[at] = own(&p.chunks[at]));
-            report.forged(&format!("{pos} chunk replaced, same length"), &f);
+            let name = format!("{pos} chunk replaced, same length");
+            report.forged(&name, &f);
+            // The stream released exactly the signed batches before the
+            // forged chunk: every byte Alice signed, and not one of Bob's.
+            let batches = at / INTERVAL as usize;
+            let signed = batches * (INTERVAL * CHUNK) as usize;
+            assert_eq!(report.released(&name), signed, "{name}");
         }
         let last = CHUNKS - 1;
         let f = edited(&orig, |p| p.chunks[last] = bytes(2, 1));
@@ -329,6 +375,7 @@ fn b_bob_rewrites_the_recipient_set() {
         report.config(cfg);
         // Stanzas and fingerprints in the order Bob, Carol, Erin.
         let orig = c.sealed_parts(cfg, &[&c.bob, &c.carol, &c.erin], &bytes(1, LEN));
+        report.genuine(&[&orig.plaintext()]);
         let (st, fp) = (orig.stanzas(), orig.fingerprints());
         assert_eq!(fp, [&c.bob, &c.carol, &c.erin].map(fingerprint));
         let (dave_st, dave_fp) = (orig.new_stanza(&c.dave.public()), fingerprint(&c.dave));
@@ -422,10 +469,19 @@ fn c_bob_swaps_in_another_signature() {
             (&p1.sender_block, &p1.chunks)
         );
 
-        let f = edited(&p1, |p| p.signature = p2.signature.clone());
-        report.forged("signature of an envelope with another plaintext", &f);
-        let f = edited(&p1, |p| p.signature = p3.signature.clone());
-        report.forged("signature of an envelope with the same plaintext", &f);
+        report.genuine(&[&pt1, &pt2]);
+        let f = edited(&p1, |p| {
+            p.signature = p2.signature.clone();
+            p.checkpoints = p2.checkpoints.clone();
+        });
+        report.forged("signatures of an envelope with another plaintext", &f);
+        let f = edited(&p1, |p| {
+            p.signature = p3.signature.clone();
+            p.checkpoints = p3.checkpoints.clone();
+        });
+        report.forged("signatures of an envelope with the same plaintext", &f);
+        let f = edited(&p1, |p| p.checkpoints = p3.checkpoints.clone());
+        report.forged("checkpoints of an envelope with the same plaintext", &f);
         // Without the content key of the first, the sealed block fails its tag.
         let raw = [&env1[..env1.len() - 80], &env2[env2.len() - 80..]].concat();
         report.expect(
@@ -436,7 +492,7 @@ fn c_bob_swaps_in_another_signature() {
             "PayloadTampered",
         );
     }
-    report.finish(3 * CONFIGS.len());
+    report.finish(4 * CONFIGS.len());
 }
 
 /// (d) Bob splices two envelopes from Alice to Bob and Carol: header and
@@ -455,22 +511,26 @@ fn d_bob_splices_two_envelopes() {
         let p2 = Parts::open(&c.bob, &env2, b"").unwrap();
         // The recipients in the other order, the same plaintext.
         let p4 = c.sealed_parts(cfg, &[&c.carol, &c.bob], &pt1);
+        report.genuine(&[&pt1, &pt2]);
 
         let f = edited(&p1, |p| p.chunks = p2.chunks.clone());
         report.forged("header, sender block, signature of 1; payload of 2", &f);
         let f = edited(&p1, |p| {
             p.chunks = p2.chunks.clone();
+            p.checkpoints = p2.checkpoints.clone();
             p.signature = p2.signature.clone();
         });
         report.forged("header, sender block of 1; payload, signature of 2", &f);
         let f = edited(&p2, |p| {
             p.chunks = p1.chunks.clone();
+            p.checkpoints = p1.checkpoints.clone();
             p.signature = p1.signature.clone();
         });
         report.forged("header, sender block of 2; payload, signature of 1", &f);
         let f = edited(&p1, |p| {
             p.sender_block = p4.sender_block.clone();
             p.chunks = p4.chunks.clone();
+            p.checkpoints = p4.checkpoints.clone();
             p.signature = p4.signature.clone();
         });
         report.forged("header of 1; sender block, payload, signature of 4", &f);
@@ -518,6 +578,7 @@ fn bob_forges_under_associated_data() {
             aad,
         );
         let orig = Parts::open(&c.bob, &env, aad).unwrap();
+        report.genuine(&[&orig.plaintext()]);
         let f = edited(&orig, |p| p.chunks[2] = own(&p.chunks[2]));
         report.forged("middle chunk replaced, same aad", &f);
         let f = edited(&orig, |p| p.set_fingerprints(swap(p.fingerprints(), 0, 1)));
@@ -542,4 +603,44 @@ fn bob_forges_under_associated_data() {
         );
     }
     report.finish(12);
+}
+
+/// One key, one purpose: Bob gets Alice's application to sign, with the
+/// public `Identity::sign`, exactly the bytes an envelope "from Alice" needs
+/// — its final message and its checkpoint messages — under any context. The
+/// forgery still fails: a public signature is made under its own domain
+/// label and never verifies as an envelope signature. (The control shows the
+/// forgery is otherwise perfect: signed raw, as an envelope is, it opens as
+/// Alice's.)
+#[test]
+fn alices_application_signatures_never_sign_an_envelope() {
+    let c = cast();
+    let mut report = Report::new(&c);
+    let mut controls = 0;
+    for cfg in CONFIGS {
+        report.config(cfg);
+        let orig = c.sealed_parts(cfg, &[&c.bob, &c.carol], &bytes(1, LEN));
+        report.genuine(&[&orig.plaintext()]);
+        for context in [&b""[..], b"doormat/v1", b"receipts"] {
+            let mut f = edited(&orig, |p| p.set_plaintext(b"Alice owes Bob 1000 euros"));
+            f.checkpoints = (1..=f.checkpoint_count())
+                .map(|k| c.alice.sign(context, &f.checkpoint_message(k)).to_vec())
+                .collect();
+            f.signature = c.alice.sign(context, &f.signed_message()).to_vec();
+            report.forged(
+                &format!("Alice's application signed it, context {context:?}"),
+                &f,
+            );
+        }
+        // The same forgery signed raw (as the key signs envelopes) opens as
+        // Alice's: the domain label is what stops it.
+        let mut raw = edited(&orig, |p| p.set_plaintext(b"Alice owes Bob 1000 euros"));
+        raw.signature = kit::raw_sign(&c.alice, &raw.signed_message()).to_vec();
+        let opened = e2e::open(&c.carol, &raw.seal()).unwrap();
+        assert_eq!(opened.sender(), &c.alice.public());
+        assert_eq!(opened.plaintext(), b"Alice owes Bob 1000 euros");
+        controls += 1;
+    }
+    assert_eq!(controls, CONFIGS.len());
+    report.finish(3 * CONFIGS.len());
 }

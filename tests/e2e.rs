@@ -355,6 +355,21 @@ fn invalid_arguments_are_refused() {
             Sealer::new(&alice, &to).chunk_size(cs).seal(b"x"),
         );
     }
+    for (cs, interval) in [
+        (64u32, 0u32),
+        (64, (16 << 20) / 64 + 1),
+        (MAX_CHUNK_SIZE, 2),
+        (1 << 20, 17),
+        (64, u32::MAX),
+    ] {
+        assert_invalid_argument(
+            &format!("checkpoint interval {interval} with chunk size {cs}"),
+            Sealer::new(&alice, &to)
+                .chunk_size(cs)
+                .checkpoint_interval(interval)
+                .seal(b"x"),
+        );
+    }
     assert_invalid_argument(
         "duplicate extension type",
         Sealer::new(&alice, &to)
@@ -382,6 +397,10 @@ fn invalid_arguments_are_refused() {
                 .extension(1, vec![])
                 .extension(1, vec![]),
         ),
+        (
+            "checkpoint interval 0",
+            Sealer::new(&alice, &to).checkpoint_interval(0),
+        ),
     ];
     for (what, sealer) in sealers {
         let mut out = Vec::new();
@@ -390,7 +409,16 @@ fn invalid_arguments_are_refused() {
         assert!(out.is_empty(), "{what}: wrote {} bytes", out.len());
     }
 
-    // The bounds themselves are accepted.
+    // The bounds themselves are accepted: 16 MiB between checkpoints.
+    for (cs, interval) in [(64u32, (16 << 20) / 64), (MAX_CHUNK_SIZE, 1), (1 << 20, 16)] {
+        let env = Sealer::new(&alice, &to)
+            .chunk_size(cs)
+            .checkpoint_interval(interval)
+            .seal(b"bounds")
+            .unwrap();
+        let opened = e2e::open(&many[1], &env).unwrap();
+        assert_eq!(opened.header().checkpoint_interval(), interval);
+    }
     for cs in [MIN_CHUNK_SIZE, MAX_CHUNK_SIZE] {
         let env = Sealer::new(&alice, &to)
             .chunk_size(cs)
@@ -610,8 +638,9 @@ fn sender_and_recipients_hidden() {
     }
 }
 
-/// `len(envelope) = len(plaintext) + overhead(n, key_ids) + 16 × chunks`,
-/// with 181 fixed bytes and 112 (120 with key ids) per recipient.
+/// `len(envelope) = len(plaintext) + overhead(n, key_ids) + 16 × chunks +
+/// 80 × checkpoints`, with 185 fixed bytes and 112 (120 with key ids) per
+/// recipient, and a checkpoint after every `interval` chunks but the last.
 #[test]
 fn overhead_is_as_documented() {
     let fixed = overhead(0, false);
@@ -619,14 +648,16 @@ fn overhead_is_as_documented() {
     let per_ids = overhead(1, true) - overhead(0, true);
     println!(
         "overhead: fixed {fixed} B, per recipient {per} B ({per_ids} B with key ids), \
-         plus {TAG} B per chunk; e.g. overhead(1) = {}, overhead(10) = {}, overhead(1024, key ids) = {}",
+         plus {TAG} B per chunk and {CHECKPOINT} B per checkpoint; e.g. overhead(1) = {}, \
+         overhead(10) = {}, overhead(1024, key ids) = {}",
         overhead(1, false),
         overhead(10, false),
         overhead(1024, true)
     );
-    // header fixed 17 + ext_len 4 + sender identity 64 + tag 16 + signature block 80.
+    // header fixed 21 + ext_len 4 + sender identity 64 + tag 16 + signature block 80.
     assert_eq!(fixed, FIXED + 4 + 64 + TAG + SIGNATURE_BLOCK_LEN);
-    assert_eq!(fixed, 181);
+    assert_eq!(fixed, 185);
+    assert_eq!(CHECKPOINT, doormat::e2e::CHECKPOINT_LEN);
     // stanza (enc 32 + wrapped 48) + fingerprint 32, + 8 for a key id.
     assert_eq!(per, ENC + WRAPPED + 32);
     assert_eq!(per_ids, per + KEY_ID);
@@ -638,25 +669,44 @@ fn overhead_is_as_documented() {
     let sender = Identity::generate();
     let rs = identities(16);
     let to = publics(&rs);
+    let mut with_checkpoints = 0;
     for n in [1, 2, 3, 16] {
         for key_ids in [false, true] {
-            for cs in [64u32, 1000, DEFAULT_CHUNK_SIZE] {
+            for (cs, interval) in [
+                (64u32, None),
+                (64, Some(1)),
+                (1000, Some(2)),
+                (1000, None),
+                (DEFAULT_CHUNK_SIZE, None),
+            ] {
                 let c = cs as usize;
+                let every = interval.map_or(default_interval(cs), |i| i as usize);
                 for len in [0, 1, c - 1, c, c + 1, 3 * c, 3 * c + 5] {
-                    let env = Sealer::new(&sender, &to[..n])
+                    let mut sealer = Sealer::new(&sender, &to[..n])
                         .key_ids(key_ids)
-                        .chunk_size(cs)
-                        .seal(&vec![0x11; len])
-                        .unwrap();
+                        .chunk_size(cs);
+                    if let Some(i) = interval {
+                        sealer = sealer.checkpoint_interval(i);
+                    }
+                    let env = sealer.seal(&vec![0x11; len]).unwrap();
                     let chunks = chunk_count(len, c);
+                    let checkpoints = checkpoint_count(len, c, every);
+                    with_checkpoints += usize::from(checkpoints > 0);
+                    let what = format!("n={n} key_ids={key_ids} chunk={cs}/{every} len={len}");
                     assert_eq!(
                         env.len(),
-                        len + overhead(n, key_ids) + TAG * chunks,
-                        "n={n} key_ids={key_ids} chunk={cs} len={len}"
+                        len + overhead(n, key_ids) + TAG * chunks + CHECKPOINT * checkpoints,
+                        "{what}"
                     );
                     let layout = Layout::parse(&env);
-                    let header_len =
-                        env.len() - len - TAG * chunks - SIGNATURE_BLOCK_LEN - sender_block_len(n);
+                    assert_eq!(layout.checkpoint_interval, every, "{what}");
+                    assert_eq!(layout.checkpoints.len(), checkpoints, "{what}");
+                    let header_len = env.len()
+                        - len
+                        - TAG * chunks
+                        - CHECKPOINT * checkpoints
+                        - SIGNATURE_BLOCK_LEN
+                        - sender_block_len(n);
                     assert_eq!(layout.header.len(), header_len);
                     assert_eq!(layout.chunks.len(), chunks);
                     let last = layout.chunks.last().unwrap().len();
@@ -666,14 +716,19 @@ fn overhead_is_as_documented() {
                         len - (chunks - 1) * c + TAG
                     };
                     assert_eq!(last, expect_last);
-                    if n == 1 && len == 1 {
+                    if n == 1 && (len == 1 || checkpoints > 0) {
                         let opened = e2e::open(&rs[0], &env).unwrap();
                         assert_eq!(opened.header().as_bytes().len(), header_len);
+                        assert_eq!(opened.plaintext(), &vec![0x11; len][..], "{what}");
                     }
                 }
             }
         }
     }
+    assert!(
+        with_checkpoints >= 40,
+        "{with_checkpoints} envelopes had checkpoints"
+    );
 }
 
 /// `Debug` of the builders, the header and an opened envelope says what
@@ -716,4 +771,34 @@ fn debug_shows_no_secrets() {
     }
     assert!(format!("{sealer:?}").contains(&alice.public().fingerprint().to_string()));
     assert!(format!("{:?}", opened.header()).contains("stanzas: 1"));
+}
+
+/// `expect_sender` fails closed: an envelope from anyone else is refused
+/// before anything is released, in memory and streaming.
+#[test]
+fn expect_sender_fails_closed() {
+    let ids = identities(3);
+    let (alice, mallory, bob) = (&ids[0], &ids[1], &ids[2]);
+    let to = [bob.public()];
+    let from_alice = e2e::seal(alice, &to, b"from alice").unwrap();
+    let from_mallory = e2e::seal(mallory, &to, b"from mallory").unwrap();
+    let alice_pub = alice.public();
+    let expecting = |who| Opener::new(bob).expect_sender(who);
+    assert_eq!(
+        expecting(&alice_pub).open(&from_alice).unwrap().plaintext(),
+        b"from alice"
+    );
+    assert!(matches!(
+        expecting(&alice_pub).open(&from_mallory),
+        Err(Error::UnexpectedSender)
+    ));
+    let mut out = Vec::new();
+    let r = expecting(&alice_pub).open_stream(&from_mallory[..], &mut out);
+    assert!(matches!(r, Err(Error::UnexpectedSender)));
+    assert!(out.is_empty(), "nothing released");
+    // Without the expectation, the same envelope opens and names Mallory.
+    assert_eq!(
+        Opener::new(bob).open(&from_mallory).unwrap().sender(),
+        &mallory.public()
+    );
 }

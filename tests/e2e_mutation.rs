@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use doormat::e2e::{
-    Opened, Opener, PayloadCipher, Sealer, StreamOpened, MAGIC, MAX_CHUNK_SIZE, MAX_HEADER_LEN,
-    MAX_RECIPIENTS, MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN,
+    Opened, Opener, PayloadCipher, Sealer, StreamOpened, MAGIC, MAX_CHECKPOINT_SPAN,
+    MAX_CHUNK_SIZE, MAX_HEADER_LEN, MAX_RECIPIENTS, MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN,
 };
 use doormat::keys::{Identity, PublicIdentity};
 use doormat::Error;
@@ -228,7 +228,9 @@ fn fixtures() -> Vec<Fixture> {
 
 fn range_of(fx: &Fixture, at: usize) -> &'static str {
     let l = &fx.layout;
-    if l.stanzas.iter().any(|s| s.contains(&at)) {
+    if at < FIXED {
+        "fixed"
+    } else if l.stanzas.iter().any(|s| s.contains(&at)) {
         "stanza"
     } else if l.ext_len_field.contains(&at) {
         "ext_len"
@@ -258,19 +260,25 @@ fn header_flip_expectation(fx: &Fixture, at: usize, bit: u32) -> Vec<&'static st
         }
         10 if bit == 0 => vec![],
         10 => vec!["MalformedHeader"],
-        11..=14 => {
-            let mut c: [u8; 4] = env[11..15].try_into().unwrap();
-            c[at - 11] ^= mask;
-            if (MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&be32(&c)) {
+        11..=18 => {
+            // Chunk size (11..15) and checkpoint interval (15..19).
+            let mut f: [u8; 8] = env[11..19].try_into().unwrap();
+            f[at - 11] ^= mask;
+            let (chunk, interval) = (be32(&f[..4]), be32(&f[4..]));
+            let span = u64::from(interval) * u64::from(chunk);
+            let fits = (MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&chunk)
+                && interval >= 1
+                && span <= MAX_CHECKPOINT_SPAN;
+            if fits {
                 // The key still unwraps; the header hash changed.
                 vec!["HeaderTampered"]
             } else {
                 vec!["MalformedHeader"]
             }
         }
-        15 | 16 => {
-            let mut c = [env[15], env[16]];
-            c[at - 15] ^= mask;
+        19 | 20 => {
+            let mut c = [env[19], env[20]];
+            c[at - 19] ^= mask;
             let count = usize::from(u16::from_be_bytes(c));
             if count == 0 || count > MAX_RECIPIENTS {
                 vec!["MalformedHeader"]
@@ -638,7 +646,7 @@ fn spliced_envelopes_fail() {
         // A stanza removed (count decremented): someone else's, then mine.
         for (j, s) in la.stanzas.iter().enumerate() {
             let mut bad = [&a[..s.start], &a[s.end..]].concat();
-            bad[15..17].copy_from_slice(&((la.count - 1) as u16).to_be_bytes());
+            bad[19..21].copy_from_slice(&((la.count - 1) as u16).to_be_bytes());
             let allowed: &[&str] = if j == fx.me {
                 &["NotARecipient"]
             } else {

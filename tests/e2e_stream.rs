@@ -104,15 +104,18 @@ fn stream_round_trip_matches_memory() {
 
 /// A damaged chunk stops `open_stream` before anything of it (or after it)
 /// reaches the writer: what was written is a prefix of the plaintext that
-/// ends at or before the damaged chunk.
+/// ends at or before the damaged chunk — the signed batches (four chunks
+/// each, here) before the batch that holds it.
 #[test]
 fn stream_releases_only_authenticated_chunks() {
     let alice = Identity::generate();
     let bob = Identity::generate();
     let cs = 256usize;
+    let every = 4;
     let pt = bytes(9, 20 * cs + 100);
     let env = Sealer::new(&alice, &[bob.public()])
         .chunk_size(cs as u32)
+        .checkpoint_interval(every as u32)
         .seal(&pt)
         .unwrap();
     let layout = Layout::parse(&env);
@@ -127,8 +130,9 @@ fn stream_releases_only_authenticated_chunks() {
             pt.starts_with(&out),
             "chunk {i}: wrote bytes that are not the plaintext"
         );
-        // Chunk-by-chunk release: everything before the damage did arrive.
-        assert_eq!(out.len(), i * cs, "chunk {i}: earlier chunks are released");
+        // Batch-by-batch release: every signed batch before the damage arrived.
+        let signed = i / every * every * cs;
+        assert_eq!(out.len(), signed, "chunk {i}: earlier batches are released");
     }
     // A swapped pair releases exactly the chunks before the first of them.
     let bad = swapped(&env, layout.chunks[4].clone(), layout.chunks[5].clone());
@@ -266,5 +270,95 @@ fn a_reader_that_over_reports_cannot_cause_a_panic() {
             sealer.seal_stream(Liar { inner: &pt, extra }, io::sink())
         }));
         assert!(sealed.is_ok(), "seal_stream panicked (extra {extra})");
+    }
+}
+
+/// Records the length of every write.
+#[derive(Default)]
+struct Writes(Vec<usize>);
+
+impl Write for Writes {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.push(buf.len());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `open_stream` releases plaintext one signed checkpoint at a time: its
+/// writes fall on checkpoint boundaries, and an envelope cut after
+/// checkpoint `k` releases exactly the `k` signed batches, then fails.
+#[test]
+fn checkpoints_release_signed_batches_only() {
+    let alice = Identity::generate();
+    let bob = Identity::generate();
+    let to = [bob.public()];
+    let (chunk, interval) = (100usize, 3u32);
+    let batch = chunk * interval as usize;
+    let pt = bytes(6, 10 * chunk + 42);
+    let env = Sealer::new(&alice, &to)
+        .chunk_size(chunk as u32)
+        .checkpoint_interval(interval)
+        .seal(&pt)
+        .unwrap();
+    let layout = Layout::parse(&env);
+    assert_eq!(layout.chunks.len(), 11);
+    assert_eq!(layout.checkpoints.len(), 3, "after chunks 2, 5 and 8");
+
+    let mut writes = Writes::default();
+    let opened = Opener::new(&bob)
+        .open_stream(&env[..], &mut writes)
+        .unwrap();
+    assert_eq!(opened.plaintext_len(), pt.len() as u64);
+    let mut at = 0;
+    for (i, w) in writes.0.iter().filter(|w| **w > 0).enumerate() {
+        if i < 3 {
+            assert_eq!(*w, batch, "write {i} is one whole signed batch");
+        }
+        at += w;
+    }
+    assert_eq!(at, pt.len());
+
+    // Cut one byte after checkpoint k: k signed batches, then Truncated.
+    // Cut right at its end, the checkpoint could still be a signature block
+    // (its chunk the last), so its batch stays held back.
+    for (k, cp) in layout.checkpoints.iter().enumerate() {
+        let mut out = Vec::new();
+        let r = Opener::new(&bob).open_stream(&env[..cp.end + 1], &mut out);
+        assert!(
+            matches!(r, Err(Error::Truncated)),
+            "after checkpoint {}",
+            k + 1
+        );
+        assert_eq!(
+            out,
+            pt[..(k + 1) * batch],
+            "signed prefix after checkpoint {}",
+            k + 1
+        );
+        let mut out = Vec::new();
+        let r = Opener::new(&bob).open_stream(&env[..cp.end], &mut out);
+        assert!(
+            matches!(r, Err(Error::Truncated)),
+            "at checkpoint {}",
+            k + 1
+        );
+        assert_eq!(out, pt[..k * batch], "held back at checkpoint {}", k + 1);
+        // Cut inside the checkpoint: the batch before it is held back.
+        let mut out = Vec::new();
+        let r = Opener::new(&bob).open_stream(&env[..cp.start + 40], &mut out);
+        assert!(r.is_err());
+        assert_eq!(out, pt[..k * batch], "inside checkpoint {}", k + 1);
+        // A checkpoint block out of place fails its tag.
+        let moved = swapped(&env, cp.clone(), layout.signature.clone());
+        let mut out = Vec::new();
+        let r = Opener::new(&bob).open_stream(&moved[..], &mut out);
+        assert!(matches!(r, Err(Error::PayloadTampered)), "{r:?}");
+        assert!(matches!(
+            e2e::open(&bob, &moved),
+            Err(Error::PayloadTampered)
+        ));
     }
 }

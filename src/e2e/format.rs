@@ -23,13 +23,20 @@ pub const MIN_CHUNK_SIZE: u32 = 64;
 pub const MAX_CHUNK_SIZE: u32 = 16 << 20;
 /// Default payload chunk size: 64 KiB, as in age.
 pub const DEFAULT_CHUNK_SIZE: u32 = 64 << 10;
+/// The most plaintext between two checkpoints (checkpoint interval × chunk
+/// size): what a streaming opener holds back until the sender's signature
+/// over it verifies.
+pub const MAX_CHECKPOINT_SPAN: u64 = 16 << 20;
+/// The plaintext between two checkpoints when the sealer is not told
+/// otherwise: 4 MiB (64 chunks of 64 KiB), one Ed25519 signature per 4 MiB.
+pub const DEFAULT_CHECKPOINT_SPAN: u32 = 4 << 20;
 /// Length of an opt-in recipient key id.
 pub const KEY_ID_LEN: usize = 8;
 /// Length of the wrapped content key in a stanza (key + HPKE tag).
 pub(crate) const WRAPPED_KEY_LEN: usize = CONTENT_KEY_LEN + TAG_LEN;
 /// Length of the fixed part of the header: magic, version, suite, flags,
-/// chunk size, recipient count.
-pub(crate) const FIXED_LEN: usize = 7 + 1 + 2 + 1 + 4 + 2;
+/// chunk size, checkpoint interval, recipient count.
+pub(crate) const FIXED_LEN: usize = 7 + 1 + 2 + 1 + 4 + 4 + 2;
 
 /// Header flag: each stanza starts with a recipient key id.
 const FLAG_KEY_IDS: u8 = 0x01;
@@ -81,6 +88,7 @@ pub(crate) struct Stanza {
 pub struct Header {
     pub(crate) cipher: PayloadCipher,
     pub(crate) chunk_size: u32,
+    pub(crate) checkpoint_interval: u32,
     pub(crate) stanzas: Vec<Stanza>,
     pub(crate) extensions: Vec<(u16, Vec<u8>)>,
     /// The serialized header, magic through extensions.
@@ -95,6 +103,7 @@ impl core::fmt::Debug for Header {
         f.debug_struct("Header")
             .field("cipher", &self.cipher)
             .field("chunk_size", &self.chunk_size)
+            .field("checkpoint_interval", &self.checkpoint_interval)
             .field("stanzas", &self.stanzas.len())
             .field("key_ids", &self.has_key_ids())
             .field(
@@ -114,6 +123,11 @@ impl Header {
     /// The payload chunk size.
     pub fn chunk_size(&self) -> u32 {
         self.chunk_size
+    }
+
+    /// How many chunks come between two signed checkpoints.
+    pub fn checkpoint_interval(&self) -> u32 {
+        self.checkpoint_interval
     }
 
     /// How many stanzas (recipients) the header carries.
@@ -160,6 +174,7 @@ impl Header {
     pub(crate) fn write_core(
         cipher: PayloadCipher,
         chunk_size: u32,
+        checkpoint_interval: u32,
         stanzas: &[Stanza],
     ) -> Vec<u8> {
         let key_ids = stanzas.first().is_some_and(|s| s.key_id.is_some());
@@ -169,6 +184,7 @@ impl Header {
         out.extend_from_slice(&cipher.id().to_be_bytes());
         out.push(if key_ids { FLAG_KEY_IDS } else { 0 });
         out.extend_from_slice(&chunk_size.to_be_bytes());
+        out.extend_from_slice(&checkpoint_interval.to_be_bytes());
         out.extend_from_slice(&(stanzas.len() as u16).to_be_bytes());
         for s in stanzas {
             if let Some(id) = &s.key_id {
@@ -189,6 +205,7 @@ impl Header {
     pub(crate) fn finish(
         cipher: PayloadCipher,
         chunk_size: u32,
+        checkpoint_interval: u32,
         stanzas: Vec<Stanza>,
         core: Vec<u8>,
         mut extensions: Vec<(u16, Vec<u8>)>,
@@ -212,6 +229,7 @@ impl Header {
         Ok(Header {
             cipher,
             chunk_size,
+            checkpoint_interval,
             stanzas,
             extensions,
             bytes,
@@ -274,7 +292,11 @@ impl Header {
         if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&chunk_size) {
             return Err(Error::MalformedHeader("chunk size out of range"));
         }
-        let count = usize::from(u16::from_be_bytes([fixed[15], fixed[16]]));
+        let checkpoint_interval = u32::from_be_bytes([fixed[15], fixed[16], fixed[17], fixed[18]]);
+        if !checkpoint_interval_fits(checkpoint_interval, chunk_size) {
+            return Err(Error::MalformedHeader("checkpoint interval out of range"));
+        }
+        let count = usize::from(u16::from_be_bytes([fixed[19], fixed[20]]));
         if count == 0 || count > MAX_RECIPIENTS {
             return Err(Error::MalformedHeader("recipient count out of range"));
         }
@@ -319,9 +341,27 @@ impl Header {
         core.extend_from_slice(&fixed);
         core.extend_from_slice(&stanza_bytes);
         // The parse was strict, so re-serializing gives back the input bytes.
-        Header::finish(cipher, chunk_size, stanzas, core, extensions)
-            .map_err(|_| Error::MalformedHeader("extensions out of order or duplicated"))
+        Header::finish(
+            cipher,
+            chunk_size,
+            checkpoint_interval,
+            stanzas,
+            core,
+            extensions,
+        )
+        .map_err(|_| Error::MalformedHeader("extensions out of order or duplicated"))
     }
+}
+
+/// Whether a checkpoint interval is allowed with a chunk size: at least one
+/// chunk, and at most [`MAX_CHECKPOINT_SPAN`] bytes of plaintext.
+pub(crate) fn checkpoint_interval_fits(interval: u32, chunk_size: u32) -> bool {
+    interval >= 1 && u64::from(interval) * u64::from(chunk_size) <= MAX_CHECKPOINT_SPAN
+}
+
+/// The checkpoint interval a sealer uses when not told otherwise.
+pub(crate) fn default_checkpoint_interval(chunk_size: u32) -> u32 {
+    (DEFAULT_CHECKPOINT_SPAN / chunk_size.max(1)).max(1)
 }
 
 /// Whether any item occurs twice: the one duplicate check of the format

@@ -46,15 +46,17 @@
 //!   different chunks; the signature covers the hash of every plaintext
 //!   chunk, so such a forgery fails [`Error::BadSignature`].
 
+mod chunks;
 mod format;
 mod layer;
 mod open;
 mod payload;
 mod seal;
 
+pub use chunks::CHECKPOINT_LEN;
 pub use format::{
-    Header, PayloadCipher, DEFAULT_CHUNK_SIZE, KEY_ID_LEN, MAGIC, MAX_CHUNK_SIZE, MAX_HEADER_LEN,
-    MAX_RECIPIENTS, MIN_CHUNK_SIZE, VERSION,
+    Header, PayloadCipher, DEFAULT_CHECKPOINT_SPAN, DEFAULT_CHUNK_SIZE, KEY_ID_LEN, MAGIC,
+    MAX_CHECKPOINT_SPAN, MAX_CHUNK_SIZE, MAX_HEADER_LEN, MAX_RECIPIENTS, MIN_CHUNK_SIZE, VERSION,
 };
 pub use layer::{ContentKey, Layer, Opening, Sealing, Unlocked, CONTENT_KEY_LEN};
 pub use open::{Opened, Opener, StreamOpened};
@@ -75,6 +77,7 @@ const STANZA_INFO_LABEL: &[u8] = b"doormat/v1 stanza";
 const STANZA_INFO_LEN: usize = STANZA_INFO_LABEL.len() + 2;
 const KEY_ID_LABEL: &[u8] = b"doormat/v1 key id";
 const SIGNATURE_LABEL: &[u8] = b"doormat/v1 signature\0";
+const CHECKPOINT_LABEL: &[u8] = b"doormat/v1 checkpoint\0";
 
 /// Seals `plaintext` from `sender` to `recipients` with the default options.
 ///
@@ -117,21 +120,48 @@ fn stanza_suite(cipher: PayloadCipher) -> (Suite, [u8; STANZA_INFO_LEN]) {
     (Suite::new(Kdf::HkdfSha256, cipher.aead()), info)
 }
 
-/// `SIGNATURE_LABEL || SHA-256(header) || SHA-256(aad) || SHA-256(sender block) || payload digest`.
-fn signed_message(
-    header_hash: &[u8; SHA256_LEN],
-    aad_hash: &[u8; SHA256_LEN],
-    sender_block: &[u8],
-    payload_digest: &[u8; SHA256_LEN],
-) -> Vec<u8> {
-    [
-        SIGNATURE_LABEL,
-        header_hash,
-        aad_hash,
-        &sha256(&[sender_block]),
-        payload_digest,
-    ]
-    .concat()
+/// What every signature of an envelope is bound to: the header, the
+/// associated data and the sender block (the sender and the recipient set).
+struct Transcript {
+    header_hash: [u8; SHA256_LEN],
+    aad_hash: [u8; SHA256_LEN],
+    sender_block_hash: [u8; SHA256_LEN],
+}
+
+impl Transcript {
+    fn new(header_hash: [u8; SHA256_LEN], aad_hash: [u8; SHA256_LEN], sender_block: &[u8]) -> Self {
+        Transcript {
+            header_hash,
+            aad_hash,
+            sender_block_hash: sha256(&[sender_block]),
+        }
+    }
+
+    /// `SIGNATURE_LABEL || SHA-256(header) || SHA-256(aad) || SHA-256(sender block) || payload digest`.
+    fn final_message(&self, payload_digest: &[u8; SHA256_LEN]) -> Vec<u8> {
+        [
+            SIGNATURE_LABEL,
+            &self.header_hash,
+            &self.aad_hash,
+            &self.sender_block_hash,
+            payload_digest,
+        ]
+        .concat()
+    }
+
+    /// `CHECKPOINT_LABEL || SHA-256(header) || SHA-256(aad) || SHA-256(sender block) || u64(k) || digest_k`:
+    /// the digest of the first `k × interval` chunks.
+    fn checkpoint_message(&self, k: u64, digest: &[u8; SHA256_LEN]) -> Vec<u8> {
+        [
+            CHECKPOINT_LABEL,
+            &self.header_hash,
+            &self.aad_hash,
+            &self.sender_block_hash,
+            &k.to_be_bytes(),
+            digest,
+        ]
+        .concat()
+    }
 }
 
 /// Length of the plaintext sender block for `n` recipients: the sender's
@@ -146,8 +176,9 @@ fn sender_block_len(n: usize) -> usize {
 }
 
 /// The size of an envelope minus its payload, for `n` recipients with no
-/// extensions and excluding the 16-byte tag of each chunk: fixed header,
-/// stanzas, extension length, sealed sender block and sealed signature block.
+/// extensions, excluding the 16-byte tag of each chunk and the
+/// [`CHECKPOINT_LEN`] bytes of each checkpoint: fixed header, stanzas,
+/// extension length, sealed sender block and sealed signature block.
 pub const fn overhead(n: usize, key_ids: bool) -> usize {
     let stanza = if key_ids { KEY_ID_LEN } else { 0 } + X25519_LEN + WRAPPED_KEY_LEN;
     FIXED_LEN

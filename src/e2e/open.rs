@@ -6,14 +6,17 @@ use std::io::{Read, Write};
 
 use zeroize::Zeroizing;
 
+use super::chunks::{
+    checkpoint_after, open_last_chunk, open_payload, PayloadLayout, CHECKPOINT_LEN,
+};
 use super::format::{has_duplicates, read_up_to, Header};
 use super::layer::{ContentKey, Layer, Opening, Unlocked, CONTENT_KEY_LEN};
-use super::payload::{chunk_hash, open_chunks, open_last_chunk, EnvelopeKeys, PayloadDigest};
+use super::payload::{chunk_hash, ChunkHash, EnvelopeKeys, PayloadDigest};
 use super::{
-    counter_overflow, key_id, sender_block_len, sender_block_plain_len, signed_message,
-    stanza_suite, SIGNATURE_BLOCK_LEN,
+    counter_overflow, key_id, sender_block_len, sender_block_plain_len, stanza_suite, Transcript,
+    SIGNATURE_BLOCK_LEN,
 };
-use crate::hash::{sha256, SHA256_LEN};
+use crate::hash::sha256;
 use crate::hpke::{self, ReceiverMode, TAG_LEN};
 use crate::keys::{Fingerprint, Identity, PublicIdentity, FINGERPRINT_LEN, PUBLIC_IDENTITY_LEN};
 use crate::{Error, Result};
@@ -24,6 +27,7 @@ pub struct Opener<'a> {
     /// The recipient whose stanza is opened; `None` when the layer unlocks.
     recipient: Option<&'a Identity>,
     aad: Option<&'a [u8]>,
+    expected_sender: Option<&'a PublicIdentity>,
     layer: Option<Box<dyn Layer + 'a>>,
 }
 
@@ -33,6 +37,7 @@ impl<'a> Opener<'a> {
         Opener {
             recipient: Some(recipient),
             aad: None,
+            expected_sender: None,
             layer: None,
         }
     }
@@ -45,6 +50,7 @@ impl<'a> Opener<'a> {
         Opener {
             recipient: None,
             aad: None,
+            expected_sender: None,
             layer: Some(Box::new(layer)),
         }
     }
@@ -52,6 +58,14 @@ impl<'a> Opener<'a> {
     /// The associated data the envelope was sealed with.
     pub fn associated_data(mut self, aad: &'a [u8]) -> Self {
         self.aad = Some(aad);
+        self
+    }
+
+    /// Refuses, with [`Error::UnexpectedSender`], any envelope whose signed
+    /// sender is not `sender` — checked before anything is released, so a
+    /// caller cannot forget to compare [`Opened::sender`].
+    pub fn expect_sender(mut self, sender: &'a PublicIdentity) -> Self {
+        self.expected_sender = Some(sender);
         self
     }
 
@@ -127,6 +141,12 @@ impl<'a> Opener<'a> {
         if has_duplicates(recipients.iter()) {
             return Err(Error::MalformedHeader("duplicate recipient"));
         }
+        if self
+            .expected_sender
+            .is_some_and(|expected| *expected != sender)
+        {
+            return Err(Error::UnexpectedSender);
+        }
         if let Some(me) = self.recipient {
             // The stanza opened, but the signed recipient set must name us
             // with *both* our keys, or someone else's signing key is posing.
@@ -145,9 +165,7 @@ impl<'a> Opener<'a> {
         }
         Ok(Unsealed {
             keys,
-            header_hash,
-            aad_hash,
-            sender_block: sender_block.to_vec(),
+            transcript: Transcript::new(header_hash, aad_hash, &sender_block),
             info: EnvelopeInfo {
                 sender,
                 recipients,
@@ -176,24 +194,41 @@ impl<'a> Opener<'a> {
             return Err(Error::Truncated);
         }
         let (payload, sig_block) = rest.split_at(rest.len() - SIGNATURE_BLOCK_LEN);
-        let chunk = header.chunk_size as usize;
-        let (plaintext, digest) = open_chunks(&unsealed.keys, payload, chunk)?;
-        unsealed.verify(sig_block, digest)?;
+        let layout = PayloadLayout::of_payload(
+            payload.len(),
+            header.chunk_size as usize,
+            header.checkpoint_interval as usize,
+        )?;
+        let (plaintext, digest) =
+            open_payload(&unsealed.keys, &layout, payload, |k, digest, block| {
+                unsealed.verify_checkpoint(k, digest, block)
+            })?;
+        unsealed.verify(sig_block, &digest)?;
         Ok(Opened {
             info: unsealed.info,
             plaintext,
         })
     }
 
-    /// Opens an envelope from `reader` into `writer` in constant memory (a
-    /// buffer of one chunk plus 97 bytes).
+    /// Opens an envelope from `reader` into `writer` in bounded memory, and
+    /// writes nothing the sender did not sign.
+    ///
+    /// Chunks are authenticated as they arrive but held back until the
+    /// sender's signature over them verifies: at each checkpoint (every
+    /// [`Header::checkpoint_interval`] chunks) for the chunks since the last
+    /// one, and at the end for the rest. So memory is bounded by the
+    /// checkpoint span — at most [`MAX_CHECKPOINT_SPAN`](super::MAX_CHECKPOINT_SPAN)
+    /// bytes of plaintext, 4 MiB by default — plus one sealed chunk, one
+    /// signature block and one byte of look-ahead, plus a copy of the last
+    /// chunk while it is checked for truncation.
     ///
     /// # Security
     ///
-    /// Each chunk is written once it is authenticated, so a truncated,
-    /// reordered or modified payload never reaches `writer` past the damage.
-    /// The sender's signature can only be checked at the end: on any error,
-    /// including [`Error::BadSignature`], discard what was written.
+    /// Every byte written is covered by a verified signature of the sender,
+    /// so a co-recipient or an escrow-key holder (who know the content key)
+    /// cannot make it write a forged byte. A failure after a checkpoint
+    /// leaves a signed prefix of the plaintext written: on any error, treat
+    /// the output as incomplete.
     ///
     /// # Errors
     ///
@@ -211,11 +246,15 @@ impl<'a> Opener<'a> {
         }
         let unsealed = self.begin(&header, &sealed_sb)?;
         let keys = &unsealed.keys;
-        let ct_chunk = header.chunk_size as usize + TAG_LEN;
+        let chunk = header.chunk_size as usize;
+        let interval = header.checkpoint_interval;
+        let ct_chunk = chunk + TAG_LEN;
         // A full middle chunk is certain once more than a last chunk and the
         // signature block could hold is buffered.
         let cap = ct_chunk + SIGNATURE_BLOCK_LEN + 1;
         let mut buf = vec![0u8; cap];
+        // Authenticated plaintext whose signature has not been checked yet.
+        let mut held: Vec<u8> = Vec::new();
         let mut filled = 0;
         let mut ctr: u64 = 0;
         let mut total: u64 = 0;
@@ -225,10 +264,22 @@ impl<'a> Opener<'a> {
             if filled == cap {
                 let n = keys.open_chunk(ctr, false, &mut buf[..ct_chunk])?;
                 digest.push(&chunk_hash(&buf[..n]));
-                writer.write_all(&buf[..n])?;
-                total += n as u64;
+                if held.capacity() == 0 {
+                    // Bounded by the header check: interval × chunk ≤ 16 MiB.
+                    held.reserve_exact(interval as usize * chunk);
+                }
+                held.extend_from_slice(&buf[..n]);
                 buf.copy_within(ct_chunk.., 0);
                 filled = cap - ct_chunk;
+                if let Some(k) = checkpoint_after(ctr, interval) {
+                    // The checkpoint is the next block, already buffered.
+                    unsealed.verify_checkpoint(k, &digest.snapshot(), &buf[..CHECKPOINT_LEN])?;
+                    writer.write_all(&held)?;
+                    total += held.len() as u64;
+                    held.clear();
+                    buf.copy_within(CHECKPOINT_LEN..filled, 0);
+                    filled -= CHECKPOINT_LEN;
+                }
                 ctr = ctr.checked_add(1).ok_or_else(counter_overflow)?;
                 continue;
             }
@@ -238,9 +289,10 @@ impl<'a> Opener<'a> {
             let last_len = filled - SIGNATURE_BLOCK_LEN;
             let n = open_last_chunk(keys, ctr, &mut buf[..last_len])?;
             digest.push(&chunk_hash(&buf[..n]));
+            unsealed.verify(&buf[last_len..filled], &digest.finish())?;
+            writer.write_all(&held)?;
             writer.write_all(&buf[..n])?;
-            total += n as u64;
-            unsealed.verify(&buf[last_len..filled], digest.finish())?;
+            total += (held.len() + n) as u64;
             writer.flush()?;
             return Ok(Opened {
                 info: unsealed.info,
@@ -259,6 +311,7 @@ impl fmt::Debug for Opener<'_> {
         };
         f.debug_struct("Opener")
             .field("unlock", &unlock)
+            .field("expected_sender", &self.expected_sender)
             .field("layer", &self.layer)
             .finish_non_exhaustive()
     }
@@ -267,25 +320,29 @@ impl fmt::Debug for Opener<'_> {
 /// The state between the sender block and the payload, while opening.
 struct Unsealed {
     keys: EnvelopeKeys,
-    header_hash: [u8; SHA256_LEN],
-    aad_hash: [u8; SHA256_LEN],
-    sender_block: Vec<u8>,
+    transcript: Transcript,
     info: EnvelopeInfo,
 }
 
 impl Unsealed {
+    /// Opens checkpoint `k` and verifies the sender's signature over the
+    /// digest of the chunks before it.
+    fn verify_checkpoint(&self, k: u64, digest: &ChunkHash, block: &[u8]) -> Result<()> {
+        let sig = self
+            .keys
+            .open_checkpoint(k, block)
+            .ok_or(Error::PayloadTampered)?;
+        let msg = self.transcript.checkpoint_message(k, digest);
+        self.info.sender.verify_raw(&msg, &sig)
+    }
+
     /// Opens the signature block and verifies the sender's signature.
-    fn verify(&self, sig_block: &[u8], payload_digest: [u8; SHA256_LEN]) -> Result<()> {
+    fn verify(&self, sig_block: &[u8], payload_digest: &ChunkHash) -> Result<()> {
         let sig = self
             .keys
             .open_signature_block(sig_block)
             .ok_or(Error::PayloadTampered)?;
-        let msg = signed_message(
-            &self.header_hash,
-            &self.aad_hash,
-            &self.sender_block,
-            &payload_digest,
-        );
+        let msg = self.transcript.final_message(payload_digest);
         self.info.sender.verify_raw(&msg, &sig)
     }
 }

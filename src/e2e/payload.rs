@@ -1,18 +1,19 @@
-//! The payload: STREAM-style chunks (age's construction) under a key bound to
-//! the header, plus the two sealed blocks around them.
+//! The envelope's keys and what they seal: STREAM-style chunks (age's
+//! construction) under a key bound to the header, and the meta blocks (sender
+//! block, checkpoints, signature) under a second key.
 //!
 //! ```text
 //! prk          = HKDF-Extract(salt = SHA-256(header), ikm = content_key)
 //! payload_key  = HKDF-Expand(prk, "doormat/v1 payload" || SHA-256(aad), Nk)
 //! meta_key     = HKDF-Expand(prk, "doormat/v1 meta"    || SHA-256(aad), Nk)
 //! chunk i      = AEAD(payload_key, nonce = I2OSP(i, 11) || last, "", pt_i)
+//! meta block n = AEAD(meta_key, nonce = I2OSP(n, 12), "", block)
+//!                n = 0 sender block, 1 signature, 1 + k checkpoint k
 //! ```
 //!
 //! The last-chunk flag in the nonce makes truncation and extension fail; the
 //! counter makes reordering fail; the header hash in the key makes a splice
 //! of one envelope's header onto another's payload fail.
-//!
-//! The chunk loops live here too, written once for one core and all cores.
 
 use ring::aead::{Aad, LessSafeKey, Nonce, Tag};
 use ring::digest::{Context as Digest, SHA256};
@@ -99,6 +100,16 @@ impl EnvelopeKeys {
         open_meta(&self.meta, SIGNATURE_BLOCK_NONCE, ct)
     }
 
+    /// Seals the signature of checkpoint `k` (`k >= 1`).
+    pub(crate) fn seal_checkpoint(&self, k: u64, sig: &[u8]) -> Vec<u8> {
+        seal_meta(&self.meta, checkpoint_nonce(k), sig)
+    }
+
+    /// Opens checkpoint `k`; `None` if it fails authentication.
+    pub(crate) fn open_checkpoint(&self, k: u64, ct: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        open_meta(&self.meta, checkpoint_nonce(k), ct)
+    }
+
     /// Seals chunk `counter` in place and returns its tag.
     pub(crate) fn seal_chunk(&self, counter: u64, last: bool, buf: &mut [u8]) -> Tag {
         self.payload
@@ -140,6 +151,12 @@ fn chunk_nonce(counter: u64, last: bool) -> Nonce {
     nonce[3..11].copy_from_slice(&counter.to_be_bytes());
     nonce[11] = u8::from(last);
     Nonce::assume_unique_for_key(nonce)
+}
+
+/// Checkpoint `k` (`k >= 1`) takes meta nonce `1 + k`; a count of chunks,
+/// so it cannot wrap.
+fn checkpoint_nonce(k: u64) -> u64 {
+    SIGNATURE_BLOCK_NONCE.saturating_add(k)
 }
 
 fn meta_nonce(n: u64) -> Nonce {
@@ -186,6 +203,12 @@ impl PayloadDigest {
         out.copy_from_slice(self.0.finish().as_ref());
         out
     }
+
+    /// The digest of the chunks folded so far, leaving the fold running: what
+    /// a checkpoint signs.
+    pub(crate) fn snapshot(&self) -> ChunkHash {
+        PayloadDigest(self.0.clone()).finish()
+    }
 }
 
 /// The hash of one plaintext chunk.
@@ -193,130 +216,7 @@ pub(crate) fn chunk_hash(pt: &[u8]) -> ChunkHash {
     sha256(&[pt])
 }
 
-/// How a payload of `len` bytes splits into chunks: `(count, last_len)`.
-/// An empty payload is one empty, last chunk.
-pub(crate) fn chunk_layout(len: usize, chunk_size: usize) -> (usize, usize) {
-    if len == 0 {
-        return (1, 0);
-    }
-    let count = len.div_ceil(chunk_size);
-    (count, len - (count - 1) * chunk_size)
-}
-
 /// A chunk counter as `u64`, refusing (not wrapping) past the end.
 pub(crate) fn counter(i: usize) -> Result<u64> {
     u64::try_from(i).map_err(|_| Error::InvalidArgument("chunk counter overflow"))
-}
-
-/// Runs `f(i, input_i, output_i)` over the paired chunks of `input` and
-/// `output`, on all cores with the `parallel` feature, and returns the
-/// results in chunk order; the first error wins. The one chunk loop of the
-/// in-memory seal and open.
-fn map_chunks<T, F>(
-    input: &[u8],
-    in_chunk: usize,
-    output: &mut [u8],
-    out_chunk: usize,
-    f: F,
-) -> Result<Vec<T>>
-where
-    T: Send,
-    F: Fn(usize, &[u8], &mut [u8]) -> Result<T> + Sync + Send,
-{
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        input
-            .par_chunks(in_chunk)
-            .zip(output.par_chunks_mut(out_chunk))
-            .enumerate()
-            .map(|(i, (a, b))| f(i, a, b))
-            .collect()
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        input
-            .chunks(in_chunk)
-            .zip(output.chunks_mut(out_chunk))
-            .enumerate()
-            .map(|(i, (a, b))| f(i, a, b))
-            .collect()
-    }
-}
-
-/// Encrypts `plaintext` chunk by chunk into `out` (sized for ciphertext and
-/// tags) and returns the payload digest.
-pub(crate) fn seal_chunks(
-    keys: &EnvelopeKeys,
-    plaintext: &[u8],
-    out: &mut [u8],
-    chunk: usize,
-) -> Result<ChunkHash> {
-    let (count, _) = chunk_layout(plaintext.len(), chunk);
-    let seal_one = |i: usize, pt: &[u8], slot: &mut [u8]| -> Result<ChunkHash> {
-        let (body, tag_slot) = slot.split_at_mut(pt.len());
-        body.copy_from_slice(pt);
-        let tag = keys.seal_chunk(counter(i)?, i + 1 == count, body);
-        tag_slot.copy_from_slice(tag.as_ref());
-        Ok(chunk_hash(pt))
-    };
-    let hashes = if plaintext.is_empty() {
-        vec![seal_one(0, &[], out)?]
-    } else {
-        map_chunks(plaintext, chunk, out, chunk + TAG_LEN, seal_one)?
-    };
-    Ok(fold(&hashes))
-}
-
-/// Decrypts an in-memory payload (ciphertext chunks with tags) and returns
-/// the plaintext and the payload digest.
-pub(crate) fn open_chunks(
-    keys: &EnvelopeKeys,
-    payload: &[u8],
-    chunk: usize,
-) -> Result<(Vec<u8>, ChunkHash)> {
-    let ct_chunk = chunk + TAG_LEN;
-    let count = payload.len().div_ceil(ct_chunk);
-    let last_ct = payload.len() - (count - 1) * ct_chunk;
-    if last_ct < TAG_LEN {
-        return Err(Error::Truncated);
-    }
-    let mut plaintext = vec![0u8; payload.len() - count * TAG_LEN];
-    let (middle_ct, last_ct) = payload.split_at((count - 1) * ct_chunk);
-    let (middle_pt, last_pt) = plaintext.split_at_mut((count - 1) * chunk);
-    let open_one = |i: usize, ct: &[u8], out: &mut [u8]| -> Result<ChunkHash> {
-        let (body, tag) = ct.split_at(chunk);
-        keys.open_chunk_into(counter(i)?, false, body, tag, out)?;
-        Ok(chunk_hash(out))
-    };
-    let mut hashes = map_chunks(middle_ct, ct_chunk, middle_pt, chunk, open_one)?;
-    let mut last = last_ct.to_vec();
-    let n = open_last_chunk(keys, counter(count - 1)?, &mut last)?;
-    last_pt.copy_from_slice(&last[..n]);
-    hashes.push(chunk_hash(last_pt));
-    Ok((plaintext, fold(&hashes)))
-}
-
-/// Opens the final chunk. A chunk that only opens as a *middle* chunk means
-/// the payload was cut at a chunk boundary: [`Error::Truncated`].
-pub(crate) fn open_last_chunk(keys: &EnvelopeKeys, ctr: u64, buf: &mut [u8]) -> Result<usize> {
-    // An empty final chunk is only canonical as the sole chunk.
-    if buf.len() == TAG_LEN && ctr > 0 {
-        return Err(Error::Truncated);
-    }
-    let copy = buf.to_vec();
-    keys.open_chunk(ctr, true, buf).map_err(|e| {
-        let mut probe = copy;
-        match keys.open_chunk(ctr, false, &mut probe) {
-            Ok(_) => Error::Truncated,
-            Err(_) => e,
-        }
-    })
-}
-
-/// Folds chunk hashes, in order, into the payload digest.
-fn fold(hashes: &[ChunkHash]) -> ChunkHash {
-    let mut digest = PayloadDigest::new();
-    hashes.iter().for_each(|h| digest.push(h));
-    digest.finish()
 }

@@ -4,15 +4,21 @@ use core::cell::RefCell;
 use core::fmt;
 use std::io::{Read, Write};
 
-use super::format::{has_duplicates, read_up_to, Header, PayloadCipher, Stanza};
-use super::layer::{ContentKey, Layer, Sealing, CONTENT_KEY_LEN};
-use super::payload::{chunk_hash, chunk_layout, seal_chunks, EnvelopeKeys, PayloadDigest};
-use super::{
-    counter_overflow, key_id, sender_block_plain_len, signed_message, stanza_suite,
-    DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MAX_RECIPIENTS, MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN,
+use zeroize::Zeroizing;
+
+use super::chunks::{checkpoint_after, seal_payload, PayloadLayout};
+use super::format::{
+    checkpoint_interval_fits, default_checkpoint_interval, has_duplicates, read_up_to, Header,
+    PayloadCipher, Stanza,
 };
-use crate::hash::{sha256, SHA256_LEN};
-use crate::hpke::{self, SenderMode, TAG_LEN};
+use super::layer::{ContentKey, Layer, Sealing, CONTENT_KEY_LEN};
+use super::payload::{chunk_hash, ChunkHash, EnvelopeKeys, PayloadDigest};
+use super::{
+    counter_overflow, key_id, sender_block_plain_len, stanza_suite, Transcript, DEFAULT_CHUNK_SIZE,
+    MAX_CHUNK_SIZE, MAX_RECIPIENTS, MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN,
+};
+use crate::hash::sha256;
+use crate::hpke::{self, SenderMode};
 use crate::keys::{Identity, PublicIdentity};
 use crate::random::{self, CryptoRngCore, SystemRng};
 use crate::{Error, Result};
@@ -42,6 +48,7 @@ pub struct Sealer<'a> {
     aad: &'a [u8],
     cipher: PayloadCipher,
     chunk_size: u32,
+    checkpoint_interval: Option<u32>,
     key_ids: bool,
     extensions: Vec<(u16, Vec<u8>)>,
     layer: Option<Box<dyn Layer + 'a>>,
@@ -59,6 +66,7 @@ impl<'a> Sealer<'a> {
             aad: b"",
             cipher: PayloadCipher::default(),
             chunk_size: DEFAULT_CHUNK_SIZE,
+            checkpoint_interval: None,
             key_ids: false,
             extensions: Vec::new(),
             layer: None,
@@ -84,6 +92,23 @@ impl<'a> Sealer<'a> {
     pub fn chunk_size(mut self, chunk_size: u32) -> Self {
         self.chunk_size = chunk_size;
         self
+    }
+
+    /// How many chunks between two signed checkpoints: a streaming opener
+    /// holds back at most this many chunks until the sender's signature over
+    /// them verifies, and each checkpoint costs one signature. By default,
+    /// [`DEFAULT_CHECKPOINT_SPAN`](super::DEFAULT_CHECKPOINT_SPAN) bytes of
+    /// plaintext; at most [`MAX_CHECKPOINT_SPAN`](super::MAX_CHECKPOINT_SPAN)
+    /// bytes (checked when sealing).
+    pub fn checkpoint_interval(mut self, chunks: u32) -> Self {
+        self.checkpoint_interval = Some(chunks);
+        self
+    }
+
+    /// The checkpoint interval in use.
+    fn interval(&self) -> u32 {
+        self.checkpoint_interval
+            .unwrap_or_else(|| default_checkpoint_interval(self.chunk_size))
     }
 
     /// Opt in to an 8-byte key id per stanza, so a recipient finds its stanza
@@ -145,6 +170,9 @@ impl<'a> Sealer<'a> {
         if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&self.chunk_size) {
             return Err(Error::InvalidArgument("chunk size out of range"));
         }
+        if !checkpoint_interval_fits(self.interval(), self.chunk_size) {
+            return Err(Error::InvalidArgument("checkpoint interval out of range"));
+        }
         if has_duplicates(self.recipients.iter().map(|r| r.fingerprint())) {
             return Err(Error::InvalidArgument("the same recipient twice"));
         }
@@ -185,8 +213,10 @@ impl<'a> Sealer<'a> {
 
     /// The sender block: the sender's public identity, then the recipients'
     /// fingerprints in stanza order.
-    fn sender_block(&self) -> Vec<u8> {
-        let mut block = Vec::with_capacity(sender_block_plain_len(self.recipients.len()));
+    fn sender_block(&self) -> Zeroizing<Vec<u8>> {
+        let mut block = Zeroizing::new(Vec::with_capacity(sender_block_plain_len(
+            self.recipients.len(),
+        )));
         block.extend_from_slice(&self.sender.public().to_bytes());
         for r in self.recipients {
             block.extend_from_slice(r.fingerprint().as_bytes());
@@ -199,7 +229,8 @@ impl<'a> Sealer<'a> {
         self.check_arguments()?;
         let (content_key, stanzas) = self.draw_keys()?;
         let aad_hash = sha256(&[self.aad]);
-        let core = Header::write_core(self.cipher, self.chunk_size, &stanzas);
+        let interval = self.interval();
+        let core = Header::write_core(self.cipher, self.chunk_size, interval, &stanzas);
         let mut extensions = self.extensions.clone();
         if let Some(layer) = &self.layer {
             extensions.extend(layer.extensions(&Sealing {
@@ -208,7 +239,14 @@ impl<'a> Sealer<'a> {
                 aad_hash: &aad_hash,
             })?);
         }
-        let header = Header::finish(self.cipher, self.chunk_size, stanzas, core, extensions)?;
+        let header = Header::finish(
+            self.cipher,
+            self.chunk_size,
+            interval,
+            stanzas,
+            core,
+            extensions,
+        )?;
         let header_hash = sha256(&[header.as_bytes()]);
         let keys = EnvelopeKeys::derive(self.cipher, &content_key, &header_hash, &aad_hash);
         let sender_block = self.sender_block();
@@ -216,21 +254,21 @@ impl<'a> Sealer<'a> {
         prefix.extend_from_slice(&keys.seal_sender_block(&sender_block));
         Ok(Begun {
             prefix,
+            transcript: Transcript::new(header_hash, aad_hash, &sender_block),
             keys,
-            header_hash,
-            aad_hash,
-            sender_block,
+            interval,
         })
     }
 
-    /// Seals the signature over everything.
-    fn signature_block(&self, begun: &Begun, payload_digest: [u8; SHA256_LEN]) -> Vec<u8> {
-        let msg = signed_message(
-            &begun.header_hash,
-            &begun.aad_hash,
-            &begun.sender_block,
-            &payload_digest,
-        );
+    /// Signs and seals checkpoint `k` over the digest of the chunks before it.
+    fn checkpoint(&self, begun: &Begun, k: u64, digest: &ChunkHash) -> Vec<u8> {
+        let msg = begun.transcript.checkpoint_message(k, digest);
+        begun.keys.seal_checkpoint(k, &self.sender.sign_raw(&msg))
+    }
+
+    /// Signs and seals the signature over everything.
+    fn signature_block(&self, begun: &Begun, payload_digest: &ChunkHash) -> Vec<u8> {
+        let msg = begun.transcript.final_message(payload_digest);
         begun.keys.seal_signature_block(&self.sender.sign_raw(&msg))
     }
 
@@ -245,22 +283,32 @@ impl<'a> Sealer<'a> {
     /// any error of the [`Layer`].
     pub fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>> {
         let begun = self.begin()?;
-        let chunk = self.chunk_size as usize;
-        let (count, _) = chunk_layout(plaintext.len(), chunk);
-        let payload_len = plaintext.len() + count * TAG_LEN;
+        let layout = PayloadLayout::of_plaintext(
+            plaintext.len(),
+            self.chunk_size as usize,
+            begun.interval as usize,
+        );
         let start = begun.prefix.len();
-        let end = start + payload_len;
+        let end = start + layout.len();
         // A zeroed allocation is fresh pages from the OS, zeroed lazily as
         // each worker first writes its chunks: no serial memset up front.
         let mut out = vec![0u8; end + SIGNATURE_BLOCK_LEN];
         out[..start].copy_from_slice(&begun.prefix);
-        let digest = seal_chunks(&begun.keys, plaintext, &mut out[start..end], chunk)?;
-        out[end..].copy_from_slice(&self.signature_block(&begun, digest));
+        let digest = seal_payload(
+            &begun.keys,
+            &layout,
+            plaintext,
+            &mut out[start..end],
+            |k, digest| self.checkpoint(&begun, k, digest),
+        )?;
+        out[end..].copy_from_slice(&self.signature_block(&begun, &digest));
         Ok(out)
     }
 
     /// Seals everything `reader` yields into `writer`, in constant memory
-    /// (two chunk buffers). Returns the number of plaintext bytes sealed.
+    /// (two chunk buffers), with a signed checkpoint after every
+    /// [`checkpoint_interval`](Sealer::checkpoint_interval) chunks. Returns
+    /// the number of plaintext bytes sealed.
     ///
     /// # Errors
     ///
@@ -287,11 +335,14 @@ impl<'a> Sealer<'a> {
             if last {
                 break;
             }
+            if let Some(k) = checkpoint_after(ctr, begun.interval) {
+                writer.write_all(&self.checkpoint(&begun, k, &digest.snapshot()))?;
+            }
             buf[0] = buf[chunk];
             pending = 1;
             ctr = ctr.checked_add(1).ok_or_else(counter_overflow)?;
         }
-        writer.write_all(&self.signature_block(&begun, digest.finish()))?;
+        writer.write_all(&self.signature_block(&begun, &digest.finish()))?;
         writer.flush()?;
         Ok(total)
     }
@@ -305,6 +356,7 @@ impl fmt::Debug for Sealer<'_> {
             .field("recipients", &self.recipients.len())
             .field("cipher", &self.cipher)
             .field("chunk_size", &self.chunk_size)
+            .field("checkpoint_interval", &self.interval())
             .field("key_ids", &self.key_ids)
             .field("extensions", &self.extensions.len())
             .field("layer", &self.layer)
@@ -323,8 +375,7 @@ impl fmt::Debug for Sealer<'_> {
 /// The state between the header and the payload, while sealing.
 struct Begun {
     prefix: Vec<u8>,
+    transcript: Transcript,
     keys: EnvelopeKeys,
-    header_hash: [u8; SHA256_LEN],
-    aad_hash: [u8; SHA256_LEN],
-    sender_block: Vec<u8>,
+    interval: u32,
 }

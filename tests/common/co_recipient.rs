@@ -8,15 +8,16 @@
 //!   payload cipher, `info = "doormat/v1 stanza" || u16(suite)`, empty aad),
 //!   unwraps the content key, derives `payload_key` and `meta_key`
 //!   ([`Keys::derive`]) and opens every part: the sender block (meta nonce 0),
-//!   each chunk (`I2OSP(i, 11) || last`) and the signature block (meta nonce 1).
+//!   each chunk (`I2OSP(i, 11) || last`), each checkpoint `k` (meta nonce
+//!   `1 + k`) and the signature block (meta nonce 1).
 //! * Bob edits the plaintext [`Parts`]: chunks, the recipient fingerprints, the
 //!   stanzas ([`Parts::set_stanzas`] rebuilds the header and patches the
 //!   recipient count; [`Parts::new_stanza`] wraps the content key to anyone),
-//!   the associated data, or the signature (taken from another envelope).
+//!   the associated data, or the signatures (taken from another envelope).
 //! * [`Parts::seal`] re-encrypts everything under the keys derived from the
 //!   header *as it now is*: Bob knows the content key, so every AEAD tag of a
 //!   forgery is valid. Only the sender's Ed25519 signature over
-//!   [`Parts::signed_message`] can give him away.
+//!   [`Parts::signed_message`] and the checkpoints can give him away.
 //! * [`Parts::resign`] is the honest variant: Bob signs as himself. The tests
 //!   use it as a control, to show that a forgery fails only for its signature.
 
@@ -34,6 +35,7 @@ const KEY_ID_LABEL: &[u8] = b"doormat/v1 key id";
 const PAYLOAD_LABEL: &[u8] = b"doormat/v1 payload";
 const META_LABEL: &[u8] = b"doormat/v1 meta";
 const SIGNATURE_LABEL: &[u8] = b"doormat/v1 signature\0";
+const CHECKPOINT_LABEL: &[u8] = b"doormat/v1 checkpoint\0";
 
 /// SHA-256 of the concatenation of `parts`.
 pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
@@ -66,12 +68,13 @@ fn stanza_suite(suite: u16) -> (Suite, Vec<u8>) {
     (Suite::new(Kdf::HkdfSha256, aead), info)
 }
 
-/// Header fields Bob reads: suite, key-id flag, chunk size, and where the
-/// stanzas are.
+/// Header fields Bob reads: suite, key-id flag, chunk size, checkpoint
+/// interval, and where the stanzas are.
 struct HeaderView {
     suite: u16,
     key_ids: bool,
     chunk_size: usize,
+    interval: usize,
     stanza_len: usize,
     count: usize,
 }
@@ -83,8 +86,9 @@ impl HeaderView {
             suite: be16(header, 8) as u16,
             key_ids,
             chunk_size: be32(header, 11),
+            interval: be32(header, 15),
             stanza_len: usize::from(key_ids) * KEY_ID + ENC + WRAPPED,
-            count: be16(header, 15),
+            count: be16(header, 19),
         }
     }
 
@@ -190,6 +194,15 @@ impl Keys {
     pub fn open_signature_block(&self, ct: &[u8]) -> Option<Vec<u8>> {
         Keys::open(&self.meta, meta_nonce(1), ct)
     }
+
+    /// Checkpoint `k` (from 1) under meta nonce `1 + k`.
+    pub fn seal_checkpoint(&self, k: usize, sig: &[u8]) -> Vec<u8> {
+        Keys::seal(&self.meta, meta_nonce(1 + k as u64), sig)
+    }
+
+    pub fn open_checkpoint(&self, k: usize, ct: &[u8]) -> Option<Vec<u8>> {
+        Keys::open(&self.meta, meta_nonce(1 + k as u64), ct)
+    }
 }
 
 /// An envelope taken apart by someone who holds its content key: every part
@@ -205,6 +218,9 @@ pub struct Parts {
     pub sender_block: Vec<u8>,
     /// The plaintext chunks, in order.
     pub chunks: Vec<Vec<u8>>,
+    /// The sender's checkpoint signatures, checkpoint 1 first. When sealing,
+    /// a checkpoint Bob has no signature for gets 64 zero bytes.
+    pub checkpoints: Vec<Vec<u8>>,
     /// The sender's Ed25519 signature (64 bytes).
     pub signature: Vec<u8>,
 }
@@ -224,6 +240,10 @@ impl Parts {
             .map(|(i, r)| keys.open_chunk(i, i == last, &env[r.clone()]))
             .collect::<Option<Vec<_>>>()
             .ok_or("a chunk")?;
+        let checkpoints = (layout.checkpoints.iter().enumerate())
+            .map(|(k, r)| keys.open_checkpoint(k + 1, &env[r.clone()]))
+            .collect::<Option<Vec<_>>>()
+            .ok_or("a checkpoint")?;
         let signature = keys
             .open_signature_block(&env[layout.signature])
             .ok_or("signature block")?;
@@ -233,8 +253,26 @@ impl Parts {
             content_key,
             sender_block,
             chunks,
+            checkpoints,
             signature,
         })
+    }
+
+    fn interval(&self) -> usize {
+        HeaderView::of(&self.header).interval
+    }
+
+    /// The parts as [`Parts::seal`] writes them: exactly the checkpoints the
+    /// chunks take, missing ones as 64 zero bytes.
+    pub fn normalized(&self) -> Parts {
+        let mut p = self.clone();
+        p.checkpoints.resize(self.checkpoint_count(), vec![0u8; 64]);
+        p
+    }
+
+    /// How many checkpoints the current chunks take.
+    pub fn checkpoint_count(&self) -> usize {
+        (self.chunks.len() - 1) / self.interval()
     }
 
     /// The envelope, every part sealed under the keys of the current header
@@ -246,16 +284,41 @@ impl Parts {
         let last = self.chunks.len() - 1;
         for (i, pt) in self.chunks.iter().enumerate() {
             env.extend(keys.seal_chunk(i, i == last, pt));
+            if (i + 1) % self.interval() == 0 && i != last {
+                let k = (i + 1) / self.interval();
+                let none = vec![0u8; 64];
+                let sig = self.checkpoints.get(k - 1).unwrap_or(&none);
+                env.extend(keys.seal_checkpoint(k, sig));
+            }
         }
         env.extend(keys.seal_signature_block(&self.signature));
         env
     }
 
+    /// The digest of the first `n` chunks: `SHA-256(SHA-256(pt_0) || …)`.
+    fn digest(&self, n: usize) -> [u8; 32] {
+        let hashes: Vec<[u8; 32]> = self.chunks[..n].iter().map(|c| sha256(&[c])).collect();
+        sha256(&hashes.iter().map(|h| &h[..]).collect::<Vec<_>>())
+    }
+
+    /// `"doormat/v1 checkpoint\0" || SHA-256(header) || SHA-256(aad) ||
+    /// SHA-256(sender_block) || u64(k) || digest of the first k × interval chunks`.
+    pub fn checkpoint_message(&self, k: usize) -> Vec<u8> {
+        [
+            CHECKPOINT_LABEL,
+            &sha256(&[&self.header]),
+            &sha256(&[&self.aad]),
+            &sha256(&[&self.sender_block]),
+            &(k as u64).to_be_bytes(),
+            &self.digest(k * self.interval()),
+        ]
+        .concat()
+    }
+
     /// `"doormat/v1 signature\0" || SHA-256(header) || SHA-256(aad) ||
     /// SHA-256(sender_block) || SHA-256(SHA-256(pt_0) || …)`.
     pub fn signed_message(&self) -> Vec<u8> {
-        let hashes: Vec<[u8; 32]> = self.chunks.iter().map(|c| sha256(&[c])).collect();
-        let digest = sha256(&hashes.iter().map(|h| &h[..]).collect::<Vec<_>>());
+        let digest = self.digest(self.chunks.len());
         [
             SIGNATURE_LABEL,
             &sha256(&[&self.header]),
@@ -266,19 +329,26 @@ impl Parts {
         .concat()
     }
 
-    /// Whether the signature verifies under the Ed25519 key of the sender
-    /// block, over [`Parts::signed_message`].
+    /// Whether the signature and every checkpoint verify under the Ed25519
+    /// key of the sender block, over [`Parts::signed_message`] and
+    /// [`Parts::checkpoint_message`].
     pub fn signature_verifies(&self) -> bool {
-        let key = &self.sender_block[ENC..PUBLIC_IDENTITY];
-        (UnparsedPublicKey::new(&ED25519, key))
-            .verify(&self.signed_message(), &self.signature)
-            .is_ok()
+        let key = UnparsedPublicKey::new(&ED25519, &self.sender_block[ENC..PUBLIC_IDENTITY]);
+        let checkpoints = (1..=self.checkpoint_count()).all(|k| {
+            self.checkpoints
+                .get(k - 1)
+                .is_some_and(|sig| key.verify(&self.checkpoint_message(k), sig).is_ok())
+        });
+        checkpoints && key.verify(&self.signed_message(), &self.signature).is_ok()
     }
 
     /// Bob signs as himself: his public identity in the sender block, his
-    /// signature over the result.
+    /// signatures over every checkpoint and the whole.
     pub fn resign(&mut self, signer: &Identity) {
         self.sender_block[..PUBLIC_IDENTITY].copy_from_slice(&signer.public().to_bytes());
+        self.checkpoints = (1..=self.checkpoint_count())
+            .map(|k| raw_sign(signer, &self.checkpoint_message(k)).to_vec())
+            .collect();
         self.signature = raw_sign(signer, &self.signed_message()).to_vec();
     }
 

@@ -29,8 +29,10 @@ pub const WRAPPED: usize = 48;
 /// Opt-in recipient key id length.
 pub const KEY_ID: usize = 8;
 /// The fixed part of a header: magic 7 | version 1 | suite 2 | flags 1 |
-/// chunk_size u32 | count u16.
-pub const FIXED: usize = 7 + 1 + 2 + 1 + 4 + 2;
+/// chunk_size u32 | checkpoint_interval u32 | count u16.
+pub const FIXED: usize = 7 + 1 + 2 + 1 + 4 + 4 + 2;
+/// A sealed checkpoint (signature and tag), as the signature block.
+pub const CHECKPOINT: usize = 64 + TAG;
 /// A public identity (X25519 key and Ed25519 key), as in the sender block.
 pub const PUBLIC_IDENTITY: usize = 64;
 /// A recipient fingerprint, as in the sender block.
@@ -48,10 +50,24 @@ pub fn chunk_count(len: usize, chunk_size: usize) -> usize {
     len.div_ceil(chunk_size).max(1)
 }
 
+/// How many checkpoints a payload of `len` bytes carries with `interval`
+/// chunks between checkpoints: one after every `interval` chunks but the last.
+pub fn checkpoint_count(len: usize, chunk_size: usize, interval: usize) -> usize {
+    (chunk_count(len, chunk_size) - 1) / interval
+}
+
+/// The checkpoint interval a sealer uses by default: 4 MiB of plaintext.
+pub fn default_interval(chunk_size: u32) -> usize {
+    ((4usize << 20) / chunk_size as usize).max(1)
+}
+
 /// Envelope length implied by the wire format for a payload of `len` bytes
-/// sealed to `n` recipients.
+/// sealed to `n` recipients, with the default checkpoint interval.
 pub fn expected_len(len: usize, n: usize, key_ids: bool, chunk_size: u32) -> usize {
-    len + overhead(n, key_ids) + TAG * chunk_count(len, chunk_size as usize)
+    let chunk = chunk_size as usize;
+    len + overhead(n, key_ids)
+        + TAG * chunk_count(len, chunk)
+        + CHECKPOINT * checkpoint_count(len, chunk, default_interval(chunk_size))
 }
 
 /// Where everything is in an envelope, found by a parser written from the
@@ -62,6 +78,7 @@ pub struct Layout {
     pub suite: u16,
     pub key_ids: bool,
     pub chunk_size: usize,
+    pub checkpoint_interval: usize,
     pub count: usize,
     /// Each stanza's byte range (key id included when present).
     pub stanzas: Vec<Range<usize>>,
@@ -77,6 +94,8 @@ pub struct Layout {
     pub sender_block: Range<usize>,
     /// Ciphertext chunks, each with its tag.
     pub chunks: Vec<Range<usize>>,
+    /// Sealed checkpoints, in order (checkpoint k is `checkpoints[k - 1]`).
+    pub checkpoints: Vec<Range<usize>>,
     pub signature: Range<usize>,
 }
 
@@ -88,7 +107,8 @@ impl Layout {
         let suite = be16(8) as u16;
         let key_ids = env[10] & 1 != 0;
         let chunk_size = be32(11);
-        let count = be16(15);
+        let checkpoint_interval = be32(15);
+        let count = be16(19);
         let stanza_len = if key_ids { KEY_ID } else { 0 } + ENC + WRAPPED;
         let stanzas = (0..count)
             .map(|i| FIXED + i * stanza_len..FIXED + (i + 1) * stanza_len)
@@ -111,16 +131,22 @@ impl Layout {
         let signature = env.len() - SIGNATURE_BLOCK_LEN..env.len();
         let ct_chunk = chunk_size + TAG;
         let mut chunks = Vec::new();
+        let mut checkpoints = Vec::new();
         let mut q = sender_block.end;
         while q < signature.start {
             let end = (q + ct_chunk).min(signature.start);
             chunks.push(q..end);
             q = end;
+            if chunks.len() % checkpoint_interval == 0 && q < signature.start {
+                checkpoints.push(q..q + CHECKPOINT);
+                q += CHECKPOINT;
+            }
         }
         Layout {
             suite,
             key_ids,
             chunk_size,
+            checkpoint_interval,
             count,
             stanzas,
             core,
@@ -129,6 +155,7 @@ impl Layout {
             header,
             sender_block,
             chunks,
+            checkpoints,
             signature,
         }
     }

@@ -1,0 +1,260 @@
+//! Where chunks and checkpoints sit in the payload, and the in-memory chunk
+//! loops, written once for one core and all cores.
+//!
+//! ```text
+//! payload = chunk_0 .. chunk_{N-1} | checkpoint_1 | chunk_N .. chunk_{2N-1} | checkpoint_2 | …
+//!           … | chunk_{c-1}                      (no checkpoint after the last chunk)
+//! ```
+//!
+//! `N` is the header's checkpoint interval; a checkpoint follows chunk `i`
+//! when `(i + 1) % N == 0` and `i` is not the last chunk.
+
+use super::payload::{chunk_hash, counter, ChunkHash, EnvelopeKeys, PayloadDigest};
+use crate::hpke::TAG_LEN;
+use crate::keys::SIGNATURE_LEN;
+use crate::{Error, Result};
+
+/// Length of a sealed checkpoint: one signature and its tag.
+pub const CHECKPOINT_LEN: usize = SIGNATURE_LEN + TAG_LEN;
+
+/// Where everything is in a payload of `count` chunks.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PayloadLayout {
+    chunk: usize,
+    interval: usize,
+    count: usize,
+    /// Plaintext length of the last chunk.
+    last_len: usize,
+}
+
+impl PayloadLayout {
+    /// The layout of a plaintext of `len` bytes. An empty plaintext is one
+    /// empty, last chunk; a plaintext that fills its last chunk exactly has
+    /// no extra empty chunk, so one plaintext has one chunking.
+    pub(crate) fn of_plaintext(len: usize, chunk: usize, interval: usize) -> PayloadLayout {
+        let count = len.div_ceil(chunk).max(1);
+        PayloadLayout {
+            chunk,
+            interval,
+            count,
+            last_len: len - (count - 1) * chunk,
+        }
+    }
+
+    /// The layout of a sealed payload (chunks and checkpoints) of `len`
+    /// bytes, or [`Error::Truncated`] if no payload has that length: cut
+    /// inside a tag, or right after a checkpoint.
+    pub(crate) fn of_payload(len: usize, chunk: usize, interval: usize) -> Result<PayloadLayout> {
+        let ct = chunk + TAG_LEN;
+        // Complete groups (interval chunks and their checkpoint) before the
+        // last group, which holds 1..=interval chunks and no checkpoint.
+        // The last group is shorter than a complete one, so the split is unique.
+        let group = interval * ct + CHECKPOINT_LEN;
+        let groups = len / group;
+        let rest = len - groups * group;
+        if rest < TAG_LEN || rest > interval * ct {
+            return Err(Error::Truncated);
+        }
+        let in_last_group = rest.div_ceil(ct);
+        let last_ct = rest - (in_last_group - 1) * ct;
+        if last_ct < TAG_LEN {
+            return Err(Error::Truncated);
+        }
+        Ok(PayloadLayout {
+            chunk,
+            interval,
+            count: groups * interval + in_last_group,
+            last_len: last_ct - TAG_LEN,
+        })
+    }
+
+    /// How many checkpoints: one after every `interval` chunks but the last.
+    pub(crate) fn checkpoints(&self) -> usize {
+        (self.count - 1) / self.interval
+    }
+
+    /// The length of the sealed payload, chunks and checkpoints.
+    pub(crate) fn len(&self) -> usize {
+        self.plaintext_len() + self.count * TAG_LEN + self.checkpoints() * CHECKPOINT_LEN
+    }
+
+    /// The length of the plaintext.
+    pub(crate) fn plaintext_len(&self) -> usize {
+        (self.count - 1) * self.chunk + self.last_len
+    }
+
+    /// Where sealed chunk `i` starts in the payload.
+    fn chunk_start(&self, i: usize) -> usize {
+        i * (self.chunk + TAG_LEN) + (i / self.interval) * CHECKPOINT_LEN
+    }
+
+    /// Where checkpoint `k` (`1..=checkpoints`) starts in the payload.
+    fn checkpoint_start(&self, k: usize) -> usize {
+        self.chunk_start(k * self.interval) - CHECKPOINT_LEN
+    }
+
+    /// The sealed length of chunk `i`.
+    fn chunk_len(&self, i: usize) -> usize {
+        let pt = if i + 1 == self.count {
+            self.last_len
+        } else {
+            self.chunk
+        };
+        pt + TAG_LEN
+    }
+}
+
+/// Whether a checkpoint follows chunk `i`, given that `i` is not the last.
+pub(crate) fn checkpoint_after(i: u64, interval: u32) -> Option<u64> {
+    let next = i + 1;
+    (next % u64::from(interval) == 0).then(|| next / u64::from(interval))
+}
+
+/// Runs `f(i, input_i, output_i)` over paired slices, on all cores with the
+/// `parallel` feature, and returns the results in order; the first error
+/// wins. The one chunk loop of the in-memory seal and open.
+fn map_pairs<T, F>(pairs: Vec<(&[u8], &mut [u8])>, f: F) -> Result<Vec<T>>
+where
+    T: Send,
+    F: Fn(usize, &[u8], &mut [u8]) -> Result<T> + Sync + Send,
+{
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        pairs
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, (a, b))| f(i, a, b))
+            .collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        pairs
+            .into_iter()
+            .enumerate()
+            .map(|(i, (a, b))| f(i, a, b))
+            .collect()
+    }
+}
+
+/// Cuts `buf` into the slices at `ranges`, which are sorted and disjoint.
+fn cut_mut(mut buf: &mut [u8], ranges: impl Iterator<Item = (usize, usize)>) -> Vec<&mut [u8]> {
+    let mut at = 0;
+    let mut out = Vec::new();
+    for (start, len) in ranges {
+        let (_, rest) = buf.split_at_mut(start - at);
+        let (piece, rest) = rest.split_at_mut(len);
+        out.push(piece);
+        buf = rest;
+        at = start + len;
+    }
+    out
+}
+
+/// Folds the chunk hashes in order; calls `at_checkpoint(k, digest_k)` with
+/// the running digest after every `interval` chunks but the last; returns
+/// the digest of the whole payload.
+fn fold(
+    layout: &PayloadLayout,
+    hashes: &[ChunkHash],
+    mut at_checkpoint: impl FnMut(usize, &ChunkHash) -> Result<()>,
+) -> Result<ChunkHash> {
+    let mut digest = PayloadDigest::new();
+    for (i, h) in hashes.iter().enumerate() {
+        digest.push(h);
+        let k = (i + 1) / layout.interval;
+        if (i + 1) % layout.interval == 0 && i + 1 < layout.count {
+            at_checkpoint(k, &digest.snapshot())?;
+        }
+    }
+    Ok(digest.finish())
+}
+
+/// Seals `plaintext` into `out` (exactly `layout.len()` bytes): every chunk,
+/// on all cores, then every checkpoint, sealed by `checkpoint(k, digest_k)`.
+/// Returns the digest of the whole payload, for the final signature.
+pub(crate) fn seal_payload(
+    keys: &EnvelopeKeys,
+    layout: &PayloadLayout,
+    plaintext: &[u8],
+    out: &mut [u8],
+    checkpoint: impl Fn(u64, &ChunkHash) -> Vec<u8>,
+) -> Result<ChunkHash> {
+    let count = layout.count;
+    let slots = cut_mut(
+        out,
+        (0..count).map(|i| (layout.chunk_start(i), layout.chunk_len(i))),
+    );
+    let pieces = (0..count).map(|i| {
+        let start = i * layout.chunk;
+        &plaintext[start..start + layout.chunk_len(i) - TAG_LEN]
+    });
+    let seal_one = |i: usize, pt: &[u8], slot: &mut [u8]| -> Result<ChunkHash> {
+        let (body, tag_slot) = slot.split_at_mut(pt.len());
+        body.copy_from_slice(pt);
+        let tag = keys.seal_chunk(counter(i)?, i + 1 == count, body);
+        tag_slot.copy_from_slice(tag.as_ref());
+        Ok(chunk_hash(pt))
+    };
+    let hashes = map_pairs(pieces.zip(slots).collect(), seal_one)?;
+    fold(layout, &hashes, |k, digest| {
+        let at = layout.checkpoint_start(k);
+        out[at..at + CHECKPOINT_LEN].copy_from_slice(&checkpoint(counter(k)?, digest));
+        Ok(())
+    })
+}
+
+/// Opens a sealed payload: every chunk, on all cores, then every checkpoint
+/// through `checkpoint(k, digest_k, sealed_block)`. Returns the plaintext and
+/// the digest of the whole payload, for the final signature.
+pub(crate) fn open_payload(
+    keys: &EnvelopeKeys,
+    layout: &PayloadLayout,
+    payload: &[u8],
+    checkpoint: impl Fn(u64, &ChunkHash, &[u8]) -> Result<()>,
+) -> Result<(Vec<u8>, ChunkHash)> {
+    let count = layout.count;
+    let chunk = layout.chunk;
+    let mut plaintext = vec![0u8; layout.plaintext_len()];
+    let (middle_pt, last_pt) = plaintext.split_at_mut((count - 1) * chunk);
+    let sealed = |i: usize| {
+        let start = layout.chunk_start(i);
+        &payload[start..start + layout.chunk_len(i)]
+    };
+    let pairs = (0..count - 1)
+        .map(sealed)
+        .zip(middle_pt.chunks_mut(chunk))
+        .collect();
+    let open_one = |i: usize, ct: &[u8], out: &mut [u8]| -> Result<ChunkHash> {
+        let (body, tag) = ct.split_at(chunk);
+        keys.open_chunk_into(counter(i)?, false, body, tag, out)?;
+        Ok(chunk_hash(out))
+    };
+    let mut hashes = map_pairs(pairs, open_one)?;
+    let mut last = sealed(count - 1).to_vec();
+    let n = open_last_chunk(keys, counter(count - 1)?, &mut last)?;
+    last_pt.copy_from_slice(&last[..n]);
+    hashes.push(chunk_hash(last_pt));
+    let digest = fold(layout, &hashes, |k, digest| {
+        let at = layout.checkpoint_start(k);
+        checkpoint(counter(k)?, digest, &payload[at..at + CHECKPOINT_LEN])
+    })?;
+    Ok((plaintext, digest))
+}
+
+/// Opens the final chunk. A chunk that only opens as a *middle* chunk means
+/// the payload was cut at a chunk boundary: [`Error::Truncated`].
+pub(crate) fn open_last_chunk(keys: &EnvelopeKeys, ctr: u64, buf: &mut [u8]) -> Result<usize> {
+    // An empty final chunk is only canonical as the sole chunk.
+    if buf.len() == TAG_LEN && ctr > 0 {
+        return Err(Error::Truncated);
+    }
+    let copy = buf.to_vec();
+    keys.open_chunk(ctr, true, buf).map_err(|e| {
+        let mut probe = copy;
+        match keys.open_chunk(ctr, false, &mut probe) {
+            Ok(_) => Error::Truncated,
+            Err(_) => e,
+        }
+    })
+}
