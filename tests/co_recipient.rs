@@ -29,8 +29,6 @@ mod common;
 #[path = "common/co_recipient.rs"]
 mod kit;
 
-use std::io;
-
 use common::{bytes, identity, kind, Layout};
 use doormat::e2e::{self, Opener, PayloadCipher, Sealer};
 use doormat::keys::{Identity, PublicIdentity};
