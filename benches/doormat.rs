@@ -288,7 +288,7 @@ fn escrow_overhead(c: &mut Criterion) {
     // anything: that is what compliance costs the user.
     g.bench_function(
         BenchmarkId::new("escrow_open_recipient_compliant", "1KiB"),
-        |b| b.iter(|| escrow::open(&bob, black_box(&escrowed)).expect("open")),
+        |b| b.iter(|| escrow::open(&bob, &escrow_key, black_box(&escrowed)).expect("open")),
     );
     g.finish();
 }

@@ -37,7 +37,7 @@
 use std::time::Instant;
 
 use doormat::e2e::{self, Opened};
-use doormat::escrow::{self, EscrowAuthority, KeyShare, LEAF_EXTENSION, LEAF_LEN};
+use doormat::escrow::{self, EscrowAuthority, EscrowKey, KeyShare, LEAF_EXTENSION, LEAF_LEN};
 use doormat::hpke::{self, Aead, Kdf, PrivateKey, ReceiverMode, SenderMode, Suite};
 use doormat::keys::{safety_number, Fingerprint, Identity, PublicIdentity};
 use doormat::{Error, Result};
@@ -218,7 +218,7 @@ fn main() -> Result<()> {
         .into_iter()
         .zip(&e2e_views)
     {
-        let opened = escrow::open(who, &escrowed)?;
+        let opened = escrow::open(who, &authority.public_key(), &escrowed)?;
         let same = same_view(&opened, before);
         same_views += usize::from(same);
         println!(
@@ -229,7 +229,7 @@ fn main() -> Result<()> {
             yes_no(same)
         );
     }
-    let eve_escrowed = escrow::open(&eve, &escrowed);
+    let eve_escrowed = escrow::open(&eve, &authority.public_key(), &escrowed);
     println!("{:W$}{}", "Eve", outcome(&eve_escrowed));
     let seized = authority.open(&escrowed)?;
     println!(
@@ -377,8 +377,14 @@ fn main() -> Result<()> {
     heading("5. Who can read what (every cell: an open() call made just now)");
     let other_authority = EscrowAuthority::generate();
     let readers = [
-        ("Bob (recipient)", Reader::Person(&bob)),
-        ("Eve (outsider)", Reader::Person(&eve)),
+        (
+            "Bob (recipient)",
+            Reader::Person(&bob, authority.public_key()),
+        ),
+        (
+            "Eve (outsider)",
+            Reader::Person(&eve, authority.public_key()),
+        ),
         ("escrow authority", Reader::KeyHolder(&authority)),
         ("stolen copy of its key", Reader::KeyHolder(&copies[0].1)),
         ("a different authority", Reader::KeyHolder(&other_authority)),
@@ -511,19 +517,19 @@ fn main() -> Result<()> {
 }
 
 /// Someone trying to read an envelope. People open clean envelopes with
-/// `e2e::open` and escrowed ones with the compliant `escrow::open`; a holder
-/// of the escrow key has only `EscrowAuthority::open`, which takes the
-/// envelope and nothing else.
+/// `e2e::open` and escrowed ones with `escrow::open`, a client that complies
+/// with the authority; a holder of the escrow key has only
+/// `EscrowAuthority::open`, which takes the envelope and nothing else.
 enum Reader<'a> {
-    Person(&'a Identity),
+    Person(&'a Identity, EscrowKey),
     KeyHolder(&'a EscrowAuthority),
 }
 
 impl Reader<'_> {
     fn open(&self, envelope: &[u8], is_escrowed: bool) -> Result<Opened> {
         match self {
-            Reader::Person(who) if is_escrowed => escrow::open(who, envelope),
-            Reader::Person(who) => e2e::open(who, envelope),
+            Reader::Person(who, authority) if is_escrowed => escrow::open(who, authority, envelope),
+            Reader::Person(who, _) => e2e::open(who, envelope),
             Reader::KeyHolder(key) => key.open(envelope),
         }
     }

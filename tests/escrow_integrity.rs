@@ -36,7 +36,7 @@ fn openers<'a>(
         (
             "recipient 0, escrow::Opener",
             Box::new(move |e: &[u8]| {
-                escrow::opener(r0)
+                escrow::opener(r0, &authority.public_key())
                     .associated_data(aad)
                     .open(e)
                     .map(Opened::into_plaintext)
@@ -65,7 +65,7 @@ fn openers<'a>(
             "recipient 1, escrow::Opener streaming",
             Box::new(move |e: &[u8]| {
                 let mut out = Vec::new();
-                escrow::opener(r1)
+                escrow::opener(r1, &authority.public_key())
                     .associated_data(aad)
                     .open_stream(e, &mut out)
                     .map(|_| out)
@@ -207,7 +207,7 @@ fn integrity() {
             assert_eq!(open(&envelope).unwrap(), plaintext, "{name}");
         }
         let layout = Layout::parse(&envelope);
-        let opened = escrow::opener(&recipients[0])
+        let opened = escrow::opener(&recipients[0], &authority.public_key())
             .associated_data(case.aad)
             .open(&envelope)
             .unwrap();
@@ -370,7 +370,7 @@ fn leaf_moved_to_another_envelope_is_rejected() {
         .chunk_size(64)
         .seal(&message_a)
         .unwrap();
-    let leaf_a = escrow::open(&recipients[0], &a)
+    let leaf_a = escrow::open(&recipients[0], &escrow_key, &a)
         .unwrap()
         .extension(LEAF_EXTENSION)
         .unwrap()
@@ -396,7 +396,7 @@ fn leaf_moved_to_another_envelope_is_rejected() {
             assert_eq!(plain.extension(LEAF_EXTENSION), Some(&leaf_a[..]));
             // ... which a compliant client rejects: the field is bound to A.
             assert!(matches!(
-                escrow::open(me, &b),
+                escrow::open(me, &escrow_key, &b),
                 Err(Error::InvalidAccessField)
             ));
             assert!(matches!(

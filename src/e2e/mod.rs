@@ -35,16 +35,26 @@
 //!
 //! # Security
 //!
-//! * [`open`] and [`Opener::open`] check every chunk *and* the signature
-//!   before they return any plaintext.
-//! * [`Opener::open_stream`] runs in constant memory, so it writes each chunk
-//!   as soon as that chunk is authenticated (a chunk cannot be forged, moved
-//!   or truncated without detection) but it can only check the sender's
-//!   signature at the end. If it fails with [`Error::BadSignature`] (or any
-//!   error), discard everything it wrote.
 //! * Recipients share the content key, so any recipient *could* re-encrypt
-//!   different chunks; the signature covers the hash of every plaintext
-//!   chunk, so such a forgery fails [`Error::BadSignature`].
+//!   different chunks; the AEAD tags prove nothing about who wrote them. The
+//!   sender's signature covers the header, the associated data, the sender
+//!   block and the hash of every plaintext chunk, so such a forgery fails
+//!   [`Error::BadSignature`].
+//! * Nothing unsigned reaches a caller. [`open`] and [`Opener::open`] check
+//!   every chunk, every checkpoint and the signature before they return any
+//!   plaintext. [`Opener::open_stream`] runs in bounded memory: the sender
+//!   signs a checkpoint of the payload digest every
+//!   [`Header::checkpoint_interval`] chunks (4 MiB by default), and the
+//!   stream releases a batch only once its checkpoint verifies. On an error
+//!   it may have written a signed prefix: treat the output as incomplete.
+//! * Signatures are transferable proof of authorship: every recipient can
+//!   show a third party who wrote an envelope (and so can anyone else who
+//!   holds its content key, such as the holder of an escrow key).
+//! * A recipient without key ids tries the stanzas in order and stops at the
+//!   first that opens, so the time it takes reveals, to someone who can
+//!   time it, which stanza was its own. The signing key of an identity signs
+//!   only envelopes; [`Identity::sign`](crate::keys::Identity::sign) uses
+//!   its own domain label.
 
 mod chunks;
 mod format;

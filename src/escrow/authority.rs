@@ -98,7 +98,8 @@ impl EscrowAuthority {
     }
 
     /// Splits the key into `n` shares, any `k` of which rebuild it, with
-    /// coefficients from the operating system's generator.
+    /// coefficients from the operating system's generator. With `k = 1`
+    /// every share is the whole key (see [`EscrowAuthority::split_with`]).
     ///
     /// # Errors
     ///
@@ -109,6 +110,11 @@ impl EscrowAuthority {
 
     /// Splits the key into `n` shares, any `k` of which rebuild it, with the
     /// polynomial coefficients drawn from `rng`.
+    ///
+    /// # Security
+    ///
+    /// With `k = 1` every share *is* the whole key: `split(1, n)` is `n`
+    /// copies, not custody. Any `k - 1` shares reveal nothing about the key.
     ///
     /// # Errors
     ///
@@ -264,9 +270,10 @@ impl Layer for EscrowAuthority {
     /// The content key from the access field: the authority needs no stanza.
     fn unlock(&self, header: &Header) -> Result<Unlocked> {
         let field = header.extension(LEAF_EXTENSION).ok_or(Error::NotEscrowed)?;
+        let (content_key, aad_hash) = leaf::unwrap(&self.0, field, header.core_bytes())?;
         Ok(Unlocked {
-            content_key: leaf::unwrap(&self.0, field, header.core_bytes())?,
-            aad_hash: None,
+            content_key,
+            aad_hash: Some(aad_hash),
         })
     }
 }

@@ -2,7 +2,7 @@
 //! sealer attaches to escrow every envelope, and [`Compliance`], which a
 //! compliant client attaches to refuse envelopes without a valid field.
 
-use super::leaf::{self, FamilyKey, LeafCheck, LEAF_EXTENSION};
+use super::leaf::{self, FamilyKey, FieldInputs, LeafCheck, LEAF_EXTENSION};
 use super::EscrowKey;
 use crate::e2e::{Layer, Opening, Sealing};
 use crate::Result;
@@ -48,19 +48,22 @@ impl AccessField {
 
 impl Layer for AccessField {
     fn extensions(&self, sealing: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>> {
-        let field = leaf::build(
-            self.escrow.public_key(),
-            &self.family,
+        let inputs = FieldInputs::new(
             sealing.content_key(),
             sealing.core_header(),
-        )?;
+            sealing.aad_hash(),
+        );
+        let field = leaf::build(self.escrow.public_key(), &self.family, &inputs)?;
         Ok(vec![(LEAF_EXTENSION, field)])
     }
 }
 
 /// The check of a compliant client: before anything is released, the
-/// envelope must carry an access field that passes the [`LeafCheck`] policy
-/// (by default [`LeafCheck::Recompute`]).
+/// envelope must carry an access field for the authority it complies with
+/// that passes the [`LeafCheck`] policy (by default [`LeafCheck::Recompute`]).
+/// Under `Recompute` a field that passes opens for that authority, whatever
+/// options the sender chose — associated data included, since the field
+/// carries its hash.
 ///
 /// ```
 /// use doormat::{e2e, escrow::{self, Compliance, EscrowAuthority, LeafCheck}, keys::Identity};
@@ -94,9 +97,11 @@ impl Compliance {
         }
     }
 
-    /// A client that accepts a valid field escrowed to *any* key — so a
-    /// sender can name an escrow key of their own. For lessons (key
-    /// substitution, LEAF forgery) that show why pinning matters.
+    /// **Not for compliance.** A client that accepts a valid field escrowed
+    /// to *any* key — so a sender can name an escrow key of their own, and
+    /// the authority reads nothing. It exists, as an explicit choice, for the
+    /// lessons (key substitution, LEAF forgery) that show why a compliant
+    /// client must be told which authority it complies with.
     pub fn unpinned() -> Compliance {
         Compliance {
             policy: LeafCheck::default(),
@@ -126,8 +131,11 @@ impl Layer for Compliance {
             &self.family,
             self.trusted.as_ref().map(EscrowKey::public_key),
             header.extension(LEAF_EXTENSION),
-            opening.content_key(),
-            header.core_bytes(),
+            &FieldInputs::new(
+                opening.content_key(),
+                header.core_bytes(),
+                opening.aad_hash(),
+            ),
         )
     }
 }

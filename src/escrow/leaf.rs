@@ -2,20 +2,23 @@
 //! Field): the envelope's content key, wrapped with HPKE to the escrow key.
 //!
 //! ```text
-//! leaf     = pk_escrow (32) || enc (32) || wrapped (48) || checksum (2)     114 bytes
-//! ikm      = "doormat/v1 leaf ephemeral" || content_key || SHA-256(core header)
+//! leaf     = pk_escrow (32) || enc (32) || wrapped (80) || checksum (2)     146 bytes
+//! ikm      = "doormat/v1 leaf ephemeral" || content_key || SHA-256(core header) || SHA-256(aad)
 //! sk_eph   = DeriveKeyPair(ikm)                              (RFC 9180 §7.1.3)
 //! enc, wrapped = HPKE base, HKDF-SHA256, ChaCha20-Poly1305, to pk_escrow,
 //!                with sk_eph, info = "doormat/v1 leaf", aad = SHA-256(core header),
-//!                pt = content_key
+//!                pt = content_key || SHA-256(aad)
 //! checksum = HMAC-SHA256(family_key, "doormat/v1 leaf checksum"
-//!                         || SHA-256(core header) || content_key || leaf[..112])[..2]
+//!                         || SHA-256(core header) || SHA-256(aad) || content_key || leaf[..144])[..2]
 //! ```
 //!
-//! The ephemeral key is a function of the content key and the header, so a
-//! recipient who knows both recomputes the whole field byte for byte
-//! ([`LeafCheck::Recompute`]); the checksum is the 1993 standard's 16-bit check
-//! ([`LeafCheck::Clipper16`]).
+//! The ephemeral key is a function of the content key, the header and the
+//! associated data, so a recipient who knows all three recomputes the whole
+//! field byte for byte ([`LeafCheck::Recompute`]); the checksum is the 1993
+//! standard's 16-bit check ([`LeafCheck::Clipper16`]). The field carries
+//! `SHA-256(aad)` because the payload keys depend on it: without it, two
+//! users who agreed on secret associated data would make envelopes that a
+//! compliant client accepts and the authority cannot open.
 
 use core::fmt;
 use std::sync::OnceLock;
@@ -31,7 +34,7 @@ use crate::hpke::{
     X25519_LEN,
 };
 use crate::random::{self, CryptoRngCore, SystemRng};
-use crate::{Error, Result};
+use crate::{text, Error, Result};
 
 /// The header extension type that carries the access field ("LF").
 pub const LEAF_EXTENSION: u16 = 0x4c46;
@@ -39,12 +42,16 @@ pub const LEAF_EXTENSION: u16 = 0x4c46;
 pub const LEAF_LEN: usize = BODY_LEN + CHECKSUM_LEN;
 /// Length of the Clipper-style checksum: 16 bits, as in the 1993 standard.
 pub const CHECKSUM_LEN: usize = 2;
-/// Length of the wrapped content key in the field (key + HPKE tag).
-const WRAPPED_LEN: usize = CONTENT_KEY_LEN + TAG_LEN;
+/// What the field wraps: the content key, then `SHA-256(aad)`.
+const WRAPPED_PT_LEN: usize = CONTENT_KEY_LEN + SHA256_LEN;
+/// Length of the wrapped content key and aad hash in the field (+ HPKE tag).
+const WRAPPED_LEN: usize = WRAPPED_PT_LEN + TAG_LEN;
 /// Length of the field before the checksum: `pk_escrow || enc || wrapped`.
 const BODY_LEN: usize = X25519_LEN + X25519_LEN + WRAPPED_LEN;
 /// Length of a family key.
 const FAMILY_KEY_LEN: usize = 32;
+/// Text prefix of a [`FamilyKey`].
+pub const FAMILY_PREFIX: &str = "doormat-family-1";
 
 const LEAF_SUITE: Suite = Suite::new(Kdf::HkdfSha256, Aead::ChaCha20Poly1305);
 const LEAF_INFO: &[u8] = b"doormat/v1 leaf";
@@ -100,15 +107,30 @@ impl FamilyKey {
         Ok(FamilyKey(k))
     }
 
-    fn checksum(
-        &self,
-        core_hash: &[u8; SHA256_LEN],
-        content_key: &ContentKey,
-        body: &[u8],
-    ) -> [u8; CHECKSUM_LEN] {
+    /// A new family as a text form, `doormat-family-1<hex>`, for the
+    /// "manufacturer" to install in every client of the family (for example
+    /// every command-line tool in a classroom). Load it with
+    /// [`str::parse`]; a loaded family key never gives its bytes back.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RandomFailed`] if `rng` fails.
+    pub fn generate_text_with<R: CryptoRngCore + ?Sized>(rng: &mut R) -> Result<Zeroizing<String>> {
+        let family = FamilyKey::generate_with(rng)?;
+        Ok(text::encode(FAMILY_PREFIX, family.0.as_ref()))
+    }
+
+    fn checksum(&self, field: &FieldInputs<'_>, body: &[u8]) -> [u8; CHECKSUM_LEN] {
         let key = hmac::Key::new(hmac::HMAC_SHA256, self.0.as_ref());
         let mut ctx = hmac::Context::with_key(&key);
-        for part in [CHECKSUM_LABEL, core_hash, content_key.as_bytes(), body] {
+        let parts = [
+            CHECKSUM_LABEL,
+            &field.core_hash,
+            field.aad_hash,
+            field.content_key.as_bytes(),
+            body,
+        ];
+        for part in parts {
             ctx.update(part);
         }
         let tag = ctx.sign();
@@ -132,6 +154,16 @@ impl Default for FamilyKey {
         FamilyKey(Zeroizing::new(
             *PROCESS_FAMILY.get_or_init(|| *FamilyKey::generate().0),
         ))
+    }
+}
+
+impl core::str::FromStr for FamilyKey {
+    type Err = Error;
+
+    /// Loads a family from its text form `doormat-family-1<hex>`. There is
+    /// no way back: like the key inside every chip, it can be used, not read.
+    fn from_str(s: &str) -> Result<FamilyKey> {
+        Ok(FamilyKey(text::decode::<FAMILY_KEY_LEN>(FAMILY_PREFIX, s)?))
     }
 }
 
@@ -167,15 +199,36 @@ impl<'a> Leaf<'a> {
     }
 }
 
-/// Builds the access field for `content_key` and the core header.
+/// What an access field is computed from: the content key, the core header
+/// and the associated data's hash.
+pub(crate) struct FieldInputs<'a> {
+    pub(crate) content_key: &'a ContentKey,
+    pub(crate) core_hash: [u8; SHA256_LEN],
+    pub(crate) aad_hash: &'a [u8; SHA256_LEN],
+}
+
+impl<'a> FieldInputs<'a> {
+    pub(crate) fn new(
+        content_key: &'a ContentKey,
+        core_header: &[u8],
+        aad_hash: &'a [u8; SHA256_LEN],
+    ) -> FieldInputs<'a> {
+        FieldInputs {
+            content_key,
+            core_hash: sha256(&[core_header]),
+            aad_hash,
+        }
+    }
+}
+
+/// Builds the access field escrowing `inputs` to `pk_escrow`.
 pub(crate) fn build(
     pk_escrow: &PublicKey,
     family: &FamilyKey,
-    content_key: &ContentKey,
-    core_header: &[u8],
+    inputs: &FieldInputs<'_>,
 ) -> Result<Vec<u8>> {
-    let core_hash = sha256(&[core_header]);
-    let ikm = Zeroizing::new([EPHEMERAL_LABEL, content_key.as_bytes(), &core_hash].concat());
+    let key = inputs.content_key.as_bytes();
+    let ikm = Zeroizing::new([EPHEMERAL_LABEL, key, &inputs.core_hash, inputs.aad_hash].concat());
     let sk_eph = PrivateKey::derive(&ikm);
     let (enc, mut ctx) = hazmat::setup_sender_with_ephemeral(
         LEAF_SUITE,
@@ -184,14 +237,25 @@ pub(crate) fn build(
         LEAF_INFO,
         &sk_eph,
     )?;
-    let wrapped = ctx.seal(&core_hash, content_key.as_bytes())?;
+    let pt = Zeroizing::new([&key[..], inputs.aad_hash].concat());
+    let wrapped = ctx.seal(&inputs.core_hash, &pt)?;
     let mut leaf = Vec::with_capacity(LEAF_LEN);
     leaf.extend_from_slice(pk_escrow.as_bytes());
     leaf.extend_from_slice(&enc);
     leaf.extend_from_slice(&wrapped);
-    let checksum = family.checksum(&core_hash, content_key, &leaf);
+    let checksum = family.checksum(inputs, &leaf);
     leaf.extend_from_slice(&checksum);
     Ok(leaf)
+}
+
+/// The escrow key a field names, with the checks every published key
+/// passes: a non-canonical or low-order key is refused, so no sender can
+/// name an encoding of the authority's key that the authority does not
+/// recognise, or a key whose every DH is zero.
+fn named_key(leaf: &Leaf<'_>) -> Result<PublicKey> {
+    let pk = PublicKey::from_bytes(leaf.pk_escrow).map_err(|_| Error::InvalidAccessField)?;
+    pk.validate().map_err(|_| Error::InvalidAccessField)?;
+    Ok(pk)
 }
 
 /// A compliant client's check of an access field it found in a header.
@@ -200,28 +264,21 @@ pub(crate) fn check(
     family: &FamilyKey,
     trusted: Option<&PublicKey>,
     field: Option<&[u8]>,
-    content_key: &ContentKey,
-    core_header: &[u8],
+    inputs: &FieldInputs<'_>,
 ) -> Result<()> {
     let field = field.ok_or(Error::NotEscrowed)?;
     let leaf = Leaf::parse(field)?;
-    let pk_named = PublicKey::from_bytes(leaf.pk_escrow)?;
+    let pk_named = named_key(&leaf)?;
     if trusted.is_some_and(|t| *t != pk_named) {
         return Err(Error::InvalidAccessField);
     }
     let body = &field[..BODY_LEN];
     let ok = match policy {
-        LeafCheck::Clipper16 => {
-            let core_hash = sha256(&[core_header]);
-            family
-                .checksum(&core_hash, content_key, body)
-                .ct_eq(leaf.checksum)
-        }
+        LeafCheck::Clipper16 => family.checksum(inputs, body).ct_eq(leaf.checksum),
         // The checksum is the family's business; the recompute checks the
         // part that matters, the wrapped key, whatever family made it.
         LeafCheck::Recompute => {
-            let want = build(&pk_named, family, content_key, core_header)
-                .map_err(|_| Error::InvalidAccessField)?;
+            let want = build(&pk_named, family, inputs).map_err(|_| Error::InvalidAccessField)?;
             want[..BODY_LEN].ct_eq(body)
         }
     };
@@ -232,18 +289,19 @@ pub(crate) fn check(
     }
 }
 
-/// The escrow authority's unwrap: the content key from the access field.
+/// The escrow authority's unwrap: the content key and the associated data's
+/// hash from the access field.
 pub(crate) fn unwrap(
     sk_escrow: &PrivateKey,
     field: &[u8],
     core_header: &[u8],
-) -> Result<ContentKey> {
+) -> Result<(ContentKey, [u8; SHA256_LEN])> {
     let leaf = Leaf::parse(field)?;
-    if leaf.pk_escrow != sk_escrow.public_key().as_bytes() {
+    if named_key(&leaf)? != sk_escrow.public_key() {
         return Err(Error::InvalidAccessField);
     }
     let core_hash = sha256(&[core_header]);
-    let k = hpke::open(
+    let pt = hpke::open(
         LEAF_SUITE,
         &ReceiverMode::Base,
         leaf.enc,
@@ -253,7 +311,12 @@ pub(crate) fn unwrap(
         leaf.wrapped,
     )
     .map_err(|_| Error::InvalidAccessField)?;
-    let k = Zeroizing::new(k);
-    let k: &[u8; CONTENT_KEY_LEN] = k[..].try_into().map_err(|_| Error::InvalidAccessField)?;
-    Ok(ContentKey::from_bytes(k))
+    let pt = Zeroizing::new(pt);
+    if pt.len() != WRAPPED_PT_LEN {
+        return Err(Error::InvalidAccessField);
+    }
+    let (key, aad_hash) = pt.split_at(CONTENT_KEY_LEN);
+    let key: &[u8; CONTENT_KEY_LEN] = key.try_into().map_err(|_| Error::InvalidAccessField)?;
+    let aad_hash: [u8; SHA256_LEN] = aad_hash.try_into().map_err(|_| Error::InvalidAccessField)?;
+    Ok((ContentKey::from_bytes(key), aad_hash))
 }

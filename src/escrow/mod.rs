@@ -24,7 +24,7 @@
 //! let envelope = escrow::seal(&alice, &[bob.public()], &authority.public_key(), b"hi bob")?;
 //!
 //! // Bob sees what he would have seen with e2e ...
-//! assert_eq!(escrow::open(&bob, &envelope)?.plaintext(), b"hi bob");
+//! assert_eq!(escrow::open(&bob, &authority.public_key(), &envelope)?.plaintext(), b"hi bob");
 //! // ... and so does the authority, who is not a recipient.
 //! let seized = authority.open(&envelope)?;
 //! assert_eq!(seized.plaintext(), b"hi bob");
@@ -46,22 +46,34 @@
 //!
 //! # Compliant clients, and why they do not help
 //!
-//! [`open`] refuses an envelope whose access field is missing or invalid,
-//! under a [`LeafCheck`] policy:
+//! A compliant client is told which authority it complies with
+//! ([`open`], [`opener`], [`Compliance::pinned`]) and refuses an envelope
+//! whose access field is missing, names another key, or fails a
+//! [`LeafCheck`] policy:
 //!
 //! * [`LeafCheck::Clipper16`] checks a 16-bit checksum under a [`FamilyKey`]
 //!   sealed inside clients, as in 1993: about 65,536 tries against a compliant
 //!   client forge a field that passes and that the authority cannot open.
 //! * [`LeafCheck::Recompute`] (the default) recomputes the whole field from
-//!   the content key and the header, and compares in constant time. It is
-//!   unforgeable; pin the authority with [`Compliance::pinned`], or a sender
-//!   can name an escrow key of their own choosing.
+//!   the content key, the header and the associated data's hash, and
+//!   compares in constant time. It is unforgeable: a field that passes opens
+//!   for the authority, whatever options the sender chose.
+//!
+//! [`Compliance::unpinned`], which trusts any escrow key a sender names,
+//! exists only for the lessons that show why pinning matters.
 //!
 //! Even `Recompute` does not stop evasion. A criminal superencrypts: they
 //! put an E2E envelope inside the escrowed one, and the authority opens only
 //! ciphertext. Or they run a modified client that skips the check. The check
 //! binds only the people who comply — the law-abiding — whose every message
 //! is then exposed to whoever holds the key.
+//!
+//! # Signatures are evidence
+//!
+//! An escrowed envelope is signed like any other, and the authority verifies
+//! that signature when it opens one. A signature is transferable proof: the
+//! authority — and anyone holding a copy of its key — can show a third party
+//! who wrote every message it reads.
 //!
 //! # Split custody
 //!
@@ -81,7 +93,7 @@ use core::str::FromStr;
 
 pub use authority::{EscrowAuthority, KeyShare};
 pub use client::{AccessField, Compliance};
-pub use leaf::{FamilyKey, LeafCheck, CHECKSUM_LEN, LEAF_EXTENSION, LEAF_LEN};
+pub use leaf::{FamilyKey, LeafCheck, CHECKSUM_LEN, FAMILY_PREFIX, LEAF_EXTENSION, LEAF_LEN};
 
 use crate::e2e::{self, Opened};
 use crate::hash::sha256;
@@ -112,15 +124,16 @@ pub fn seal(
     sealer(sender, recipients, escrow).seal(plaintext)
 }
 
-/// Opens like [`e2e::open`], as a compliant client: refuses an envelope
-/// whose access field is missing ([`Error::NotEscrowed`]) or fails
+/// Opens like [`e2e::open`], as a client that complies with `authority`:
+/// refuses an envelope whose access field is missing
+/// ([`Error::NotEscrowed`]), escrowed to another key, or fails
 /// [`LeafCheck::Recompute`] ([`Error::InvalidAccessField`]).
 ///
 /// # Errors
 ///
 /// As [`e2e::open`], plus the two above.
-pub fn open(recipient: &Identity, envelope: &[u8]) -> Result<Opened> {
-    opener(recipient).open(envelope)
+pub fn open(recipient: &Identity, authority: &EscrowKey, envelope: &[u8]) -> Result<Opened> {
+    opener(recipient, authority).open(envelope)
 }
 
 /// An [`e2e::Sealer`] with the [`AccessField`] layer for `escrow`: every
@@ -133,10 +146,11 @@ pub fn sealer<'a>(
     e2e::Sealer::new(sender, recipients).layer(AccessField::to(escrow))
 }
 
-/// An [`e2e::Opener`] for `recipient` as a compliant client: the
-/// [`Compliance`] layer, unpinned, with [`LeafCheck::Recompute`].
-pub fn opener(recipient: &Identity) -> e2e::Opener<'_> {
-    e2e::Opener::new(recipient).layer(Compliance::unpinned())
+/// An [`e2e::Opener`] for `recipient` as a client that complies with
+/// `authority`: the [`Compliance`] layer pinned to it, with
+/// [`LeafCheck::Recompute`].
+pub fn opener<'a>(recipient: &'a Identity, authority: &EscrowKey) -> e2e::Opener<'a> {
+    e2e::Opener::new(recipient).layer(Compliance::pinned(authority))
 }
 
 /// The escrow authority's public key: what every escrowed envelope is also

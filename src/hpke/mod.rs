@@ -29,9 +29,10 @@
 //!
 //! # Security
 //!
-//! ring keeps its own expanded AEAD keys and does not wipe them; every secret
-//! doormat holds itself (private keys, shared secrets, key-schedule outputs)
-//! is zeroized on drop.
+//! ring keeps its own expanded AEAD keys, and its HMAC and HKDF states, and
+//! does not wipe them; every secret doormat holds itself (private keys,
+//! shared secrets, key-schedule outputs) is zeroized on drop. A PSK must be at
+//! least [`MIN_PSK_LEN`] bytes (RFC 9180 §5.1.2).
 
 mod aead;
 mod kdf;
