@@ -8,6 +8,7 @@ mod error;
 mod hash;
 mod text;
 
+pub mod attacks;
 pub mod e2e;
 pub mod escrow;
 pub mod hpke;

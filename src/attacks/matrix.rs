@@ -1,0 +1,150 @@
+//! **Who can read what.** One message from one user to another, sealed end
+//! to end and escrowed, and every party that might try to read it — each
+//! cell a real decryption attempt. The rows for the state with a warrant,
+//! the state without one and the criminal with a leaked key are the same
+//! call with the same key: the mathematics cannot tell them apart.
+
+use super::world::{UserId, World};
+use crate::e2e::{self, Opened};
+use crate::escrow::{self, EscrowAuthority};
+use crate::keys::Identity;
+use crate::random::{RngCore, SeedableRng, SeededRng};
+use crate::{Error, Result};
+
+/// What one attempt gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The true plaintext and sender.
+    Reads,
+    /// Refused, with the error's name (for example `NotARecipient`).
+    Cannot(String),
+    /// Opened, but to something else (never expected).
+    Wrong,
+}
+
+impl Outcome {
+    /// Whether the party read the message.
+    pub fn reads(&self) -> bool {
+        *self == Outcome::Reads
+    }
+}
+
+/// One row: a party and what it got from each envelope.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// Who tried.
+    pub party: &'static str,
+    /// From the clean end-to-end envelope.
+    pub e2e: Outcome,
+    /// From the escrowed envelope.
+    pub escrowed: Outcome,
+}
+
+/// The whole matrix.
+#[derive(Clone, Debug)]
+pub struct Matrix {
+    /// The message.
+    pub message: Vec<u8>,
+    /// One row per party, in the order of [`PARTIES`].
+    pub rows: Vec<Row>,
+}
+
+/// The parties, in row order.
+pub const PARTIES: [&str; 8] = [
+    "the recipient",
+    "another user",
+    "the service operator",
+    "a network eavesdropper",
+    "the state, warrant for the sender",
+    "the state, no warrant",
+    "a criminal with the leaked escrow key",
+    "a thief with the recipient's unlocked phone",
+];
+
+/// How a party tries to read an envelope.
+enum Party<'a> {
+    /// With a device's keys, as a client that complies with the state.
+    Device(&'a Identity),
+    /// With an escrow key: `EscrowAuthority::open`, envelope only.
+    EscrowKey(&'a EscrowAuthority),
+}
+
+/// `from` sends `message` to `to` once end to end and once escrowed; every
+/// party of [`PARTIES`] tries both.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] with fewer than three users or `from == to`;
+/// sealing errors.
+pub fn who_can_read(world: &mut World, from: UserId, to: UserId, message: &[u8]) -> Result<Matrix> {
+    let n = world.users().len();
+    if n < 3 || from == to || from >= n || to >= n {
+        return Err(Error::InvalidArgument("needs three users and two of them"));
+    }
+    let other = (0..n).find(|&u| u != from && u != to).expect("three users");
+    let mut seed = [0u8; 32];
+    world.rng().fill_bytes(&mut seed);
+    let mut rng = SeededRng::from_seed(seed);
+    let recipient = [world.user(to).public()];
+    let sender = world.user(from).identity();
+    let clean = e2e::Sealer::new(sender, &recipient)
+        .rng(&mut rng)
+        .seal(message)?;
+    let escrowed = escrow::sealer(sender, &recipient, &world.escrow_key())
+        .rng(&mut rng)
+        .seal(message)?;
+
+    let operator = Identity::generate_with(&mut rng)?;
+    let eavesdropper = Identity::generate_with(&mut rng)?;
+    let leaked: EscrowAuthority = world.authority().to_secret_string().parse()?;
+    let phone: Identity = world.user(to).identity().to_secret_string().parse()?;
+    let parties = [
+        Party::Device(world.user(to).identity()),
+        Party::Device(world.user(other).identity()),
+        Party::Device(&operator),
+        Party::Device(&eavesdropper),
+        Party::EscrowKey(world.authority()),
+        Party::EscrowKey(world.authority()),
+        Party::EscrowKey(&leaked),
+        Party::Device(&phone),
+    ];
+    let escrow_key = world.escrow_key();
+    let sender_public = world.user(from).public();
+    let outcome = |opened: Result<Opened>| match opened {
+        Ok(o) if o.plaintext() == message && o.sender() == &sender_public => Outcome::Reads,
+        Ok(_) => Outcome::Wrong,
+        Err(e) => Outcome::Cannot(error_name(&e)),
+    };
+    let rows = PARTIES
+        .iter()
+        .zip(&parties)
+        .map(|(party, how)| {
+            let (e2e, escrowed) = match how {
+                Party::Device(id) => (
+                    outcome(e2e::open(id, &clean)),
+                    outcome(escrow::open(id, &escrow_key, &escrowed)),
+                ),
+                Party::EscrowKey(key) => (outcome(key.open(&clean)), outcome(key.open(&escrowed))),
+            };
+            Row {
+                party,
+                e2e,
+                escrowed,
+            }
+        })
+        .collect();
+    Ok(Matrix {
+        message: message.to_vec(),
+        rows,
+    })
+}
+
+/// The variant name of an error, without its fields.
+fn error_name(e: &Error) -> String {
+    let debug = format!("{e:?}");
+    debug
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}

@@ -1,0 +1,497 @@
+//! The simulated world every scenario runs in: named users with identities,
+//! a messaging service that relays envelopes and runs the key directory, a
+//! wiretap that records every envelope on the wire with the day it passed,
+//! and — held apart, for scoring only — the ledger of what was really sent.
+//!
+//! The world runs in one regime ([`Mode`]): clients seal end to end, or they
+//! are escrowed to the state's key. The state's escrow authority exists in
+//! both (so an attack can show it reads nothing of clean traffic), and
+//! [`World::twin`] replays the same traffic, between the same people, under
+//! the other regime. Everything random comes from one seed through
+//! [`SeededRng`], so a run replays exactly.
+
+use core::fmt;
+use core::ops::Range;
+
+use crate::e2e::{self, Opened};
+use crate::escrow::{self, EscrowAuthority, EscrowKey};
+use crate::keys::{Identity, PublicIdentity};
+use crate::random::{RngCore, SeedableRng, SeededRng};
+use crate::{Error, Result};
+
+/// A message drafted but not yet sealed: day, sender, recipients, plaintext.
+type Draft = (u64, UserId, Vec<UserId>, Vec<u8>);
+
+/// A user's index in the world.
+pub type UserId = usize;
+/// A message's index in the ledger (and the wiretap's recording).
+pub type MessageId = usize;
+
+/// The regime the world's clients run under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Clean end-to-end envelopes: only the recipients can read.
+    EndToEnd,
+    /// Every envelope escrowed to the state's key.
+    Escrowed,
+}
+
+impl Mode {
+    fn label(self) -> &'static [u8] {
+        match self {
+            Mode::EndToEnd => b"e2e",
+            Mode::Escrowed => b"escrowed",
+        }
+    }
+}
+
+/// A person in the world and their device's keys.
+pub struct User {
+    name: String,
+    identity: Identity,
+}
+
+impl User {
+    /// The user's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The secret keys on the user's device.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The public identity the directory publishes.
+    pub fn public(&self) -> PublicIdentity {
+        self.identity.public()
+    }
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "User({}, {:?})", self.name, self.identity)
+    }
+}
+
+/// The messaging service: it relays every envelope and runs the key
+/// directory that clients look recipients up in. It holds no decryption key.
+#[derive(Debug, Default)]
+pub struct Service {
+    directory: Vec<(String, Vec<PublicIdentity>)>,
+    relayed: usize,
+}
+
+impl Service {
+    /// The keys the directory publishes for `name`: normally one; a
+    /// directory that adds a silent participant returns more.
+    pub fn lookup(&self, name: &str) -> Option<&[PublicIdentity]> {
+        self.directory
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, keys)| keys.as_slice())
+    }
+
+    /// Adds `extra` to what the directory publishes for `name` (the "ghost
+    /// user" of the 2018 GCHQ proposal: a client that trusts the directory
+    /// seals to it too).
+    pub fn add_silent_key(&mut self, name: &str, extra: PublicIdentity) -> Result<()> {
+        let entry = self
+            .directory
+            .iter_mut()
+            .find(|(n, _)| n == name)
+            .ok_or(Error::InvalidArgument("no such user in the directory"))?;
+        entry.1.push(extra);
+        Ok(())
+    }
+
+    /// How many envelopes the service relayed.
+    pub fn relayed(&self) -> usize {
+        self.relayed
+    }
+}
+
+/// One envelope as the wiretap recorded it: the day and the bytes.
+#[derive(Clone, Debug)]
+pub struct Intercept {
+    /// The message it carries.
+    pub id: MessageId,
+    /// The simulated day it crossed the wire.
+    pub day: u64,
+    /// The bytes on the wire.
+    pub envelope: Vec<u8>,
+}
+
+/// What was really sent: the ground truth an attack is scored against. An
+/// attack never reads it to decide anything.
+#[derive(Clone, Debug)]
+pub struct Sent {
+    /// Its index.
+    pub id: MessageId,
+    /// The day it was sent.
+    pub day: u64,
+    /// The sender.
+    pub from: UserId,
+    /// The recipients the sender chose.
+    pub to: Vec<UserId>,
+    /// The plaintext.
+    pub plaintext: Vec<u8>,
+}
+
+/// Traffic to simulate: `days` of `per_day` messages, each from a random
+/// user to 1..=`max_recipients` others.
+#[derive(Clone, Copy, Debug)]
+pub struct Traffic {
+    /// Simulated days.
+    pub days: u64,
+    /// Messages per day.
+    pub per_day: usize,
+    /// The most recipients of one message.
+    pub max_recipients: usize,
+}
+
+/// The simulated world: see the [module documentation](self).
+pub struct World {
+    seed: u64,
+    mode: Mode,
+    users: Vec<User>,
+    user_keys: SeededRng,
+    authority: EscrowAuthority,
+    service: Service,
+    wiretap: Vec<Intercept>,
+    ledger: Vec<Sent>,
+    day: u64,
+    rng: SeededRng,
+}
+
+impl fmt::Debug for World {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("World")
+            .field("seed", &self.seed)
+            .field("mode", &self.mode)
+            .field("users", &self.users.len())
+            .field("intercepts", &self.wiretap.len())
+            .field("day", &self.day)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A 32-byte seed for one stream of the world: `BLAKE3-derive_key(label,
+/// seed || extra)`, so the users' keys, the state's key and each message's
+/// randomness are independent streams of one seed.
+pub(crate) fn stream(seed: u64, label: &str, extra: &[u8]) -> SeededRng {
+    let material = [&seed.to_be_bytes()[..], extra].concat();
+    SeededRng::from_seed(blake3::derive_key(label, &material))
+}
+
+impl World {
+    /// An empty world in `mode`, replayable from `seed`.
+    pub fn new(seed: u64, mode: Mode) -> World {
+        let authority =
+            EscrowAuthority::generate_with(&mut stream(seed, "doormat world state", b""))
+                .expect("a seeded generator never fails");
+        World {
+            seed,
+            mode,
+            users: Vec::new(),
+            user_keys: stream(seed, "doormat world users", b""),
+            authority,
+            service: Service::default(),
+            wiretap: Vec::new(),
+            ledger: Vec::new(),
+            day: 0,
+            rng: stream(seed, "doormat world traffic", b""),
+        }
+    }
+
+    /// A world with these users.
+    pub fn with_users(seed: u64, mode: Mode, names: &[&str]) -> World {
+        let mut world = World::new(seed, mode);
+        for name in names {
+            world.add_user(name);
+        }
+        world
+    }
+
+    /// Adds a user with a fresh identity, published in the directory.
+    pub fn add_user(&mut self, name: &str) -> UserId {
+        let identity =
+            Identity::generate_with(&mut self.user_keys).expect("a seeded generator never fails");
+        self.service
+            .directory
+            .push((name.to_owned(), vec![identity.public()]));
+        self.users.push(User {
+            name: name.to_owned(),
+            identity,
+        });
+        self.users.len() - 1
+    }
+
+    /// The seed the world replays from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The regime the clients run under.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Every user.
+    pub fn users(&self) -> &[User] {
+        &self.users
+    }
+
+    /// One user.
+    ///
+    /// # Panics
+    ///
+    /// If `id` is not a user of this world (a bug in the scenario).
+    pub fn user(&self, id: UserId) -> &User {
+        &self.users[id]
+    }
+
+    /// The user called `name`.
+    pub fn find(&self, name: &str) -> Option<UserId> {
+        self.users.iter().position(|u| u.name == name)
+    }
+
+    /// The state's escrow authority: its private key.
+    pub fn authority(&self) -> &EscrowAuthority {
+        &self.authority
+    }
+
+    /// The state's escrow key, which escrowed clients seal to.
+    pub fn escrow_key(&self) -> EscrowKey {
+        self.authority.public_key()
+    }
+
+    /// The messaging service.
+    pub fn service(&self) -> &Service {
+        &self.service
+    }
+
+    /// The messaging service, to change its directory.
+    pub fn service_mut(&mut self) -> &mut Service {
+        &mut self.service
+    }
+
+    /// Today, in simulated days since the world began.
+    pub fn today(&self) -> u64 {
+        self.day
+    }
+
+    /// Lets `days` pass.
+    pub fn advance(&mut self, days: u64) {
+        self.day += days;
+    }
+
+    /// The world's replayable generator, for scenarios that draw.
+    pub fn rng(&mut self) -> &mut SeededRng {
+        &mut self.rng
+    }
+
+    /// Everything the wiretap recorded, in order.
+    pub fn wiretap(&self) -> &[Intercept] {
+        &self.wiretap
+    }
+
+    /// What was really sent (for scoring only).
+    pub fn ledger(&self) -> &[Sent] {
+        &self.ledger
+    }
+
+    /// The generator that seals message `id` in `mode`.
+    fn message_rng(&self, mode: Mode, id: MessageId) -> SeededRng {
+        stream(
+            self.seed,
+            "doormat world message",
+            &[mode.label(), &(id as u64).to_be_bytes()].concat(),
+        )
+    }
+
+    /// The keys `from`'s client seals to, as the directory publishes them.
+    fn resolve(&self, to: &[UserId]) -> Result<Vec<PublicIdentity>> {
+        let mut keys = Vec::new();
+        for &r in to {
+            let name = &self
+                .users
+                .get(r)
+                .ok_or(Error::InvalidArgument("no such user"))?
+                .name;
+            let published = self
+                .service
+                .lookup(name)
+                .ok_or(Error::InvalidArgument("not in the directory"))?;
+            for key in published {
+                if !keys.contains(key) {
+                    keys.push(key.clone());
+                }
+            }
+        }
+        Ok(keys)
+    }
+
+    /// Seals one message as the sender's client does in this world's mode.
+    fn seal(
+        &self,
+        id: MessageId,
+        from: UserId,
+        keys: &[PublicIdentity],
+        pt: &[u8],
+    ) -> Result<Vec<u8>> {
+        let sender = &self
+            .users
+            .get(from)
+            .ok_or(Error::InvalidArgument("no such user"))?
+            .identity;
+        let mut rng = self.message_rng(self.mode, id);
+        let sealer = match self.mode {
+            Mode::EndToEnd => e2e::Sealer::new(sender, keys),
+            Mode::Escrowed => escrow::sealer(sender, keys, &self.escrow_key()),
+        };
+        let envelope = sealer.rng(&mut rng).seal(pt)?;
+        Ok(envelope)
+    }
+
+    /// `from` sends `plaintext` to `to` today: the client looks the
+    /// recipients up in the directory, seals, and hands the envelope to the
+    /// service, which relays it past the wiretap.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for an unknown user; any sealing error.
+    pub fn send(&mut self, from: UserId, to: &[UserId], plaintext: &[u8]) -> Result<MessageId> {
+        let id = self.ledger.len();
+        let keys = self.resolve(to)?;
+        let envelope = self.seal(id, from, &keys, plaintext)?;
+        self.record(from, to.to_vec(), plaintext.to_vec(), envelope);
+        Ok(id)
+    }
+
+    fn record(&mut self, from: UserId, to: Vec<UserId>, plaintext: Vec<u8>, envelope: Vec<u8>) {
+        let id = self.ledger.len();
+        self.service.relayed += 1;
+        self.wiretap.push(Intercept {
+            id,
+            day: self.day,
+            envelope,
+        });
+        self.ledger.push(Sent {
+            id,
+            day: self.day,
+            from,
+            to,
+            plaintext,
+        });
+    }
+
+    /// Simulates `traffic`, day by day, from today on; returns the new
+    /// messages' ids. Messages are drawn in order from the world's
+    /// generator and sealed on all cores (each from its own seeded stream),
+    /// so the result does not depend on thread timing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] with fewer than two users; any sealing error.
+    pub fn simulate(&mut self, traffic: &Traffic) -> Result<Range<MessageId>> {
+        let n = self.users.len();
+        if n < 2 || traffic.max_recipients == 0 {
+            return Err(Error::InvalidArgument(
+                "traffic needs two users and a recipient",
+            ));
+        }
+        let first = self.ledger.len();
+        let start = self.day;
+        let mut drafts = Vec::new();
+        for d in 0..traffic.days {
+            for _ in 0..traffic.per_day {
+                let from = below(&mut self.rng, n);
+                let count = 1 + below(&mut self.rng, traffic.max_recipients.min(n - 1));
+                let mut to: Vec<UserId> = Vec::with_capacity(count);
+                while to.len() < count {
+                    let r = below(&mut self.rng, n);
+                    if r != from && !to.contains(&r) {
+                        to.push(r);
+                    }
+                }
+                let id = first + drafts.len();
+                let text = format!(
+                    "day {}: {} to {}: note #{id}",
+                    self.day + d,
+                    self.users[from].name,
+                    to.iter()
+                        .map(|&r| self.users[r].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                drafts.push((self.day + d, from, to, text.into_bytes()));
+            }
+        }
+        let sealed = self.seal_all(first, &drafts)?;
+        for ((day, from, to, pt), envelope) in drafts.into_iter().zip(sealed) {
+            self.day = day;
+            self.record(from, to, pt, envelope);
+        }
+        self.day = start + traffic.days;
+        Ok(first..self.ledger.len())
+    }
+
+    /// Seals drafted messages `first..` on all cores.
+    fn seal_all(&self, first: MessageId, drafts: &[Draft]) -> Result<Vec<Vec<u8>>> {
+        let one = |(i, (_, from, to, pt)): (usize, &Draft)| {
+            let keys = self.resolve(to)?;
+            self.seal(first + i, *from, &keys, pt)
+        };
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            drafts.par_iter().enumerate().map(one).collect()
+        }
+        #[cfg(not(feature = "parallel"))]
+        {
+            drafts.iter().enumerate().map(one).collect()
+        }
+    }
+
+    /// The same people and the same traffic — every message, sender,
+    /// recipient set and day — under `mode`: what the world would have
+    /// recorded under the other regime.
+    ///
+    /// # Errors
+    ///
+    /// Any sealing error.
+    pub fn twin(&self, mode: Mode) -> Result<World> {
+        let mut twin = World::new(self.seed, mode);
+        for user in &self.users {
+            twin.add_user(&user.name);
+        }
+        let drafts: Vec<_> = self
+            .ledger
+            .iter()
+            .map(|s| (s.day, s.from, s.to.clone(), s.plaintext.clone()))
+            .collect();
+        let sealed = twin.seal_all(0, &drafts)?;
+        for ((day, from, to, pt), envelope) in drafts.into_iter().zip(sealed) {
+            twin.day = day;
+            twin.record(from, to, pt, envelope);
+        }
+        twin.day = self.day;
+        Ok(twin)
+    }
+
+    /// Whether `opened` is a true read of message `id`: its plaintext and
+    /// its sender, byte for byte.
+    pub fn is_true_read(&self, id: MessageId, opened: &Result<Opened>) -> bool {
+        let (Some(sent), Ok(opened)) = (self.ledger.get(id), opened) else {
+            return false;
+        };
+        opened.plaintext() == sent.plaintext && opened.sender() == &self.users[sent.from].public()
+    }
+}
+
+/// A uniform draw below `n` (`n > 0`), without modulo bias worth noticing
+/// for the sizes of a simulation (64-bit draws).
+pub(crate) fn below(rng: &mut SeededRng, n: usize) -> usize {
+    (rng.next_u64() % n as u64) as usize
+}

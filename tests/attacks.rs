@@ -1,0 +1,224 @@
+//! One test per teaching attack (`doormat::attacks`), asserting its report,
+//! and the tour's who-can-read-what matrix, cell by cell.
+
+use doormat::attacks::matrix::{self, Outcome, PARTIES};
+use doormat::attacks::{
+    blast_radius, harvest_now_decrypt_later as hndl, stolen_key, warrant_overreach, Mode, Traffic,
+    World,
+};
+
+const CAST: [&str; 8] = [
+    "Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace", "Heidi",
+];
+
+fn escrowed_world(seed: u64) -> World {
+    World::with_users(seed, Mode::Escrowed, &CAST)
+}
+
+/// The world replays from its seed: same people, same envelopes, same bytes.
+#[test]
+fn the_world_replays_from_its_seed() {
+    let traffic = Traffic {
+        days: 3,
+        per_day: 5,
+        max_recipients: 3,
+    };
+    let run = |seed| {
+        let mut w = escrowed_world(seed);
+        w.simulate(&traffic).unwrap();
+        w.wiretap()
+            .iter()
+            .map(|i| i.envelope.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(1), run(1));
+    assert_ne!(run(1), run(2));
+    let mut w = escrowed_world(1);
+    let ids = w.simulate(&traffic).unwrap();
+    assert_eq!(ids, 0..15);
+    assert_eq!(w.today(), 3);
+    assert_eq!(w.service().relayed(), 15);
+    // Every recipient reads what the ledger says was sent.
+    for (sent, intercept) in w.ledger().iter().zip(w.wiretap()) {
+        for &r in &sent.to {
+            let key = w.escrow_key();
+            let opened = doormat::escrow::open(w.user(r).identity(), &key, &intercept.envelope);
+            assert!(w.is_true_read(sent.id, &opened));
+        }
+    }
+    // The twin has the same traffic and none of the escrow.
+    let twin = w.twin(Mode::EndToEnd).unwrap();
+    assert_eq!(twin.ledger().len(), 15);
+    for (a, b) in w.ledger().iter().zip(twin.ledger()) {
+        assert_eq!(
+            (a.day, a.from, &a.to, &a.plaintext),
+            (b.day, b.from, &b.to, &b.plaintext)
+        );
+    }
+    assert!(twin
+        .wiretap()
+        .iter()
+        .all(|i| twin.authority().open(&i.envelope).is_err()));
+}
+
+#[test]
+fn warrant_overreach_reads_beyond_the_warrant() {
+    let mut world = escrowed_world(7);
+    world
+        .simulate(&Traffic {
+            days: 3 * warrant_overreach::MONTH,
+            per_day: 10,
+            max_recipients: 2,
+        })
+        .unwrap();
+    let bob = world.find("Bob").unwrap();
+    let warrant = warrant_overreach::Warrant {
+        suspect: bob,
+        month: 1,
+    };
+    let r = warrant_overreach::run(&mut world, warrant).unwrap();
+    assert_eq!(r.intercepted, 900);
+    assert!(!r.in_scope.is_empty());
+    assert_eq!(
+        r.in_scope_read,
+        r.in_scope.len(),
+        "the warrant's own scope is read"
+    );
+    assert_eq!(r.failed, 0);
+    // Everything else is read too, by the same key.
+    assert_eq!(r.out_of_scope_read.len(), r.intercepted - r.in_scope.len());
+    assert!(r.other_users_read > r.in_scope.len());
+    assert!(r.other_months_read > 0);
+    assert_eq!(r.users_exposed, CAST.len() - 1, "every other user");
+    for id in &r.out_of_scope_read {
+        assert!(!warrant.covers(&world, *id));
+    }
+}
+
+#[test]
+fn a_stolen_key_reads_the_whole_escrowed_archive_and_none_of_e2e() {
+    let mut world = escrowed_world(11);
+    world
+        .simulate(&Traffic {
+            days: 100,
+            per_day: 12,
+            max_recipients: 3,
+        })
+        .unwrap();
+    let r = stolen_key::run(&mut world).unwrap();
+    assert!(r.archive >= 1000);
+    assert!(r.same_key);
+    assert_eq!(r.state_reads, r.archive);
+    assert_eq!(r.criminal_reads, r.archive, "100 % of the escrowed archive");
+    assert!(r.byte_for_byte, "exactly as the state");
+    assert_eq!(r.e2e_archive, r.archive);
+    assert_eq!(r.e2e_state_reads, 0);
+    assert_eq!(
+        r.e2e_criminal_reads, 0,
+        "0 % of the same traffic end to end"
+    );
+    assert!(r.stolen_text_len < 100);
+    // Only an escrowed world has a key worth stealing for this scenario.
+    let mut clean = World::with_users(11, Mode::EndToEnd, &CAST);
+    assert!(stolen_key::run(&mut clean).is_err());
+}
+
+#[test]
+fn harvest_now_decrypt_later_one_leak_opens_every_year() {
+    let mut world = escrowed_world(13);
+    let params = hndl::Params {
+        years: 3,
+        per_day: 2,
+        leaked_device: 2,
+    };
+    let r = hndl::run(&mut world, params).unwrap();
+    assert_eq!(r.recorded, 3 * 365 * 2);
+    assert_eq!(r.escrowed_exposed, r.recorded, "every message ever sent");
+    assert_eq!(r.oldest_escrowed_exposed, Some(0), "from the first day");
+    assert_eq!(r.e2e_exposed, r.to_leaked_device, "only that device's mail");
+    assert!(r.e2e_exposed > 0 && r.e2e_exposed * 3 < r.recorded);
+    assert_eq!(r.years.len(), 3);
+    for y in &r.years {
+        assert_eq!(y.escrowed_exposed, y.recorded);
+        assert!(y.e2e_exposed < y.recorded);
+    }
+    // It needs a fresh world.
+    assert!(hndl::run(&mut world, params).is_err());
+}
+
+/// The full classroom population: 10,000 users, 1,000,000 messages.
+#[test]
+fn blast_radius_one_escrow_key_against_k_user_keys() {
+    let mut world = escrowed_world(17);
+    let params = blast_radius::Params::default();
+    let r = blast_radius::run(&mut world, &params).unwrap();
+    assert_eq!((r.users, r.messages), (10_000, 1_000_000));
+    assert_eq!(r.disagreements, 0, "the sample confirms the model");
+    assert_eq!(r.confirmed, r.sampled * (1 + 2 * params.ks.len()));
+    assert_eq!(r.escrow, 1.0);
+    let at = |k: usize| r.points.iter().find(|p| p.k == k).unwrap();
+    for pair in r.points.windows(2) {
+        assert!(pair[0].random <= pair[1].random);
+        assert!(pair[0].best_connected <= pair[1].best_connected);
+    }
+    for p in &r.points {
+        assert!(p.random <= p.best_connected, "k = {}", p.k);
+        assert!(p.best_connected < 1.0, "k = {}", p.k);
+    }
+    assert!(at(1).random < 0.01);
+    assert!(at(1000).random < 0.5, "{}", at(1000).random);
+    println!(
+        "exposure (random / best-connected): k=1 {:.4}/{:.4}, k=10 {:.4}/{:.4}, k=100 {:.4}/{:.4}, k=1000 {:.4}/{:.4}; escrow {}; model {:?}, sample {:?}",
+        at(1).random,
+        at(1).best_connected,
+        at(10).random,
+        at(10).best_connected,
+        at(100).random,
+        at(100).best_connected,
+        at(1000).random,
+        at(1000).best_connected,
+        r.escrow,
+        r.model_elapsed,
+        r.sample_elapsed
+    );
+    assert!(blast_radius::run(
+        &mut world,
+        &blast_radius::Params {
+            ks: vec![10, 5],
+            ..params
+        }
+    )
+    .is_err());
+}
+
+/// The tour's matrix: every cell is a real decryption attempt, and each is
+/// what the lesson says.
+#[test]
+fn who_can_read_what_every_cell() {
+    let mut world = escrowed_world(19);
+    let (alice, bob) = (world.find("Alice").unwrap(), world.find("Bob").unwrap());
+    let m =
+        matrix::who_can_read(&mut world, alice, bob, b"Meet me at the bridge at nine.").unwrap();
+    assert_eq!(m.rows.len(), PARTIES.len());
+    let cannot = |name: &str| Outcome::Cannot(name.to_owned());
+    let expected = [
+        (Outcome::Reads, Outcome::Reads),
+        (cannot("NotARecipient"), cannot("NotARecipient")),
+        (cannot("NotARecipient"), cannot("NotARecipient")),
+        (cannot("NotARecipient"), cannot("NotARecipient")),
+        (cannot("NotEscrowed"), Outcome::Reads),
+        (cannot("NotEscrowed"), Outcome::Reads),
+        (cannot("NotEscrowed"), Outcome::Reads),
+        (Outcome::Reads, Outcome::Reads),
+    ];
+    for ((row, party), (e2e, escrowed)) in m.rows.iter().zip(PARTIES).zip(expected) {
+        assert_eq!(row.party, party);
+        assert_eq!(row.e2e, e2e, "{party}, clean");
+        assert_eq!(row.escrowed, escrowed, "{party}, escrowed");
+    }
+    // The warrant changes nothing: three rows, one call, one result.
+    assert_eq!(m.rows[4].escrowed, m.rows[5].escrowed);
+    assert_eq!(m.rows[5].escrowed, m.rows[6].escrowed);
+    assert_eq!(m.rows.iter().filter(|r| r.e2e.reads()).count(), 2);
+    assert_eq!(m.rows.iter().filter(|r| r.escrowed.reads()).count(), 5);
+}
