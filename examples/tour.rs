@@ -1,14 +1,15 @@
 //! # Tour: one message, sealed end to end, then with a key under the doormat
 //!
-//! Run it with `cargo run --release --example tour` (well under a second; no
+//! Run it with `cargo run --release --example tour` (about a second; no
 //! network, no files). It walks up the crate's layers: an RFC 9180 HPKE round
 //! trip; an end-to-end envelope from Alice to Bob and Carol that Eve cannot
 //! open; the same message sealed by the *escrowed twin*, which Bob reads
 //! exactly as before and which an escrow authority reads without being a
 //! recipient; the authority's key copied as text by an insider, a foreign
 //! service and a ransomware gang, each copy reading a whole archive, and the
-//! same key rebuilt from 2 of 3 custody shares; and last a who-can-read-what
-//! matrix in which every cell is an `open` call made during this run.
+//! same key rebuilt from 2 of 3 custody shares; then a who-can-read-what
+//! matrix in which every cell is a decryption attempt made during this run;
+//! and last one line for each lesson of the other examples.
 //!
 //! The historical anchor is the Clipper chip (announced 1993, FIPS 185 in
 //! 1994): every chip sent a Law Enforcement Access Field, and each chip's key
@@ -24,60 +25,31 @@
 //! <https://cyber.harvard.edu/story/2019-08/myth-consumer-security>).
 //!
 //! What to watch for: Bob's view does not change when escrow is added; the
-//! only visible trace is a few dozen bytes of access field. The authority's
-//! `open` takes the envelope and nothing else, so the row for the stolen
-//! copy of its key is identical to the authority's own row: the mathematics
-//! has no place to check a warrant. Split custody changes who must be
-//! breached, not what the rebuilt key can do.
+//! only visible trace is a few hundred bytes of access field. The state's
+//! `open` takes the envelope and nothing else, so the rows for the state
+//! with a warrant, without one, and a criminal with a stolen copy of its key
+//! are identical: the mathematics has no place to check a warrant. Split
+//! custody changes who must be breached, not what the rebuilt key can do.
 //!
-//! Not covered here (later examples will take one attack each): forging the
-//! 16-bit access field, superencryption, key substitution, ghost users,
-//! kleptographic RNGs, export-grade keys.
+//! The people, the service, the wiretap and the matrix come from
+//! `doormat::attacks` (its `world` and `matrix`), which every other example
+//! uses too; `examples/README.md` gives the reading order.
+
+mod common;
 
 use std::time::Instant;
 
+use common::{bad, finished, good, heading, quiet, strong, title};
+use doormat::attacks::matrix::{self, Outcome};
+use doormat::attacks::{Mode, Traffic, World};
 use doormat::e2e::{self, Opened};
-use doormat::escrow::{self, EscrowAuthority, EscrowKey, KeyShare, LEAF_EXTENSION, LEAF_LEN};
+use doormat::escrow::{self, EscrowAuthority, KeyShare, LEAF_EXTENSION, LEAF_LEN};
 use doormat::hpke::{self, Aead, Kdf, PrivateKey, ReceiverMode, SenderMode, Suite};
-use doormat::keys::{safety_number, Fingerprint, Identity, PublicIdentity};
+use doormat::keys::safety_number;
 use doormat::{Error, Result};
 
 /// Width of the label column in the narrated sections.
 const W: usize = 21;
-
-/// Names for the public identities this tour knows, so output can say who
-/// a verified sender or recipient is.
-struct Directory(Vec<(String, PublicIdentity)>);
-
-impl Directory {
-    fn add(&mut self, name: &str, id: &Identity) {
-        self.0.push((name.to_string(), id.public()));
-    }
-
-    fn name_of(&self, who: &PublicIdentity) -> &str {
-        self.0
-            .iter()
-            .find(|(_, p)| p == who)
-            .map_or("an unknown sender", |(n, _)| n.as_str())
-    }
-
-    fn names_of(&self, fingerprints: &[Fingerprint]) -> String {
-        fingerprints
-            .iter()
-            .map(|fp| {
-                self.0
-                    .iter()
-                    .find(|(_, p)| p.fingerprint() == *fp)
-                    .map_or("someone unknown", |(n, _)| n.as_str())
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-fn heading(title: &str) {
-    println!("\n{title}\n{}", "-".repeat(title.len()));
-}
 
 fn text(bytes: &[u8]) -> String {
     format!("\"{}\"", String::from_utf8_lossy(bytes))
@@ -85,8 +57,7 @@ fn text(bytes: &[u8]) -> String {
 
 fn main() -> Result<()> {
     let started = Instant::now();
-    let title = "doormat tour: keys under doormats, in code";
-    println!("{title}\n{}", "=".repeat(title.len()));
+    title("doormat tour: keys under doormats, in code");
 
     // ------------------------------------------------------------------
     heading("1. HPKE (RFC 9180): a message to a public key");
@@ -144,24 +115,15 @@ fn main() -> Result<()> {
 
     // ------------------------------------------------------------------
     heading("2. End to end: Alice writes to Bob and Carol; Eve listens");
-    let (alice, bob, carol, eve) = (
-        Identity::generate(),
-        Identity::generate(),
-        Identity::generate(),
-        Identity::generate(),
-    );
-    let mut directory = Directory(Vec::new());
-    for (name, who) in [
-        ("Alice", &alice),
-        ("Bob", &bob),
-        ("Carol", &carol),
-        ("Eve", &eve),
-    ] {
-        directory.add(name, who);
-        println!("{name:W$}fingerprint {}", who.public().fingerprint());
+    let mut world = World::with_users(1993, Mode::EndToEnd, &["Alice", "Bob", "Carol", "Eve"]);
+    let [alice, bob, carol, eve] =
+        ["Alice", "Bob", "Carol", "Eve"].map(|n| world.find(n).expect("in the world"));
+    for u in world.users() {
+        println!("{:W$}fingerprint {}", u.name(), u.public().fingerprint());
     }
-    let sn_ab = safety_number(&alice.public(), &bob.public());
-    assert_eq!(sn_ab, safety_number(&bob.public(), &alice.public()));
+    let (pa, pb) = (world.user(alice).public(), world.user(bob).public());
+    let sn_ab = safety_number(&pa, &pb);
+    assert_eq!(sn_ab, safety_number(&pb, &pa));
     println!("{:W$}{sn_ab}", "safety no. Alice-Bob");
     println!(
         "{:W$}(each computes the same number; they compare it once, aloud)",
@@ -169,8 +131,8 @@ fn main() -> Result<()> {
     );
 
     let message = b"Meet me at the bridge at nine.";
-    let to_bob_carol = [bob.public(), carol.public()];
-    let clean = e2e::seal(&alice, &to_bob_carol, message)?;
+    let to_bob_carol = [world.user(bob).public(), world.user(carol).public()];
+    let clean = e2e::seal(world.user(alice).identity(), &to_bob_carol, message)?;
     println!(
         "{:W$}{} bytes of plaintext -> envelope of {} bytes ({} bytes of overhead)",
         "e2e::seal",
@@ -179,33 +141,37 @@ fn main() -> Result<()> {
         clean.len() - message.len()
     );
     let mut e2e_views = Vec::new();
-    for (name, who) in [("Bob", &bob), ("Carol", &carol)] {
-        let opened = e2e::open(who, &clean)?;
+    for who in [bob, carol] {
+        let opened = e2e::open(world.user(who).identity(), &clean)?;
         println!(
             "{:W$}reads {} from {} (signature verified)",
-            name,
+            world.user(who).name(),
             text(opened.plaintext()),
-            directory.name_of(opened.sender()),
+            world.name_of(opened.sender()).unwrap_or("someone unknown"),
         );
         println!(
             "{:W$}the signed recipient list: {}",
             "",
-            directory.names_of(opened.recipients())
+            world.names_of(opened.recipients()).join(", ")
         );
         assert_eq!(opened.plaintext(), message);
-        assert_eq!(opened.sender(), &alice.public());
+        assert_eq!(opened.sender(), &world.user(alice).public());
         e2e_views.push(opened);
     }
-    let eve_clean = e2e::open(&eve, &clean);
+    let eve_clean = e2e::open(world.user(eve).identity(), &clean);
     println!("{:W$}{}", "Eve", outcome(&eve_clean));
     assert!(matches!(eve_clean, Err(Error::NotARecipient)));
 
     // ------------------------------------------------------------------
     heading("3. The escrowed twin: the same call, plus the authority's key");
-    let authority = EscrowAuthority::generate();
-    let escrow_key = authority.public_key();
+    let escrow_key = world.escrow_key();
     println!("{:W$}{}", "escrow key", escrow_key.fingerprint());
-    let escrowed = escrow::seal(&alice, &to_bob_carol, &escrow_key, message)?;
+    let escrowed = escrow::seal(
+        world.user(alice).identity(),
+        &to_bob_carol,
+        &escrow_key,
+        message,
+    )?;
     let size_difference = escrowed.len() - clean.len();
     println!(
         "{:W$}{} bytes of plaintext -> envelope of {} bytes",
@@ -214,34 +180,31 @@ fn main() -> Result<()> {
         escrowed.len()
     );
     let mut same_views = 0;
-    for ((name, who), before) in [("Bob", &bob), ("Carol", &carol)]
-        .into_iter()
-        .zip(&e2e_views)
-    {
-        let opened = escrow::open(who, &authority.public_key(), &escrowed)?;
+    for (who, before) in [bob, carol].into_iter().zip(&e2e_views) {
+        let opened = escrow::open(world.user(who).identity(), &escrow_key, &escrowed)?;
         let same = same_view(&opened, before);
         same_views += usize::from(same);
         println!(
             "{:W$}reads {} from {}; same view as E2E: {}",
-            name,
+            world.user(who).name(),
             text(opened.plaintext()),
-            directory.name_of(opened.sender()),
+            world.name_of(opened.sender()).unwrap_or("someone unknown"),
             yes_no(same)
         );
     }
-    let eve_escrowed = escrow::open(&eve, &authority.public_key(), &escrowed);
+    let eve_escrowed = escrow::open(world.user(eve).identity(), &escrow_key, &escrowed);
     println!("{:W$}{}", "Eve", outcome(&eve_escrowed));
-    let seized = authority.open(&escrowed)?;
+    let seized = world.authority().open(&escrowed)?;
     println!(
         "{:W$}reads {} from {}",
         "escrow authority",
         text(seized.plaintext()),
-        directory.name_of(seized.sender()),
+        world.name_of(seized.sender()).unwrap_or("someone unknown"),
     );
     println!(
         "{:W$}yet the recipients are {}; its open() took only the envelope",
         "",
-        directory.names_of(seized.recipients())
+        world.names_of(seized.recipients()).join(", ")
     );
     let leaf_len = seized.extension(LEAF_EXTENSION).map_or(0, <[u8]>::len);
     println!(
@@ -256,38 +219,23 @@ fn main() -> Result<()> {
     assert_eq!(same_views, 2);
     assert!(matches!(eve_escrowed, Err(Error::NotARecipient)));
     assert_eq!(seized.plaintext(), message);
-    assert_eq!(seized.sender(), &alice.public());
+    assert_eq!(seized.sender(), &world.user(alice).public());
     assert_eq!(leaf_len, LEAF_LEN);
 
     // ------------------------------------------------------------------
     heading("4. The key is just bytes");
-    // An archive: what a wiretap, a server or a backup collects over time.
-    let users: Vec<(String, Identity)> = (1..=8)
-        .map(|i| (format!("user {i}"), Identity::generate()))
-        .collect();
-    for (name, who) in &users {
-        directory.add(name, who);
-    }
-    let mut archive: Vec<(Vec<u8>, Vec<u8>, PublicIdentity)> = Vec::new();
-    let seal_some = |archive: &mut Vec<_>, range: std::ops::Range<usize>| -> Result<()> {
-        for i in range {
-            let s = i % users.len();
-            let a = 1 + i % 7;
-            let b = a % 7 + 1;
-            let (r1, r2) = ((s + a) % users.len(), (s + b) % users.len());
-            let recipients = [users[r1].1.public(), users[r2].1.public()];
-            let msg = format!(
-                "{} to {} and {}: note #{i}",
-                users[s].0, users[r1].0, users[r2].0
-            );
-            let env = escrow::seal(&users[s].1, &recipients, &escrow_key, msg.as_bytes())?;
-            archive.push((env, msg.into_bytes(), users[s].1.public()));
-        }
-        Ok(())
+    // An archive: what a wiretap at the service records over time.
+    let users: Vec<String> = (1..=8).map(|i| format!("user {i}")).collect();
+    let names: Vec<&str> = users.iter().map(String::as_str).collect();
+    let mut archive = World::with_users(1994, Mode::Escrowed, &names);
+    let traffic = Traffic {
+        days: 5,
+        per_day: 8,
+        max_recipients: 2,
     };
-    seal_some(&mut archive, 0..40)?;
-    let before_leak = archive.len();
-
+    archive.simulate(&traffic)?;
+    let before_leak = archive.wiretap().len();
+    let authority = archive.authority();
     let secret_text = authority.to_secret_string();
     println!(
         "{:W$}as text: {} characters, a prefix and 64 hex digits (not shown)",
@@ -302,31 +250,28 @@ fn main() -> Result<()> {
             "{:W$}copies it: {}, same key: {}",
             holder,
             copy.public_key().fingerprint(),
-            yes_no(copy == authority)
+            yes_no(copy == *authority)
         );
         copies.push((holder, copy));
     }
     drop(secret_text);
-    seal_some(&mut archive, 40..48)?;
+    archive.simulate(&Traffic { days: 1, ..traffic })?;
+    let total = archive.wiretap().len();
     println!(
         "{:W$}{} escrowed envelopes among {} users, {} before the copies, {} after",
         "archive",
-        archive.len(),
+        total,
         users.len(),
         before_leak,
-        archive.len() - before_leak
+        total - before_leak
     );
-    let authority_reads = count_read(&authority, &archive);
+    let authority_reads = count_read(&archive, archive.authority());
     println!("{:W$}(a read = the true plaintext and the true sender)", "");
-    println!(
-        "{:W$}reads {authority_reads}/{}",
-        "escrow authority",
-        archive.len()
-    );
+    println!("{:W$}reads {authority_reads}/{total}", "escrow authority");
     let mut copy_reads = Vec::new();
     for (holder, copy) in &copies {
-        let n = count_read(copy, &archive);
-        println!("{:W$}reads {n}/{}", holder, archive.len());
+        let n = count_read(&archive, copy);
+        println!("{:W$}reads {n}/{total}", holder);
         copy_reads.push(n);
     }
 
@@ -334,7 +279,7 @@ fn main() -> Result<()> {
     println!("Split custody, 2 of 3. Clipper gave each of two agents (NIST, the Treasury)");
     println!("half of every chip key; here the authority key becomes 3 Shamir shares.");
     let custodians = ["agent 1 (NIST)", "agent 2 (Treasury)", "agent 3 (backup)"];
-    let shares = authority.split(2, 3)?;
+    let shares = archive.authority().split(2, 3)?;
     // Each custodian files their share as text, and later brings it back.
     let filed: Vec<_> = shares.iter().map(KeyShare::to_secret_string).collect();
     let returned: Vec<KeyShare> = filed.iter().map(|s| s.parse()).collect::<Result<_>>()?;
@@ -359,180 +304,113 @@ fn main() -> Result<()> {
     let mut recovered_reads = Vec::new();
     for (i, j) in [(0, 1), (0, 2), (1, 2)] {
         let rebuilt = EscrowAuthority::recover(&[returned[i].clone(), returned[j].clone()])?;
-        let n = count_read(&rebuilt, &archive);
+        let n = count_read(&archive, &rebuilt);
         println!(
-            "{:W$}rebuild the key (same key: {}); it reads {n}/{}",
+            "{:W$}rebuild the key (same key: {}); it reads {n}/{total}",
             format!("agents {} + {}", i + 1, j + 1),
-            yes_no(rebuilt == authority),
-            archive.len()
+            yes_no(rebuilt == *archive.authority()),
         );
-        assert!(rebuilt == authority);
+        assert!(rebuilt == *archive.authority());
         recovered_reads.push(n);
     }
-    assert_eq!(authority_reads, archive.len());
-    assert_eq!(copy_reads, vec![archive.len(); copies.len()]);
-    assert_eq!(recovered_reads, vec![archive.len(); 3]);
+    assert_eq!(authority_reads, total);
+    assert_eq!(copy_reads, vec![total; copies.len()]);
+    assert_eq!(recovered_reads, vec![total; 3]);
 
     // ------------------------------------------------------------------
-    heading("5. Who can read what (every cell: an open() call made just now)");
-    let other_authority = EscrowAuthority::generate();
-    let readers = [
-        (
-            "Bob (recipient)",
-            Reader::Person(&bob, authority.public_key()),
-        ),
-        (
-            "Eve (outsider)",
-            Reader::Person(&eve, authority.public_key()),
-        ),
-        ("escrow authority", Reader::KeyHolder(&authority)),
-        ("stolen copy of its key", Reader::KeyHolder(&copies[0].1)),
-        ("a different authority", Reader::KeyHolder(&other_authority)),
-    ];
-    let columns = [
-        ("clean E2E envelope", &clean, false),
-        ("escrowed envelope", &escrowed, true),
-    ];
-
-    struct Cell {
-        text: String,
-        plaintext: Option<Vec<u8>>,
+    heading("5. Who can read what (every cell: a decryption attempt made just now)");
+    let m = matrix::who_can_read(&mut world, alice, bob, message)?;
+    let width = m.rows.iter().map(|r| r.party.len()).max().unwrap_or(0) + 2;
+    let cell = |o: &Outcome| match o {
+        Outcome::Reads => ("reads it".to_owned(), true),
+        Outcome::Cannot(why) => (format!("cannot ({why})"), false),
+        Outcome::Wrong => ("WRONG plaintext".to_owned(), false),
+    };
+    let col = 28;
+    println!(
+        "{}",
+        strong(&format!(
+            "{:width$}{:col$}{}",
+            "Alice -> Bob", "end to end", "escrowed"
+        ))
+    );
+    println!("{}", "-".repeat(width + col + 24));
+    for row in &m.rows {
+        let (e2e_text, e2e_reads) = cell(&row.e2e);
+        let (esc_text, esc_reads) = cell(&row.escrowed);
+        // Pad before colouring, so the columns stay aligned.
+        let paint = |t: String, reads: bool, escrowed: bool| {
+            let padded = if escrowed { t } else { format!("{t:col$}") };
+            match (reads, row.party == "the recipient") {
+                (true, true) => good(&padded),
+                (true, false) => bad(&padded),
+                (false, _) => quiet(&padded),
+            }
+        };
+        println!(
+            "{:width$}{}{}",
+            row.party,
+            paint(e2e_text, e2e_reads, false),
+            paint(esc_text, esc_reads, true)
+        );
     }
-    let mut legend: Vec<(String, String)> = Vec::new();
-    let rows: Vec<(&str, Vec<Cell>)> = readers
-        .iter()
-        .map(|(name, reader)| {
-            let cells = columns
-                .iter()
-                .map(
-                    |(_, env, is_escrowed)| match reader.open(env, *is_escrowed) {
-                        Ok(o) if o.plaintext() == message => Cell {
-                            text: "reads".into(),
-                            plaintext: Some(o.into_plaintext()),
-                        },
-                        Ok(o) => Cell {
-                            text: "opens, WRONG plaintext".into(),
-                            plaintext: Some(o.into_plaintext()),
-                        },
-                        Err(e) => {
-                            let short = format!("{e:?}");
-                            if !legend.iter().any(|(s, _)| *s == short) {
-                                legend.push((short.clone(), e.to_string()));
-                            }
-                            Cell {
-                                text: format!("cannot read: {short}"),
-                                plaintext: None,
-                            }
-                        }
-                    },
-                )
-                .collect();
-            (*name, cells)
-        })
-        .collect();
-    let w0 = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0) + 2;
-    let w1 = rows
-        .iter()
-        .map(|(_, c)| c[0].text.len())
-        .chain([columns[0].0.len()])
-        .max()
-        .unwrap_or(0)
-        + 2;
-    println!("{:w0$}{:w1$}{}", "reader", columns[0].0, columns[1].0);
-    let w2 = rows
-        .iter()
-        .map(|(_, c)| c[1].text.len())
-        .chain([columns[1].0.len()])
-        .max()
-        .unwrap_or(0);
-    println!("{}", "-".repeat(w0 + w1 + w2));
-    for (name, cells) in &rows {
-        println!("{:w0$}{:w1$}{}", name, cells[0].text, cells[1].text);
-    }
-    println!();
-    for (short, long) in &legend {
-        println!("  {short:w$}{long}", w = W + 2);
-    }
+    println!("\n  green: the recipient reads it; red: someone else reads it; dim: cannot.");
 
     // ------------------------------------------------------------------
     heading("Lessons (each asserted on the values computed above)");
-    let reads = |col: usize| -> Vec<&str> {
-        rows.iter()
-            .filter(|(_, c)| c[col].plaintext.as_deref() == Some(&message[..]))
-            .map(|(n, _)| *n)
+    let readers = |escrowed: bool| -> Vec<&str> {
+        m.rows
+            .iter()
+            .filter(|r| {
+                if escrowed {
+                    r.escrowed.reads()
+                } else {
+                    r.e2e.reads()
+                }
+            })
+            .map(|r| r.party)
             .collect()
     };
-    let clean_readers = reads(0);
-    let escrowed_readers = reads(1);
-    assert_eq!(clean_readers, ["Bob (recipient)"]);
-    println!(
-        "ok  the clean envelope was read by {} of {} readers: {}",
-        clean_readers.len(),
-        rows.len(),
-        clean_readers.join(", ")
-    );
+    let (clean_readers, escrowed_readers) = (readers(false), readers(true));
     assert_eq!(
-        escrowed_readers,
+        clean_readers,
         [
-            "Bob (recipient)",
-            "escrow authority",
-            "stolen copy of its key"
+            "the recipient",
+            "a thief with the recipient's unlocked phone"
         ]
     );
     println!(
+        "ok  the clean envelope was read by {} of {} parties: {}",
+        clean_readers.len(),
+        m.rows.len(),
+        clean_readers.join("; ")
+    );
+    assert_eq!(escrowed_readers.len(), 5);
+    println!(
         "ok  the escrowed one by {} of {}: {}",
         escrowed_readers.len(),
-        rows.len(),
-        escrowed_readers.join(", ")
+        m.rows.len(),
+        escrowed_readers.join("; ")
     );
-    let (auth_row, stolen_row) = (&rows[2].1, &rows[3].1);
-    let identical_rows = auth_row
-        .iter()
-        .zip(stolen_row)
-        .all(|(a, s)| a.text == s.text && a.plaintext == s.plaintext);
-    assert!(identical_rows);
-    println!("ok  the stolen copy's row is identical to the authority's, cell for cell");
-    assert_eq!(same_views, 2);
+    assert!(m.rows[4].escrowed == m.rows[5].escrowed && m.rows[5].escrowed == m.rows[6].escrowed);
+    println!("ok  with a warrant, without one, or stolen: one key, one call, one result");
     println!(
         "ok  Bob and Carol saw the same message, sender and recipients; the envelope grew {size_difference} bytes"
     );
     let total_copy_reads: usize = copy_reads.iter().sum();
-    assert_eq!(total_copy_reads, copies.len() * archive.len());
+    assert_eq!(total_copy_reads, copies.len() * total);
     println!(
         "ok  {} copies read {total_copy_reads}/{} archived envelopes, sealed before and after the leak",
         copies.len(),
-        copies.len() * archive.len()
+        copies.len() * total
     );
     println!(
-        "ok  any 2 of 3 custody shares rebuilt the key ({} rebuilds, each read {}/{}); 1 could not",
+        "ok  any 2 of 3 custody shares rebuilt the key ({} rebuilds, each read {}/{total}); 1 could not",
         recovered_reads.len(),
         recovered_reads[0],
-        archive.len()
     );
-    println!(
-        "\ntour finished in {:.2} s",
-        started.elapsed().as_secs_f64()
-    );
+    finished(started);
     Ok(())
-}
-
-/// Someone trying to read an envelope. People open clean envelopes with
-/// `e2e::open` and escrowed ones with `escrow::open`, a client that complies
-/// with the authority; a holder of the escrow key has only
-/// `EscrowAuthority::open`, which takes the envelope and nothing else.
-enum Reader<'a> {
-    Person(&'a Identity, EscrowKey),
-    KeyHolder(&'a EscrowAuthority),
-}
-
-impl Reader<'_> {
-    fn open(&self, envelope: &[u8], is_escrowed: bool) -> Result<Opened> {
-        match self {
-            Reader::Person(who, authority) if is_escrowed => escrow::open(who, authority, envelope),
-            Reader::Person(who, _) => e2e::open(who, envelope),
-            Reader::KeyHolder(key) => key.open(envelope),
-        }
-    }
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -556,13 +434,12 @@ fn same_view(a: &Opened, b: &Opened) -> bool {
     a.plaintext() == b.plaintext() && a.sender() == b.sender() && a.recipients() == b.recipients()
 }
 
-/// How many archived envelopes `key` opens to the true plaintext and sender.
-fn count_read(key: &EscrowAuthority, archive: &[(Vec<u8>, Vec<u8>, PublicIdentity)]) -> usize {
-    archive
+/// How many of `world`'s intercepted envelopes `key` opens to the true
+/// plaintext and sender.
+fn count_read(world: &World, key: &EscrowAuthority) -> usize {
+    world
+        .wiretap()
         .iter()
-        .filter(|(env, msg, sender)| {
-            key.open(env)
-                .is_ok_and(|o| o.plaintext() == &msg[..] && o.sender() == sender)
-        })
+        .filter(|i| world.is_true_read(i.id, &key.open(&i.envelope)))
         .count()
 }

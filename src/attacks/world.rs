@@ -15,7 +15,7 @@ use core::ops::Range;
 
 use crate::e2e::{self, Opened};
 use crate::escrow::{self, EscrowAuthority, EscrowKey};
-use crate::keys::{Identity, PublicIdentity};
+use crate::keys::{Fingerprint, Identity, PublicIdentity};
 use crate::random::{RngCore, SeedableRng, SeededRng};
 use crate::{Error, Result};
 
@@ -254,6 +254,28 @@ impl World {
     /// The user called `name`.
     pub fn find(&self, name: &str) -> Option<UserId> {
         self.users.iter().position(|u| u.name == name)
+    }
+
+    /// The name of the user with this public identity.
+    pub fn name_of(&self, who: &PublicIdentity) -> Option<&str> {
+        self.users
+            .iter()
+            .find(|u| u.public() == *who)
+            .map(|u| u.name.as_str())
+    }
+
+    /// The names of the users with these fingerprints, in order (`?` for a
+    /// fingerprint no user has).
+    pub fn names_of(&self, fingerprints: &[Fingerprint]) -> Vec<&str> {
+        fingerprints
+            .iter()
+            .map(|fp| {
+                self.users
+                    .iter()
+                    .find(|u| u.public().fingerprint() == *fp)
+                    .map_or("?", |u| u.name.as_str())
+            })
+            .collect()
     }
 
     /// The state's escrow authority: its private key.
