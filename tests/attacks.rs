@@ -222,3 +222,173 @@ fn who_can_read_what_every_cell() {
     assert_eq!(m.rows.iter().filter(|r| r.e2e.reads()).count(), 2);
     assert_eq!(m.rows.iter().filter(|r| r.escrowed.reads()).count(), 5);
 }
+
+// ----- the historical attacks -----
+
+use doormat::attacks::{
+    export_grade, ghost_user, key_substitution, kleptography, leaf_forgery, superencryption,
+};
+
+/// Blaze, 1994: about 2^16 tries forge a field a `Clipper16` client accepts
+/// and the authority cannot open; 2^20 tries find nothing under `Recompute`.
+#[test]
+fn leaf_forgery_defeats_the_16_bit_check_only() {
+    let mut world = escrowed_world(23);
+    let params = leaf_forgery::Params {
+        forger: 0,
+        recipient: 1,
+        recompute_bound: 1 << 20,
+    };
+    let r = leaf_forgery::run(&mut world, params).unwrap();
+    let c = r.clipper16;
+    assert!(c.found, "a field within 2^24 tries");
+    assert!(
+        c.tries > 0 && c.tries < 1 << 22,
+        "{} tries (expected about 65,536)",
+        c.tries
+    );
+    assert!(
+        c.recipient_read,
+        "the compliant Clipper16 recipient reads it"
+    );
+    assert!(c.authority_locked_out, "the authority cannot open it");
+    assert!(c.recompute_client_refuses);
+    let s = r.recompute;
+    assert!(!s.found);
+    assert_eq!(s.tries, 1 << 20);
+    println!(
+        "Clipper16: {} tries in {:?}; Recompute: none in {} tries ({:?})",
+        c.tries, c.elapsed, s.tries, s.elapsed
+    );
+}
+
+#[test]
+fn superencryption_escapes_even_recompute() {
+    let mut world = escrowed_world(29);
+    world
+        .simulate(&Traffic {
+            days: 10,
+            per_day: 10,
+            max_recipients: 2,
+        })
+        .unwrap();
+    let params = superencryption::Params {
+        criminals: vec![(6, 7), (7, 6)],
+        per_pair: 5,
+    };
+    let r = superencryption::run(&mut world, &params).unwrap();
+    assert_eq!(r.law_abiding, 100);
+    assert_eq!(
+        r.law_abiding_read, 100,
+        "the law-abiding are fully readable"
+    );
+    assert_eq!(r.superencrypted, 10);
+    assert_eq!(
+        r.compliant_accepted, 10,
+        "compliant clients accept every one"
+    );
+    assert_eq!(r.outer_opened, 10, "the authority opens the outer layer");
+    assert_eq!(r.inner_read_by_authority, 0, "and reads none of the inner");
+    assert_eq!(r.inner_read_by_recipient, 10);
+    assert!(r.modified_refused_by_compliant);
+    assert!(r.modified_read_by_noncompliant);
+    assert!(!r.modified_opened_by_authority);
+}
+
+#[test]
+fn key_substitution_moves_the_escrow_and_pins_catch_it() {
+    let mut world = escrowed_world(31);
+    let params = key_substitution::Params {
+        days_before: 5,
+        days_after: 5,
+        per_day: 6,
+    };
+    let r = key_substitution::run(&mut world, params).unwrap();
+    assert_eq!((r.before, r.after), (30, 30));
+    assert_eq!(r.state_reads_before, 30);
+    assert_eq!(r.attacker_reads_before, 0);
+    assert_eq!(
+        r.state_reads_after, 0,
+        "the legitimate authority reads none of it"
+    );
+    assert_eq!(
+        r.attacker_reads_after, 30,
+        "the attacker reads all new traffic"
+    );
+    assert_eq!(r.recipients_accepted, 60, "users see no difference");
+    assert_eq!(r.refused_by_out_of_band_pin, 30);
+    assert_eq!(r.refused_by_shipped_pin, 0);
+    assert!(r.fingerprints_differ);
+    assert!(r.adk_text_refused && r.adk_bytes_refused && r.tampering_changes_fingerprint);
+}
+
+#[test]
+fn ghost_user_reads_unless_fingerprints_are_pinned() {
+    let mut world = World::with_users(37, Mode::EndToEnd, &CAST);
+    let params = ghost_user::Params {
+        alice: 0,
+        bob: 1,
+        messages: 6,
+    };
+    let r = ghost_user::run(&mut world, params).unwrap();
+    assert_eq!(
+        r.keys_for_bob, 2,
+        "the directory returns Bob's key and the ghost's"
+    );
+    assert_eq!(r.sent_trusting, 6);
+    assert_eq!(
+        r.ghost_read, 6,
+        "the ghost reads what the trusting client sends"
+    );
+    assert_eq!(r.bob_read, 6);
+    assert_eq!(r.refused_by_pinning_client, 6);
+    assert!(r.safety_number_matches_bob && r.ghost_safety_number_differs);
+    assert_eq!(r.bob_warned, 6, "Bob's client sees an unverified recipient");
+}
+
+#[test]
+fn kleptography_opens_every_envelope_after_the_first() {
+    let mut world = World::with_users(41, Mode::EndToEnd, &CAST);
+    let params = kleptography::Params {
+        sender: 0,
+        recipient: 1,
+        messages: 10,
+        replaced_after: 6,
+    };
+    let r = kleptography::run(&mut world, params).unwrap();
+    assert_eq!(r.sent, 10);
+    assert_eq!(r.recipient_read, 10, "valid envelopes, every check passes");
+    assert_eq!(r.same_length_as_honest, 10);
+    // Envelopes 2..=7 (the 7th was set up before the swap) to the vendor;
+    // 8..=10 to whoever replaced the constant.
+    assert_eq!(r.original_holder_read, 6);
+    assert_eq!(r.after_replacement, 3);
+    assert_eq!(
+        r.original_holder_read_after, 0,
+        "the original holder lost it"
+    );
+    assert_eq!(r.replacer_read, 3);
+}
+
+#[test]
+fn export_grade_keys_fall_to_brute_force() {
+    let mut world = World::with_users(43, Mode::EndToEnd, &CAST);
+    let params = export_grade::Params {
+        sender: 0,
+        recipient: 1,
+        widths: vec![8, 12, 16],
+    };
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let r = export_grade::run(&mut world, &params, &|_, _| {
+        calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    })
+    .unwrap();
+    assert!(r.recipient_read_all);
+    assert_eq!(r.widths.len(), 3);
+    for w in &r.widths {
+        assert!(w.opened, "{} bits broken", w.bits);
+        assert!(w.tried <= 1 << w.bits);
+        assert!(w.keys_per_second > 0.0);
+    }
+    assert!(calls.into_inner() >= 3, "progress reported");
+}

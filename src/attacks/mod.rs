@@ -65,12 +65,115 @@
 //! *Mirrors:* the "new targets for attack" of the 1997 report; Logjam's one
 //! 512-bit modulus shared by 28,394 servers (2015): one break, everyone.
 //! Example: `blast_radius` (also draws `docs/blast-radius.svg`).
+//!
+//! # LEAF forgery ([`leaf_forgery`])
+//!
+//! *Shows:* against a compliant client that checks only a 16-bit checksum
+//! ([`LeafCheck::Clipper16`](crate::escrow::LeafCheck::Clipper16)), about
+//! 2^16 random access fields yield one it accepts; the recipient reads the
+//! envelope and the authority finds nothing. Against
+//! [`LeafCheck::Recompute`](crate::escrow::LeafCheck::Recompute), 2^20 tries
+//! find nothing.
+//! *Mirrors:* Matt Blaze, "Protocol Failure in the Escrowed Encryption
+//! Standard" (1994), on a prototype Tessera card.
+//! *doormat:* `Recompute` is the default; the forger uses only the envelope's
+//! extension point and a compliant client's check
+//! ([`Compliance::field_oracle`](crate::escrow::Compliance::field_oracle)).
+//! Example: `leaf_forgery`.
+//!
+//! # Superencryption ([`superencryption`])
+//!
+//! *Shows:* even under `Recompute`, criminals who seal end to end first and
+//! send the result through a compliant escrowed client leave the authority
+//! only ciphertext, while the law-abiding stay fully readable; a modified
+//! client with a copied field is refused by compliant clients and read by
+//! others.
+//! *Mirrors:* "the people who do not want to be monitored … would find ways
+//! to avoid it" (quoted in The Guardian, March 2017); NIST's 1994 reply that
+//! the access feature "could be nullified".
+//! *doormat:* nothing can stop it; the lesson is who escrow exposes.
+//! Example: `superencryption`.
+//!
+//! # Escrow key substitution ([`key_substitution`])
+//!
+//! *Shows:* replace the escrow key compiled into the clients and the
+//! attacker reads all new traffic, the state none, and users see no
+//! difference; a fingerprint pinned out of band catches it, a pin shipped in
+//! the same update does not. And PGP's ADK flaw: appending an escrow key to
+//! a public key is refused, since doormat's text forms and fingerprints
+//! cover everything a sender honours.
+//! *Mirrors:* Juniper ScreenOS (the Dual_EC constant Q changed in 2012,
+//! disclosed 2015); CERT VU#747124 (2000).
+//! *doormat:* [`Compliance::pinned`](crate::escrow::Compliance::pinned);
+//! public identities of exactly two keys, strictly parsed.
+//! Example: `key_substitution`.
+//!
+//! # The ghost user ([`ghost_user`])
+//!
+//! *Shows:* the key directory silently adds a recipient; a client that
+//! trusts it seals to the ghost; a client that pins fingerprints refuses,
+//! and the recipient's client warns of an unverified recipient in the
+//! signed list.
+//! *Mirrors:* the GCHQ/NCSC "ghost" proposal (Lawfare, November 2018) and
+//! the open letter against it (May 2019).
+//! *doormat:* fingerprints, [`safety numbers`](crate::keys::safety_number),
+//! and a signed recipient list every recipient sees.
+//! Example: `ghost_user`.
+//!
+//! # Kleptography ([`kleptography`])
+//!
+//! *Shows:* a backdoored generator makes each envelope's randomness depend
+//! on the previous one through a Diffie-Hellman with a public constant; the
+//! envelopes are valid, yet the constant's owner opens every one after the
+//! first from public bytes; replacing the constant moves the power.
+//! *Mirrors:* Young and Yung's SETUP (1996–97); Dual_EC_DRBG and Juniper.
+//! *doormat:* randomness is injectable so this can be shown; by default it
+//! comes from the operating system. Example: `kleptography`.
+//!
+//! # Export-grade keys ([`export_grade`])
+//!
+//! *Shows:* a content key "weakened for the state only" to `w` bits falls to
+//! anyone's brute force; the rate is measured and extrapolated to 40, 56, 64
+//! and 80 bits.
+//! *Mirrors:* 40-bit export ciphers (RC5-40 broken in 3.5 hours in 1997);
+//! FREAK and Logjam (2015).
+//! *doormat:* 256-bit content keys from the system's generator.
+//! Example: `export_grade`.
 
 pub mod blast_radius;
+pub mod export_grade;
+pub mod ghost_user;
 pub mod harvest_now_decrypt_later;
+pub mod key_substitution;
+pub mod kleptography;
+pub mod leaf_forgery;
 pub mod matrix;
 pub mod stolen_key;
+pub mod superencryption;
 pub mod warrant_overreach;
 pub mod world;
 
 pub use world::{Intercept, Mode, Sent, Service, Traffic, User, World};
+
+use crate::e2e::{ContentKey, Header, Layer, Unlocked, CONTENT_KEY_LEN};
+
+/// An attacker who learned an envelope's content key — by brute force, a
+/// backdoored generator, or as a recipient — opens it with
+/// [`e2e::Opener::unlocked_by`](crate::e2e::Opener::unlocked_by) and this
+/// layer: no stanza, no escrow key, and the sender's signature still checks.
+pub struct KnownContentKey(pub [u8; CONTENT_KEY_LEN]);
+
+impl Layer for KnownContentKey {
+    fn unlock(&self, _: &Header) -> crate::Result<Unlocked> {
+        Ok(Unlocked {
+            content_key: ContentKey::from_bytes(&self.0),
+            aad_hash: None,
+        })
+    }
+}
+
+impl core::fmt::Debug for KnownContentKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("KnownContentKey([redacted])")
+    }
+}

@@ -157,6 +157,8 @@ pub struct World {
     users: Vec<User>,
     user_keys: SeededRng,
     authority: EscrowAuthority,
+    /// The escrow key compiled into the clients, if not the state's.
+    installed: Option<EscrowKey>,
     service: Service,
     wiretap: Vec<Intercept>,
     ledger: Vec<Sent>,
@@ -196,6 +198,7 @@ impl World {
             users: Vec::new(),
             user_keys: stream(seed, "doormat world users", b""),
             authority,
+            installed: None,
             service: Service::default(),
             wiretap: Vec::new(),
             ledger: Vec::new(),
@@ -283,9 +286,22 @@ impl World {
         &self.authority
     }
 
-    /// The state's escrow key, which escrowed clients seal to.
+    /// The state's escrow key.
     pub fn escrow_key(&self) -> EscrowKey {
         self.authority.public_key()
+    }
+
+    /// The escrow key compiled into the clients: the state's, unless a
+    /// supply-chain attacker installed another.
+    pub fn client_escrow_key(&self) -> EscrowKey {
+        self.installed.unwrap_or_else(|| self.escrow_key())
+    }
+
+    /// Replaces the escrow key compiled into every client, as an update
+    /// would — or an attacker who can change the update (Juniper, 2012).
+    /// Clients escrow to it from now on, and nothing they show changes.
+    pub fn install_escrow_key(&mut self, key: EscrowKey) {
+        self.installed = Some(key);
     }
 
     /// The messaging service.
@@ -370,7 +386,7 @@ impl World {
         let mut rng = self.message_rng(self.mode, id);
         let sealer = match self.mode {
             Mode::EndToEnd => e2e::Sealer::new(sender, keys),
-            Mode::Escrowed => escrow::sealer(sender, keys, &self.escrow_key()),
+            Mode::Escrowed => escrow::sealer(sender, keys, &self.client_escrow_key()),
         };
         let envelope = sealer.rng(&mut rng).seal(pt)?;
         Ok(envelope)
@@ -389,6 +405,20 @@ impl World {
         let envelope = self.seal(id, from, &keys, plaintext)?;
         self.record(from, to.to_vec(), plaintext.to_vec(), envelope);
         Ok(id)
+    }
+
+    /// Relays an envelope a client sealed itself (a modified or backdoored
+    /// client, in a scenario), recording it with the plaintext the scenario
+    /// says it carries.
+    pub fn relay(
+        &mut self,
+        from: UserId,
+        to: &[UserId],
+        plaintext: &[u8],
+        envelope: Vec<u8>,
+    ) -> MessageId {
+        self.record(from, to.to_vec(), plaintext.to_vec(), envelope);
+        self.ledger.len() - 1
     }
 
     fn record(&mut self, from: UserId, to: Vec<UserId>, plaintext: Vec<u8>, envelope: Vec<u8>) {

@@ -135,6 +135,12 @@ impl Header {
         self.stanzas.len()
     }
 
+    /// The HPKE `enc` of stanza `i`: an ephemeral X25519 public key, in
+    /// clear for every observer.
+    pub fn stanza_enc(&self, i: usize) -> Option<&[u8; X25519_LEN]> {
+        self.stanzas.get(i).map(|s| &s.enc)
+    }
+
     /// Whether stanzas carry recipient key ids (which link the envelope to
     /// its recipients).
     pub fn has_key_ids(&self) -> bool {

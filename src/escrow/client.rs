@@ -2,9 +2,13 @@
 //! sealer attaches to escrow every envelope, and [`Compliance`], which a
 //! compliant client attaches to refuse envelopes without a valid field.
 
+use core::cell::RefCell;
+use core::fmt;
+
 use super::leaf::{self, FamilyKey, FieldInputs, LeafCheck, LEAF_EXTENSION};
 use super::EscrowKey;
 use crate::e2e::{Layer, Opening, Sealing};
+use crate::hpke::PublicKey;
 use crate::Result;
 
 /// The sealing layer of the escrow twin: adds the access field — the
@@ -120,6 +124,68 @@ impl Compliance {
     pub fn family(mut self, family: FamilyKey) -> Compliance {
         self.family = family;
         self
+    }
+
+    /// This client's check as a device that answers yes or no, for one
+    /// envelope being sealed: would it accept a given access field in that
+    /// envelope? It is all Matt Blaze needed in 1994 — a compliant device to
+    /// query — and what the LEAF-forgery lesson queries. The family key
+    /// stays sealed inside; under
+    /// [`LeafCheck::Recompute`] the expected field is rebuilt once per named
+    /// key, not once per question.
+    pub fn field_oracle<'s>(&'s self, sealing: &'s Sealing<'s>) -> FieldOracle<'s> {
+        FieldOracle {
+            compliance: self,
+            inputs: FieldInputs::new(
+                sealing.content_key(),
+                sealing.core_header(),
+                sealing.aad_hash(),
+            ),
+            expected: RefCell::new(None),
+        }
+    }
+}
+
+/// A compliant client's check, asked about candidate access fields for one
+/// envelope (see [`Compliance::field_oracle`]).
+pub struct FieldOracle<'s> {
+    compliance: &'s Compliance,
+    inputs: FieldInputs<'s>,
+    /// The field `Recompute` expects for the key last named.
+    expected: RefCell<Option<(PublicKey, Vec<u8>)>>,
+}
+
+impl FieldOracle<'_> {
+    /// Whether the client would accept `field` in this envelope.
+    pub fn accepts(&self, field: &[u8]) -> bool {
+        let c = self.compliance;
+        leaf::check_with(
+            c.policy,
+            &c.family,
+            c.trusted.as_ref().map(EscrowKey::public_key),
+            Some(field),
+            &self.inputs,
+            |pk| {
+                let mut cache = self.expected.borrow_mut();
+                match &*cache {
+                    Some((named, body)) if named == pk => Ok(body.clone()),
+                    _ => {
+                        let body = leaf::build(pk, &c.family, &self.inputs)?;
+                        *cache = Some((*pk, body.clone()));
+                        Ok(body)
+                    }
+                }
+            },
+        )
+        .is_ok()
+    }
+}
+
+impl fmt::Debug for FieldOracle<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FieldOracle")
+            .field("compliance", self.compliance)
+            .finish_non_exhaustive()
     }
 }
 

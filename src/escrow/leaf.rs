@@ -266,6 +266,22 @@ pub(crate) fn check(
     field: Option<&[u8]>,
     inputs: &FieldInputs<'_>,
 ) -> Result<()> {
+    check_with(policy, family, trusted, field, inputs, |pk| {
+        build(pk, family, inputs)
+    })
+}
+
+/// [`check`], with the `Recompute` policy's rebuild of the field (for the
+/// key the field names) supplied by the caller, so a device asked about
+/// many candidate fields for one envelope rebuilds once.
+pub(crate) fn check_with(
+    policy: LeafCheck,
+    family: &FamilyKey,
+    trusted: Option<&PublicKey>,
+    field: Option<&[u8]>,
+    inputs: &FieldInputs<'_>,
+    rebuild: impl FnOnce(&PublicKey) -> Result<Vec<u8>>,
+) -> Result<()> {
     let field = field.ok_or(Error::NotEscrowed)?;
     let leaf = Leaf::parse(field)?;
     let pk_named = named_key(&leaf)?;
@@ -278,7 +294,7 @@ pub(crate) fn check(
         // The checksum is the family's business; the recompute checks the
         // part that matters, the wrapped key, whatever family made it.
         LeafCheck::Recompute => {
-            let want = build(&pk_named, family, inputs).map_err(|_| Error::InvalidAccessField)?;
+            let want = rebuild(&pk_named).map_err(|_| Error::InvalidAccessField)?;
             want[..BODY_LEN].ct_eq(body)
         }
     };

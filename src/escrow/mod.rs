@@ -92,7 +92,7 @@ use core::fmt;
 use core::str::FromStr;
 
 pub use authority::{EscrowAuthority, KeyShare};
-pub use client::{AccessField, Compliance};
+pub use client::{AccessField, Compliance, FieldOracle};
 pub use leaf::{FamilyKey, LeafCheck, CHECKSUM_LEN, FAMILY_PREFIX, LEAF_EXTENSION, LEAF_LEN};
 
 use crate::e2e::{self, Opened};

@@ -1,0 +1,134 @@
+//! **Superencryption.** Even an unforgeable access field catches only those
+//! who comply. Criminals in an escrowed world seal their message end to end
+//! first, then send the sealed bytes as the plaintext of an ordinary,
+//! compliant, escrowed envelope. Every compliant client accepts it; the
+//! authority opens the outer layer and finds only ciphertext. The
+//! law-abiding users of the same world stay fully readable.
+//!
+//! A second evasion needs a modified client: one that attaches an access
+//! field copied from another envelope. Compliant clients refuse it; a
+//! non-compliant reader does not, and the authority reads nothing.
+
+use super::world::{Mode, UserId, World};
+use crate::e2e::{self, Header};
+use crate::escrow::{self, LEAF_EXTENSION};
+use crate::{Error, Result};
+
+/// Who is who.
+#[derive(Clone, Debug)]
+pub struct Params {
+    /// Pairs (sender, recipient) of criminals who superencrypt.
+    pub criminals: Vec<(UserId, UserId)>,
+    /// Messages each criminal pair sends.
+    pub per_pair: usize,
+}
+
+/// What the authority got.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Report {
+    /// Envelopes from the law-abiding in the wiretap.
+    pub law_abiding: usize,
+    /// Of those, read by the authority.
+    pub law_abiding_read: usize,
+    /// Superencrypted envelopes sent by criminals.
+    pub superencrypted: usize,
+    /// Of those, accepted by the recipients' compliant clients.
+    pub compliant_accepted: usize,
+    /// Of those, whose outer layer the authority opened.
+    pub outer_opened: usize,
+    /// Of those, whose inner message the authority read.
+    pub inner_read_by_authority: usize,
+    /// Of those, whose inner message the criminal recipient read.
+    pub inner_read_by_recipient: usize,
+    /// A modified client's copied access field: refused by a compliant client.
+    pub modified_refused_by_compliant: bool,
+    /// … read by a non-compliant reader.
+    pub modified_read_by_noncompliant: bool,
+    /// … opened by the authority.
+    pub modified_opened_by_authority: bool,
+}
+
+/// Runs the scenario in an escrowed world whose law-abiding traffic has
+/// already been simulated.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] for a clean world, no criminals, or unknown
+/// users; sealing errors.
+pub fn run(world: &mut World, params: &Params) -> Result<Report> {
+    if world.mode() != Mode::Escrowed || params.criminals.is_empty() {
+        return Err(Error::InvalidArgument(
+            "needs an escrowed world and criminals",
+        ));
+    }
+    let n = world.users().len();
+    if params
+        .criminals
+        .iter()
+        .any(|&(a, b)| a >= n || b >= n || a == b)
+    {
+        return Err(Error::InvalidArgument("no such criminals"));
+    }
+    let key = world.escrow_key();
+    let mut report = Report::default();
+    for intercept in world.wiretap() {
+        report.law_abiding += 1;
+        let read = world.authority().open(&intercept.envelope);
+        report.law_abiding_read += usize::from(world.is_true_read(intercept.id, &read));
+    }
+    for &(from, to) in &params.criminals {
+        for i in 0..params.per_pair {
+            let secret = format!("the shipment arrives on pier {}", 7 + i);
+            let inner = e2e::seal(
+                world.user(from).identity(),
+                &[world.user(to).public()],
+                secret.as_bytes(),
+            )?;
+            // Sent through the compliant, escrowed client like any message.
+            let id = world.send(from, &[to], &inner)?;
+            let envelope = world.wiretap()[id].envelope.clone();
+            report.superencrypted += 1;
+            let outer = escrow::open(world.user(to).identity(), &key, &envelope);
+            report.compliant_accepted += usize::from(outer.is_ok());
+            if let Ok(outer) = outer {
+                let inner_read = e2e::open(world.user(to).identity(), outer.plaintext());
+                report.inner_read_by_recipient +=
+                    usize::from(inner_read.is_ok_and(|o| o.plaintext() == secret.as_bytes()));
+            }
+            // The authority: the outer layer opens, to ciphertext, and its
+            // key has nothing to say about the inner envelope.
+            if let Ok(seized) = world.authority().open(&envelope) {
+                report.outer_opened += 1;
+                let inner = seized.plaintext();
+                let read = inner == secret.as_bytes()
+                    || world
+                        .authority()
+                        .open(inner)
+                        .is_ok_and(|o| o.plaintext() == secret.as_bytes());
+                report.inner_read_by_authority += usize::from(read);
+            }
+        }
+    }
+
+    // A modified client: an access field copied from another envelope.
+    let (from, to) = params.criminals[0];
+    let donor = world
+        .wiretap()
+        .first()
+        .map(|i| i.envelope.clone())
+        .ok_or(Error::InvalidArgument("no traffic to copy a field from"))?;
+    let field = Header::parse(&donor)?
+        .extension(LEAF_EXTENSION)
+        .ok_or(Error::NotEscrowed)?
+        .to_vec();
+    let recipient = [world.user(to).public()];
+    let modified = e2e::Sealer::new(world.user(from).identity(), &recipient)
+        .extension(LEAF_EXTENSION, field)
+        .seal(b"meet at the usual place")?;
+    report.modified_refused_by_compliant =
+        escrow::open(world.user(to).identity(), &key, &modified).is_err();
+    report.modified_read_by_noncompliant = e2e::open(world.user(to).identity(), &modified)
+        .is_ok_and(|o| o.plaintext() == b"meet at the usual place");
+    report.modified_opened_by_authority = world.authority().open(&modified).is_ok();
+    Ok(report)
+}
