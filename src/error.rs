@@ -47,6 +47,9 @@ pub enum Error {
     /// A Diffie-Hellman output was all zeros: the peer's public key is a
     /// low-order point (RFC 9180 §7.1.4).
     ZeroSharedSecret,
+    /// An HPKE mode the KEM does not define (draft-ietf-hpke-pq gives the
+    /// post-quantum KEMs no authenticated modes).
+    UnsupportedMode(u8),
     /// `export` asked for more than 255 × Nh bytes (RFC 9180 §5.3).
     ExportTooLong,
     /// `seal` or `open` on a context set up with [`Aead::ExportOnly`](crate::hpke::Aead::ExportOnly).
@@ -128,6 +131,7 @@ impl fmt::Display for Error {
             Error::ZeroSharedSecret => {
                 f.write_str("all-zero Diffie-Hellman output (low-order public key)")
             }
+            Error::UnsupportedMode(m) => write!(f, "HPKE mode {m} is not defined for this KEM"),
             Error::ExportTooLong => f.write_str("HPKE export length over 255 * Nh"),
             Error::ExportOnly => f.write_str("seal/open on an export-only HPKE context"),
             Error::OpenFailed => f.write_str("HPKE decryption failed"),

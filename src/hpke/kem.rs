@@ -249,6 +249,11 @@ impl fmt::Debug for PublicKey {
 pub struct SharedSecret(Zeroizing<[u8; X25519_LEN]>);
 
 impl SharedSecret {
+    /// A shared secret from another KEM's output (X-Wing's is 32 bytes too).
+    pub(crate) fn from_bytes(bytes: [u8; X25519_LEN]) -> SharedSecret {
+        SharedSecret(Zeroizing::new(bytes))
+    }
+
     /// The secret bytes. For known-answer tests and protocol designers.
     pub fn as_bytes(&self) -> &[u8; X25519_LEN] {
         &self.0

@@ -4,7 +4,9 @@
 //! with it. It interoperates byte for byte with other RFC 9180
 //! implementations: the RFC's Appendix A vectors run in `tests/`.
 //!
-//! * KEM: DHKEM(X25519, HKDF-SHA256) only, `kem_id` 0x0020.
+//! * KEM: DHKEM(X25519, HKDF-SHA256), `kem_id` 0x0020; and the
+//!   post-quantum/traditional hybrid MLKEM768-X25519 ("X-Wing", `kem_id`
+//!   0x647a, draft-ietf-hpke-pq) in [`xwing`], base and psk modes.
 //! * KDF: HKDF-SHA256, -SHA384, -SHA512 ([`Kdf`]).
 //! * AEAD: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305, export-only ([`Aead`]).
 //! * Modes: base, psk, auth, auth_psk ([`SenderMode`], [`ReceiverMode`]).
@@ -38,6 +40,7 @@ mod aead;
 mod kdf;
 mod kem;
 mod setup;
+pub mod xwing;
 
 pub use aead::{Aead, NONCE_LEN, TAG_LEN};
 pub use kdf::Kdf;
@@ -63,10 +66,15 @@ impl Suite {
     }
 
     /// `suite_id = concat("HPKE", I2OSP(kem_id, 2), I2OSP(kdf_id, 2), I2OSP(aead_id, 2))`
-    /// (RFC 9180 §5.1).
+    /// (RFC 9180 §5.1), for DHKEM(X25519, HKDF-SHA256).
     pub fn suite_id(&self) -> [u8; 10] {
+        self.suite_id_for(KEM_ID)
+    }
+
+    /// `suite_id` for the KEM with id `kem_id`.
+    pub(crate) fn suite_id_for(&self, kem_id: u16) -> [u8; 10] {
         let mut id = *b"HPKE\0\0\0\0\0\0";
-        id[4..6].copy_from_slice(&KEM_ID.to_be_bytes());
+        id[4..6].copy_from_slice(&kem_id.to_be_bytes());
         id[6..8].copy_from_slice(&self.kdf.id().to_be_bytes());
         id[8..10].copy_from_slice(&self.aead.id().to_be_bytes());
         id

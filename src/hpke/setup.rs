@@ -96,7 +96,7 @@ impl SenderMode<'_> {
         }
     }
 
-    fn psk(&self) -> (&[u8], &[u8]) {
+    pub(crate) fn psk(&self) -> (&[u8], &[u8]) {
         match *self {
             SenderMode::Psk { psk, psk_id } | SenderMode::AuthPsk { psk, psk_id, .. } => {
                 (psk, psk_id)
@@ -124,7 +124,7 @@ impl ReceiverMode<'_> {
         }
     }
 
-    fn psk(&self) -> (&[u8], &[u8]) {
+    pub(crate) fn psk(&self) -> (&[u8], &[u8]) {
         match *self {
             ReceiverMode::Psk { psk, psk_id } | ReceiverMode::AuthPsk { psk, psk_id, .. } => {
                 (psk, psk_id)
@@ -156,7 +156,7 @@ impl ReceiverMode<'_> {
 /// than the pseudocode: a PSK shorter than [`MIN_PSK_LEN`] is refused, since
 /// §5.1.2 asks for at least 32 bytes of entropy and a short one would be
 /// open to offline guessing.
-fn verify_psk_inputs(mode: u8, psk: &[u8], psk_id: &[u8]) -> Result<()> {
+pub(crate) fn verify_psk_inputs(mode: u8, psk: &[u8], psk_id: &[u8]) -> Result<()> {
     let got_psk = !psk.is_empty();
     let got_psk_id = !psk_id.is_empty();
     let psk_mode = mode & 1 == 1;
@@ -179,6 +179,8 @@ pub const MIN_PSK_LEN: usize = 32;
 /// checking intermediate values. Zeroized on drop; `Debug` is redacted.
 pub struct KeySchedule {
     suite: Suite,
+    /// `suite_id` with the KEM this schedule was run for.
+    suite_id: [u8; 10],
     key: Zeroizing<Vec<u8>>,
     base_nonce: Zeroizing<[u8; NONCE_LEN]>,
     exporter_secret: Zeroizing<Vec<u8>>,
@@ -217,12 +219,30 @@ impl KeySchedule {
         psk: &[u8],
         psk_id: &[u8],
     ) -> Result<KeySchedule> {
+        KeySchedule::for_kem(super::KEM_ID, suite, mode, shared_secret, info, psk, psk_id)
+    }
+
+    /// [`KeySchedule::new`] for the KEM with id `kem_id`, which enters
+    /// `suite_id` (for example [`XWING_KEM_ID`](super::xwing::XWING_KEM_ID)).
+    ///
+    /// # Errors
+    ///
+    /// As [`KeySchedule::new`].
+    pub fn for_kem(
+        kem_id: u16,
+        suite: Suite,
+        mode: u8,
+        shared_secret: &SharedSecret,
+        info: &[u8],
+        psk: &[u8],
+        psk_id: &[u8],
+    ) -> Result<KeySchedule> {
         if mode > 3 {
             return Err(Error::InvalidArgument("unknown HPKE mode"));
         }
         verify_psk_inputs(mode, psk, psk_id)?;
         let kdf = suite.kdf;
-        let suite_id = suite.suite_id();
+        let suite_id = suite.suite_id_for(kem_id);
         let psk_id_hash = kdf.labeled_extract(&suite_id, b"", b"psk_id_hash", psk_id);
         let info_hash = kdf.labeled_extract(&suite_id, b"", b"info_hash", info);
         let mut ks_context = Vec::with_capacity(1 + psk_id_hash.len() + info_hash.len());
@@ -252,6 +272,7 @@ impl KeySchedule {
         )?;
         Ok(KeySchedule {
             suite,
+            suite_id,
             key,
             base_nonce,
             exporter_secret,
@@ -290,6 +311,7 @@ impl KeySchedule {
         };
         Ok(Context {
             suite: self.suite,
+            suite_id: self.suite_id,
             key,
             base_nonce: *self.base_nonce,
             seq,
@@ -301,6 +323,7 @@ impl KeySchedule {
 /// What sender and receiver contexts share.
 struct Context {
     suite: Suite,
+    suite_id: [u8; 10],
     /// `None` for export-only. ring keeps this key unwiped (documented at
     /// crate level); our own copies are zeroized.
     key: Option<LessSafeKey>,
@@ -332,7 +355,7 @@ impl Context {
         }
         let mut out = Zeroizing::new(vec![0u8; len]);
         self.suite.kdf.labeled_expand(
-            &self.suite.suite_id(),
+            &self.suite_id,
             &self.exporter_secret,
             b"sec",
             exporter_context,
