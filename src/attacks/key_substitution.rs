@@ -148,6 +148,7 @@ pub fn run(world: &mut World, params: Params) -> Result<Report> {
     let mut swapped = bob.to_bytes();
     swapped[..32].copy_from_slice(attacker.public_key().public_key().as_bytes());
     r.tampering_changes_fingerprint = PublicIdentity::from_bytes(&swapped)
-        .map_or(true, |tampered| tampered.fingerprint() != bob.fingerprint());
+        .is_ok_and(|tampered| tampered.fingerprint() != bob.fingerprint())
+        || PublicIdentity::from_bytes(&swapped).is_err();
     Ok(r)
 }
