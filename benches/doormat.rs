@@ -235,7 +235,7 @@ fn small_seal(c: &mut Criterion) {
     // ephemeral X25519 keygen, one DH with the recipient's key, one Ed25519
     // signature of the envelope's signed-message length, one ChaCha20-Poly1305
     // seal of 1 KiB (the default payload cipher).
-    let pk_recip = *bob.public().encryption_key();
+    let pk_recip = *bob.public().encryption_key().x25519().expect("classical");
     let signer = Ed25519KeyPair::from_seed_unchecked(&random_bytes(32)).expect("32-byte seed");
     let msg = random_bytes(SIGNED_MESSAGE_LEN);
     let key = ring_key(PayloadCipher::ChaCha20Poly1305);

@@ -201,7 +201,7 @@ fn a_failing_generator_is_an_error_not_a_panic() {
     // k = 1 draws no coefficients: nothing to fail.
     assert!(authority.split_with(1, 3, &mut Broken).is_ok());
     let suite = Suite::new(Kdf::HkdfSha256, Aead::ChaCha20Poly1305);
-    let pk = people[1].public().encryption_key().to_owned();
+    let pk = *people[1].public().encryption_key().x25519().unwrap();
     assert!(failed(
         hpke::setup_sender_with_rng(suite, &SenderMode::Base, &pk, b"", &mut Broken).map(drop)
     ));

@@ -75,8 +75,10 @@ pub use seal::Sealer;
 use format::{FIXED_LEN, WRAPPED_KEY_LEN};
 
 use crate::hash::{sha256, SHA256_LEN};
-use crate::hpke::{self, Kdf, Suite, TAG_LEN, X25519_LEN};
-use crate::keys::{Identity, PublicIdentity, FINGERPRINT_LEN, PUBLIC_IDENTITY_LEN, SIGNATURE_LEN};
+use crate::hpke::{Kdf, Suite, TAG_LEN, X25519_LEN};
+use crate::keys::{
+    EncryptionKey, Identity, PublicIdentity, FINGERPRINT_LEN, PUBLIC_IDENTITY_LEN, SIGNATURE_LEN,
+};
 use crate::{Error, Result};
 
 /// Length of the sealed signature block at the end of every envelope.
@@ -113,8 +115,8 @@ pub fn open(recipient: &Identity, envelope: &[u8]) -> Result<Opened> {
     Opener::new(recipient).open(envelope)
 }
 
-/// The recipient key id of an X25519 key: `SHA-256("doormat/v1 key id" || pk)[..8]`.
-fn key_id(pk: &hpke::PublicKey) -> [u8; KEY_ID_LEN] {
+/// The recipient key id of a KEM public key: `SHA-256("doormat/v1 key id" || pk)[..8]`.
+fn key_id(pk: &EncryptionKey) -> [u8; KEY_ID_LEN] {
     let mut id = [0u8; KEY_ID_LEN];
     id.copy_from_slice(&sha256(&[KEY_ID_LABEL, pk.as_bytes()])[..KEY_ID_LEN]);
     id

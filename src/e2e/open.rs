@@ -88,6 +88,9 @@ impl<'a> Opener<'a> {
         };
         let (suite, info) = stanza_suite(header.cipher);
         let my_id = key_id(recipient.public().encryption_key());
+        let Some(sk) = recipient.decryption_key().x25519() else {
+            return Err(Error::NotARecipient);
+        };
         for stanza in &header.stanzas {
             if stanza.key_id.is_some_and(|id| id != my_id) {
                 continue;
@@ -96,7 +99,7 @@ impl<'a> Opener<'a> {
                 suite,
                 &ReceiverMode::Base,
                 &stanza.enc,
-                recipient.decryption_key(),
+                sk,
                 &info,
                 b"",
                 &stanza.wrapped,

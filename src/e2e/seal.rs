@@ -191,10 +191,13 @@ impl<'a> Sealer<'a> {
                 .iter()
                 .map(|r| {
                     let pk = r.encryption_key();
+                    let x25519 = pk.x25519().ok_or(Error::InvalidArgument(
+                        "post-quantum recipients need a post-quantum envelope",
+                    ))?;
                     let (enc, wrapped) = hpke::seal_with_rng(
                         suite,
                         &SenderMode::Base,
-                        pk,
+                        x25519,
                         &info,
                         b"",
                         content_key.as_bytes(),

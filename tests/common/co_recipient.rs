@@ -110,7 +110,7 @@ pub fn find_stanza(me: &Identity, header: &[u8]) -> Option<(usize, [u8; 32])> {
             suite,
             &ReceiverMode::Base,
             enc,
-            me.decryption_key(),
+            me.decryption_key().x25519()?,
             &info,
             b"",
             wrapped,
@@ -390,7 +390,7 @@ impl Parts {
     pub fn new_stanza(&self, to: &PublicIdentity) -> Vec<u8> {
         let h = HeaderView::of(&self.header);
         let (suite, info) = stanza_suite(h.suite);
-        let pk = to.encryption_key();
+        let pk = to.encryption_key().x25519().expect("a classical recipient");
         let (enc, wrapped) =
             hpke::seal(suite, &SenderMode::Base, pk, &info, b"", &self.content_key).unwrap();
         let mut stanza = Vec::new();

@@ -1,11 +1,14 @@
 //! Who is who: a user's secret [`Identity`] and the [`PublicIdentity`] others
 //! encrypt to and verify against.
 //!
-//! An identity is two keys with two jobs: an X25519 key that HPKE wraps
-//! envelope keys to (decryption) and an Ed25519 key that signs what its owner
-//! sends (authentication). Both travel as typed, versioned hex strings
-//! (`doormat-public-1…`, `doormat-secret-1…`), so a secret pasted where a
-//! public key belongs is refused by name.
+//! An identity is two keys with two jobs: a KEM key that HPKE wraps envelope
+//! keys to (decryption) and an Ed25519 key that signs what its owner sends
+//! (authentication). The KEM is X25519 ([`Identity::generate`]) or, for a
+//! post-quantum identity, the hybrid X-Wing ([`Identity::generate_post_quantum`]).
+//! Both travel as typed, versioned hex strings (`doormat-public-1…`,
+//! `doormat-secret-1…`; `doormat-public-pq-1…`, `doormat-secret-pq-1…`), so a
+//! secret pasted where a public key belongs is refused by name, and the KEM
+//! is visible in the text, the type ([`Kem`]) and the fingerprint.
 //!
 //! ```
 //! use doormat::keys::{safety_number, Identity, PublicIdentity};
@@ -31,42 +34,54 @@ use ring::signature::{self, Ed25519KeyPair, KeyPair};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::hash::{sha256, SHA256_LEN};
-use crate::hpke::{PrivateKey, PublicKey, X25519_LEN};
+use crate::hash::sha256;
+use crate::hpke::{xwing, PrivateKey, X25519_LEN};
 use crate::random::{self, CryptoRngCore, SystemRng};
 use crate::{text, Error, Result};
 
+mod fingerprint;
+mod kem;
+
+pub use fingerprint::{safety_number, Fingerprint, SafetyNumber, FINGERPRINT_LEN};
+pub use kem::{DecryptionKey, EncryptionKey, Kem};
+
 /// Length of an Ed25519 public key or seed.
 pub const ED25519_LEN: usize = 32;
-/// Length of a [`Fingerprint`] (a SHA-256 output).
-pub const FINGERPRINT_LEN: usize = SHA256_LEN;
-/// Length of a [`SafetyNumber`] (a SHA-512 output).
-const SAFETY_NUMBER_LEN: usize = 64;
 /// Length of an Ed25519 signature.
 pub const SIGNATURE_LEN: usize = 64;
-/// Length of a serialized [`PublicIdentity`] (X25519 key, then Ed25519 key).
+/// Length of a serialized classical [`PublicIdentity`] (X25519 key, then
+/// Ed25519 key).
 pub const PUBLIC_IDENTITY_LEN: usize = X25519_LEN + ED25519_LEN;
-/// Length of a serialized [`Identity`] (X25519 secret, then Ed25519 seed).
+/// Length of a serialized post-quantum [`PublicIdentity`] (X-Wing key, then
+/// Ed25519 key).
+pub const PQ_PUBLIC_IDENTITY_LEN: usize = xwing::PUBLIC_KEY_LEN + ED25519_LEN;
+/// Length of a serialized [`Identity`] of either kind (the 32-byte KEM
+/// secret, then the Ed25519 seed).
 pub const IDENTITY_LEN: usize = X25519_LEN + ED25519_LEN;
 
-/// Text prefix of a [`PublicIdentity`].
+/// Text prefix of a classical [`PublicIdentity`].
 pub const PUBLIC_PREFIX: &str = "doormat-public-1";
-/// Text prefix of an [`Identity`].
+/// Text prefix of a classical [`Identity`].
 pub const SECRET_PREFIX: &str = "doormat-secret-1";
+/// Text prefix of a post-quantum [`PublicIdentity`].
+pub const PQ_PUBLIC_PREFIX: &str = "doormat-public-pq-1";
+/// Text prefix of a post-quantum [`Identity`].
+pub const PQ_SECRET_PREFIX: &str = "doormat-secret-pq-1";
 
+/// Fingerprint labels, one per KEM, so the fingerprint covers the kind.
 const FINGERPRINT_LABEL: &[u8] = b"doormat fingerprint v1";
+const PQ_FINGERPRINT_LABEL: &[u8] = b"doormat fingerprint pq v1";
 /// The domain label of every signature made for an application
 /// ([`Identity::sign`]); envelope signatures use their own labels.
 const USER_SIGNATURE_LABEL: &[u8] = b"doormat/v1 user signature\0";
-const SAFETY_NUMBER_LABEL: &[u8] = b"doormat safety number v1";
 
-/// A user's secret keys: X25519 for decryption, Ed25519 for signing.
+/// A user's secret keys: a KEM key for decryption, Ed25519 for signing.
 ///
 /// Zeroized on drop and never printed: `Debug` shows the public fingerprint
 /// only. Intentionally not `Clone`. ring's own copy of the expanded signing
 /// key is not wiped by ring; the seed doormat keeps is.
 pub struct Identity {
-    decryption: PrivateKey,
+    decryption: DecryptionKey,
     seed: Zeroizing<[u8; ED25519_LEN]>,
     signing: Ed25519KeyPair,
     public: PublicIdentity,
@@ -75,12 +90,13 @@ pub struct Identity {
 /// The public half of an [`Identity`]: what others encrypt to and verify with.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PublicIdentity {
-    encryption: PublicKey,
+    encryption: EncryptionKey,
     verifying: [u8; ED25519_LEN],
 }
 
 impl Identity {
-    /// A fresh identity from the operating system's random number generator.
+    /// A fresh classical (X25519) identity from the operating system's
+    /// random number generator.
     ///
     /// # Panics
     ///
@@ -91,8 +107,8 @@ impl Identity {
             .expect("the operating system's random number generator failed")
     }
 
-    /// A fresh identity from `rng`: 32 bytes for the X25519 key, then 32 for
-    /// the Ed25519 seed.
+    /// A fresh classical identity from `rng`: 32 bytes for the X25519 key,
+    /// then 32 for the Ed25519 seed.
     ///
     /// # Errors
     ///
@@ -104,8 +120,45 @@ impl Identity {
         Ok(Identity::from_keys(decryption, &seed))
     }
 
-    /// An identity from its X25519 decryption key and a 32-byte Ed25519 seed.
+    /// A fresh post-quantum identity (X-Wing) from the operating system's
+    /// generator.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system cannot supply randomness.
+    pub fn generate_post_quantum() -> Identity {
+        Identity::generate_post_quantum_with(&mut SystemRng)
+            .expect("the operating system's random number generator failed")
+    }
+
+    /// A fresh post-quantum identity from `rng`: 32 bytes for the X-Wing
+    /// seed, then 32 for the Ed25519 seed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RandomFailed`] if `rng` fails.
+    pub fn generate_post_quantum_with<R: CryptoRngCore + ?Sized>(rng: &mut R) -> Result<Identity> {
+        let decryption = xwing::PrivateKey::generate_with(rng)?;
+        let mut seed = Zeroizing::new([0u8; ED25519_LEN]);
+        random::fill(rng, seed.as_mut())?;
+        Ok(Identity::from_decryption_key(
+            DecryptionKey::XWing(decryption),
+            &seed,
+        ))
+    }
+
+    /// A classical identity from its X25519 decryption key and a 32-byte
+    /// Ed25519 seed.
     pub fn from_keys(decryption: PrivateKey, ed25519_seed: &[u8; ED25519_LEN]) -> Identity {
+        Identity::from_decryption_key(DecryptionKey::X25519(decryption), ed25519_seed)
+    }
+
+    /// An identity from its decryption key (either KEM) and a 32-byte
+    /// Ed25519 seed.
+    pub fn from_decryption_key(
+        decryption: DecryptionKey,
+        ed25519_seed: &[u8; ED25519_LEN],
+    ) -> Identity {
         let signing = Ed25519KeyPair::from_seed_unchecked(ed25519_seed)
             .expect("every 32-byte seed is a valid Ed25519 key");
         let mut verifying = [0u8; ED25519_LEN];
@@ -122,35 +175,51 @@ impl Identity {
         }
     }
 
-    /// Parses the 64 secret bytes (X25519 secret, then Ed25519 seed).
+    /// Parses the 64 secret bytes of an identity of `kem` (the KEM secret,
+    /// then the Ed25519 seed).
     ///
     /// # Errors
     ///
     /// [`Error::InvalidLength`] unless `bytes` is [`IDENTITY_LEN`] long.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Identity> {
+    pub fn from_bytes_for(kem: Kem, bytes: &[u8]) -> Result<Identity> {
         if bytes.len() != IDENTITY_LEN {
             return Err(Error::InvalidLength {
                 expected: IDENTITY_LEN,
                 got: bytes.len(),
             });
         }
-        let decryption = PrivateKey::from_bytes(&bytes[..X25519_LEN])?;
+        let decryption = DecryptionKey::from_bytes(kem, &bytes[..32])?;
         let mut seed = Zeroizing::new([0u8; ED25519_LEN]);
-        seed.copy_from_slice(&bytes[X25519_LEN..]);
-        Ok(Identity::from_keys(decryption, &seed))
+        seed.copy_from_slice(&bytes[32..]);
+        Ok(Identity::from_decryption_key(decryption, &seed))
     }
 
-    /// The 64 secret bytes, wiped when dropped.
+    /// Parses the 64 secret bytes of a classical identity.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLength`] unless `bytes` is [`IDENTITY_LEN`] long.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Identity> {
+        Identity::from_bytes_for(Kem::X25519, bytes)
+    }
+
+    /// The 64 secret bytes, wiped when dropped. The KEM is not in them:
+    /// the text form carries it.
     pub fn to_bytes(&self) -> Zeroizing<[u8; IDENTITY_LEN]> {
         let mut out = Zeroizing::new([0u8; IDENTITY_LEN]);
-        out[..X25519_LEN].copy_from_slice(self.decryption.to_bytes().as_ref());
-        out[X25519_LEN..].copy_from_slice(self.seed.as_ref());
+        out[..32].copy_from_slice(self.decryption.to_bytes().as_ref());
+        out[32..].copy_from_slice(self.seed.as_ref());
         out
     }
 
-    /// The text form `doormat-secret-1<hex>`, as a string wiped when dropped.
+    /// The text form, `doormat-secret-1<hex>` or `doormat-secret-pq-1<hex>`,
+    /// as a string wiped when dropped.
     pub fn to_secret_string(&self) -> Zeroizing<String> {
-        text::encode(SECRET_PREFIX, self.to_bytes().as_ref())
+        let prefix = match self.kem() {
+            Kem::X25519 => SECRET_PREFIX,
+            Kem::XWing => PQ_SECRET_PREFIX,
+        };
+        text::encode(prefix, self.to_bytes().as_ref())
     }
 
     /// The public half.
@@ -158,8 +227,13 @@ impl Identity {
         self.public.clone()
     }
 
-    /// The X25519 key HPKE stanzas are opened with.
-    pub fn decryption_key(&self) -> &PrivateKey {
+    /// The KEM this identity decrypts with.
+    pub fn kem(&self) -> Kem {
+        self.decryption.kem()
+    }
+
+    /// The key HPKE stanzas are opened with.
+    pub fn decryption_key(&self) -> &DecryptionKey {
         &self.decryption
     }
 
@@ -212,34 +286,45 @@ impl fmt::Debug for Identity {
 impl FromStr for Identity {
     type Err = Error;
 
-    /// Parses `doormat-secret-1<hex>`.
+    /// Parses `doormat-secret-1<hex>` or `doormat-secret-pq-1<hex>`.
     fn from_str(s: &str) -> Result<Identity> {
+        if s.starts_with(PQ_SECRET_PREFIX) {
+            let bytes = text::decode::<IDENTITY_LEN>(PQ_SECRET_PREFIX, s)?;
+            return Identity::from_bytes_for(Kem::XWing, bytes.as_ref());
+        }
         let bytes = text::decode::<IDENTITY_LEN>(SECRET_PREFIX, s)?;
         Identity::from_bytes(bytes.as_ref())
     }
 }
 
 impl PublicIdentity {
-    /// Parses the 64 public bytes (X25519 key, then Ed25519 key).
+    /// Parses the public bytes: a classical identity's 64 (X25519 key, then
+    /// Ed25519 key) or a post-quantum identity's 1,248 (X-Wing key, then
+    /// Ed25519 key); the length tells them apart.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidLength`]; [`Error::InvalidKey`] if either key is not
     /// the canonical encoding of its point, if the X25519 key is a low-order
-    /// point (every envelope to it would be readable by anyone), or if the
-    /// Ed25519 key is not a curve point or has small order (a signature by it
-    /// can verify for any message). No honest key is any of these.
+    /// point (every envelope to it would be readable by anyone), if the
+    /// X-Wing key fails its check, or if the Ed25519 key is not a curve point
+    /// or has small order (a signature by it can verify for any message). No
+    /// honest key is any of these.
     pub fn from_bytes(bytes: &[u8]) -> Result<PublicIdentity> {
-        if bytes.len() != PUBLIC_IDENTITY_LEN {
-            return Err(Error::InvalidLength {
-                expected: PUBLIC_IDENTITY_LEN,
-                got: bytes.len(),
-            });
-        }
-        let encryption = PublicKey::from_bytes(&bytes[..X25519_LEN])?;
-        encryption.validate()?;
+        let kem = match bytes.len() {
+            PUBLIC_IDENTITY_LEN => Kem::X25519,
+            PQ_PUBLIC_IDENTITY_LEN => Kem::XWing,
+            got => {
+                return Err(Error::InvalidLength {
+                    expected: PUBLIC_IDENTITY_LEN,
+                    got,
+                })
+            }
+        };
+        let split = EncryptionKey::len(kem);
+        let encryption = EncryptionKey::from_bytes(kem, &bytes[..split])?;
         let mut verifying = [0u8; ED25519_LEN];
-        verifying.copy_from_slice(&bytes[X25519_LEN..]);
+        verifying.copy_from_slice(&bytes[split..]);
         check_ed25519_public(&verifying)?;
         Ok(PublicIdentity {
             encryption,
@@ -247,17 +332,19 @@ impl PublicIdentity {
         })
     }
 
-    /// The 64 public bytes.
-    pub fn to_bytes(&self) -> [u8; PUBLIC_IDENTITY_LEN] {
-        let mut out = [0u8; PUBLIC_IDENTITY_LEN];
-        out[..X25519_LEN].copy_from_slice(self.encryption.as_bytes());
-        out[X25519_LEN..].copy_from_slice(&self.verifying);
-        out
+    /// The public bytes: the KEM key, then the Ed25519 key (64 or 1,248).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        [self.encryption.as_bytes(), &self.verifying].concat()
     }
 
-    /// The X25519 key HPKE wraps envelope keys to.
-    pub fn encryption_key(&self) -> &PublicKey {
+    /// The KEM key that content keys are wrapped to.
+    pub fn encryption_key(&self) -> &EncryptionKey {
         &self.encryption
+    }
+
+    /// The KEM.
+    pub fn kem(&self) -> Kem {
+        self.encryption.kem()
     }
 
     /// The Ed25519 key that verifies this user's signatures.
@@ -282,111 +369,52 @@ impl PublicIdentity {
             .map_err(|_| Error::BadSignature)
     }
 
-    /// SHA-256 over both public keys, under a domain label. Shown as hex groups.
+    /// SHA-256 over the KEM key and the Ed25519 key, under a label that
+    /// names the KEM. Shown as hex groups.
     pub fn fingerprint(&self) -> Fingerprint {
-        Fingerprint(sha256(&[FINGERPRINT_LABEL, &self.to_bytes()]))
+        let label = match self.kem() {
+            Kem::X25519 => FINGERPRINT_LABEL,
+            Kem::XWing => PQ_FINGERPRINT_LABEL,
+        };
+        Fingerprint::from_bytes(sha256(&[label, &self.to_bytes()]))
     }
 }
 
 impl fmt::Debug for PublicIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PublicIdentity({})", self.fingerprint())
+        write!(
+            f,
+            "PublicIdentity({:?}, {})",
+            self.kem(),
+            self.fingerprint()
+        )
     }
 }
 
 impl fmt::Display for PublicIdentity {
-    /// `doormat-public-1<hex>`.
+    /// `doormat-public-1<hex>` or `doormat-public-pq-1<hex>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&text::encode(PUBLIC_PREFIX, &self.to_bytes()))
+        let prefix = match self.kem() {
+            Kem::X25519 => PUBLIC_PREFIX,
+            Kem::XWing => PQ_PUBLIC_PREFIX,
+        };
+        f.write_str(&text::encode(prefix, &self.to_bytes()))
     }
 }
 
 impl FromStr for PublicIdentity {
     type Err = Error;
 
-    /// Parses `doormat-public-1<hex>`.
+    /// Parses `doormat-public-1<hex>` or `doormat-public-pq-1<hex>`.
     fn from_str(s: &str) -> Result<PublicIdentity> {
+        if s.starts_with(PQ_PUBLIC_PREFIX) {
+            let bytes = text::decode::<PQ_PUBLIC_IDENTITY_LEN>(PQ_PUBLIC_PREFIX, s)?;
+            let id = PublicIdentity::from_bytes(bytes.as_ref())?;
+            return Ok(id);
+        }
         let bytes = text::decode::<PUBLIC_IDENTITY_LEN>(PUBLIC_PREFIX, s)?;
         PublicIdentity::from_bytes(bytes.as_ref())
     }
-}
-
-/// A key's fingerprint: 32 bytes of SHA-256, displayed as the first 16 bytes
-/// in eight groups of four hex digits (128 bits is plenty for a human check).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Fingerprint([u8; FINGERPRINT_LEN]);
-
-impl Fingerprint {
-    /// A fingerprint from its 32 bytes.
-    pub const fn from_bytes(bytes: [u8; FINGERPRINT_LEN]) -> Fingerprint {
-        Fingerprint(bytes)
-    }
-
-    /// The full 32 bytes.
-    pub fn as_bytes(&self) -> &[u8; FINGERPRINT_LEN] {
-        &self.0
-    }
-}
-
-impl fmt::Display for Fingerprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, pair) in self.0[..FINGERPRINT_LEN / 2].chunks(2).enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            write!(f, "{}", hex::encode(pair))?;
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Debug for Fingerprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Fingerprint({self})")
-    }
-}
-
-/// A number two users compare out of band (read aloud, or side by side) to
-/// know they hold each other's true keys: a key directory that swapped or
-/// added a key changes it.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SafetyNumber([u8; SAFETY_NUMBER_LEN]);
-
-impl fmt::Display for SafetyNumber {
-    /// Twelve groups of five decimal digits, as in Signal.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Six 64-bit words, each giving ten digits: 2^64 mod 10^10 leaves a
-        // bias below 10^-9.
-        const WORDS: usize = 6;
-        for (i, chunk) in self.0[..WORDS * 8].chunks_exact(8).enumerate() {
-            let word = u64::from_be_bytes(chunk.try_into().expect("chunks of 8"));
-            let n = word % 10_000_000_000;
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            write!(f, "{:05} {:05}", n / 100_000, n % 100_000)?;
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Debug for SafetyNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SafetyNumber({self})")
-    }
-}
-
-/// The safety number of a pair of users; the same whichever order they are given.
-pub fn safety_number(a: &PublicIdentity, b: &PublicIdentity) -> SafetyNumber {
-    let (fa, fb) = (a.fingerprint(), b.fingerprint());
-    let (lo, hi) = if fa <= fb { (fa, fb) } else { (fb, fa) };
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA512);
-    for part in [SAFETY_NUMBER_LABEL, &lo.0, &hi.0] {
-        ctx.update(part);
-    }
-    let mut out = [0u8; SAFETY_NUMBER_LEN];
-    out.copy_from_slice(ctx.finish().as_ref());
-    SafetyNumber(out)
 }
 
 /// Refuses Ed25519 public keys that do not decode to a curve point, are not
