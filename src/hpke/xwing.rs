@@ -51,7 +51,8 @@ const KEM_SUITE_ID: &[u8] = b"KEM\x64\x7a";
 /// Intentionally not `Clone`.
 pub struct PrivateKey {
     seed: Zeroizing<[u8; PRIVATE_KEY_LEN]>,
-    dk: x_wing::DecapsulationKey,
+    /// The expanded key, boxed: it is large.
+    dk: Box<x_wing::DecapsulationKey>,
     public: PublicKey,
 }
 
@@ -59,7 +60,8 @@ pub struct PrivateKey {
 #[derive(Clone)]
 pub struct PublicKey {
     bytes: Box<[u8; PUBLIC_KEY_LEN]>,
-    ek: x_wing::EncapsulationKey,
+    /// The parsed key, boxed: ML-KEM's expanded form is large.
+    ek: Box<x_wing::EncapsulationKey>,
 }
 
 impl PrivateKey {
@@ -92,8 +94,11 @@ impl PrivateKey {
         bytes.copy_from_slice(&ek.to_bytes());
         PrivateKey {
             seed: Zeroizing::new(*seed),
-            dk,
-            public: PublicKey { bytes, ek },
+            dk: Box::new(dk),
+            public: PublicKey {
+                bytes,
+                ek: Box::new(ek),
+            },
         }
     }
 
@@ -186,7 +191,7 @@ impl PublicKey {
         }
         Ok(PublicKey {
             bytes: Box::new(*arr),
-            ek,
+            ek: Box::new(ek),
         })
     }
 
