@@ -13,6 +13,7 @@ use std::process::Command;
 use common::Desk;
 
 const LAB: &str = include_str!("../../docs/CLASSROOM.md");
+const README: &str = include_str!("../../README.md");
 
 /// One command of the lab.
 #[derive(Debug)]
@@ -92,17 +93,22 @@ fn steps(doc: &str) -> Vec<Step> {
     steps
 }
 
-/// Runs every step; returns the people and how many commands ran.
-fn run_lab(root: &Path, steps: &[Step]) -> (BTreeSet<String>, usize) {
+/// `PATH` with the tool's folder first.
+fn path_with_tool() -> std::ffi::OsString {
     let bin_dir = Path::new(common::BIN).parent().unwrap();
-    let path = match std::env::var_os("PATH") {
+    match std::env::var_os("PATH") {
         Some(p) => {
             let mut dirs = vec![bin_dir.to_path_buf()];
             dirs.extend(std::env::split_paths(&p));
             std::env::join_paths(dirs).unwrap()
         }
         None => bin_dir.as_os_str().to_owned(),
-    };
+    }
+}
+
+/// Runs every step; returns the people and how many commands ran.
+fn run_lab(root: &Path, steps: &[Step]) -> (BTreeSet<String>, usize) {
+    let path = path_with_tool();
     let mut env: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     let mut ran = 0;
     for step in steps {
@@ -197,6 +203,31 @@ fn the_classroom_lab_runs_as_written() {
             );
         }
     }
+}
+
+#[test]
+fn the_readme_example_runs() {
+    let section = &README[README.find("## Command line").expect("the section")..];
+    let block = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a sh block");
+    let desk = Desk::new();
+    let mut last = Vec::new();
+    for line in block.lines() {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(line)
+            .current_dir(desk.root())
+            .env_remove("DOORMAT_CONTACTS")
+            .env("PATH", path_with_tool())
+            .output()
+            .expect("sh runs");
+        assert!(out.status.success(), "README: `{line}`: {out:?}");
+        last = out.stdout;
+    }
+    assert_eq!(last, b"meet at noon\n");
 }
 
 #[test]
