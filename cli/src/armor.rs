@@ -66,9 +66,16 @@ impl ArmorError {
     }
 }
 
-/// Whether input that starts with `prefix` is armored rather than binary.
+/// How many bytes [`is_armored`] wants to see.
+pub const PEEK_LEN: usize = 64;
+
+/// Whether input that starts with `prefix` is meant as armor rather than
+/// binary. Leading blanks or a byte-order mark still count as armor, so that
+/// the reader can refuse them by line instead of calling the input "not an
+/// envelope".
 pub fn is_armored(prefix: &[u8]) -> bool {
-    prefix.starts_with(b"-----BEGIN")
+    let text = prefix.strip_prefix(b"\xef\xbb\xbf").unwrap_or(prefix);
+    text.trim_ascii_start().starts_with(b"-----BEGIN")
 }
 
 /// Wraps everything written to it as armor. Call [`ArmorWriter::finish`] to
@@ -476,6 +483,9 @@ mod tests {
     #[test]
     fn detection_looks_at_the_begin_marker_only() {
         assert!(is_armored(armor(b"x").as_slice()));
+        assert!(is_armored(b"\n  -----BEGIN"));
+        assert!(is_armored(b"\xef\xbb\xbf-----BEGIN"));
         assert!(!is_armored(b"doormat\x01"));
+        assert!(!is_armored(b"hello -----BEGIN"));
     }
 }

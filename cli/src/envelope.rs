@@ -14,9 +14,6 @@ use crate::failure::{from_doormat, Failure, Role};
 use crate::files::{progress, Input, Output, Sensitivity, TextOnly};
 use crate::keyfile::{self, Contacts};
 
-/// Bytes to look at to tell armor from binary.
-const PEEK_LEN: usize = 16;
-
 /// `seal`.
 pub fn seal(args: &SealArgs, contacts: &Contacts) -> Result<(), Failure> {
     seal_with(args, None, contacts)
@@ -58,7 +55,7 @@ fn seal_with(
     if let Some(access) = access {
         sealer = sealer.layer(access);
     }
-    let bar = progress("sealing", input.len);
+    let bar = progress("sealing", input.len, &output);
     let reader = bar.wrap_read(input.into_reader());
     let sealed = if args.armor {
         ArmorWriter::new(&mut output)
@@ -169,8 +166,8 @@ fn open_stream(
     mut output: Output,
     role: Role,
 ) -> Result<StreamOpened, Failure> {
-    let bar = progress("opening", input.len);
-    let (head, reader) = input.peek(PEEK_LEN)?;
+    let bar = progress("opening", input.len, &output);
+    let (head, reader) = input.peek(armor::PEEK_LEN)?;
     let reader: Box<dyn Read> = if armor::is_armored(&head) {
         Box::new(ArmorReader::new(BufReader::new(bar.wrap_read(reader))))
     } else {

@@ -8,6 +8,8 @@
 //! * Secret outputs (keys, shares) are created owner-only (0600) from the
 //!   first byte, not chmod-ed after.
 //! * A progress bar is drawn on standard error only when it is a terminal.
+//! * A process killed mid-way (not one that fails) leaves its hidden
+//!   temporary file, `.NAME.PID.RANDOM.doormat-tmp`, for the user to remove.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
@@ -112,12 +114,17 @@ impl<T> Labeled<T> {
     }
 
     fn label(&self, e: io::Error) -> io::Error {
-        // Errors that carry their own meaning (armor, refusals) pass as is.
-        if e.get_ref().is_some() {
-            return e;
-        }
-        io::Error::new(e.kind(), format!("{}: {e}", self.name))
+        label(&self.name, e)
     }
+}
+
+/// `e`, with `name` in front of its message; errors that carry their own
+/// meaning (armor, refusals) pass as they are.
+fn label(name: &str, e: io::Error) -> io::Error {
+    if e.get_ref().is_some() {
+        return e;
+    }
+    io::Error::new(e.kind(), format!("{name}: {e}"))
 }
 
 impl<T: Read> Read for Labeled<T> {
@@ -155,7 +162,10 @@ pub struct Output {
 
 #[derive(Debug)]
 enum Target {
-    Stdout(io::Stdout),
+    Stdout {
+        writer: BufWriter<io::Stdout>,
+        terminal: bool,
+    },
     File {
         writer: BufWriter<File>,
         temp: TempPath,
@@ -180,7 +190,10 @@ impl Output {
     ) -> Result<Output, Failure> {
         if is_stdio(path) {
             return Ok(Output {
-                target: Target::Stdout(io::stdout()),
+                target: Target::Stdout {
+                    terminal: io::stdout().is_terminal(),
+                    writer: BufWriter::with_capacity(BUFFER_LEN, io::stdout()),
+                },
                 written: 0,
             });
         }
@@ -200,13 +213,13 @@ impl Output {
 
     /// Whether this is standard output and standard output is a terminal.
     pub fn is_terminal(&self) -> bool {
-        matches!(&self.target, Target::Stdout(s) if s.is_terminal())
+        matches!(&self.target, Target::Stdout { terminal: true, .. })
     }
 
     /// What to call the output in messages.
     pub fn name(&self) -> String {
         match &self.target {
-            Target::Stdout(_) => "standard output".into(),
+            Target::Stdout { .. } => "standard output".into(),
             Target::File { dest, .. } => dest.display().to_string(),
         }
     }
@@ -225,7 +238,7 @@ impl Output {
     pub fn commit(self) -> Result<(), Failure> {
         let name = self.name();
         match self.target {
-            Target::Stdout(mut s) => s.flush().map_err(|e| Failure::io(name, &e)),
+            Target::Stdout { mut writer, .. } => writer.flush().map_err(|e| Failure::io(name, &e)),
             Target::File {
                 writer,
                 temp,
@@ -246,18 +259,20 @@ impl Output {
 impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = match &mut self.target {
-            Target::Stdout(s) => s.write(buf),
+            Target::Stdout { writer, .. } => writer.write(buf),
             Target::File { writer, .. } => writer.write(buf),
-        }?;
+        }
+        .map_err(|e| label(&self.name(), e))?;
         self.written += n as u64;
         Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.target {
-            Target::Stdout(s) => s.flush(),
+            Target::Stdout { writer, .. } => writer.flush(),
             Target::File { writer, .. } => writer.flush(),
         }
+        .map_err(|e| label(&self.name(), e))
     }
 }
 
@@ -394,9 +409,10 @@ impl<W: Write> Write for TextOnly<W> {
 }
 
 /// A progress bar for `len` bytes (or a byte counter when the length is
-/// unknown), drawn on standard error only when it is a terminal.
-pub fn progress(message: &'static str, len: Option<u64>) -> ProgressBar {
-    if !io::stderr().is_terminal() {
+/// unknown), drawn on standard error only when it is a terminal — and not
+/// when the output goes to that same screen, where it would garble it.
+pub fn progress(message: &'static str, len: Option<u64>, output: &Output) -> ProgressBar {
+    if !io::stderr().is_terminal() || output.is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = match len {

@@ -71,7 +71,7 @@ fn layout(len: u64, chunk: u64, interval: u64) -> Option<Layout> {
 pub fn inspect(args: &InspectArgs, contacts: &Contacts) -> Result<(), Failure> {
     let input = Input::open(args.input.as_deref())?;
     let name = input.name.clone();
-    let (head, reader) = input.peek(16)?;
+    let (head, reader) = input.peek(armor::PEEK_LEN)?;
     let armored = armor::is_armored(&head);
     let reader: Box<dyn Read> = if armored {
         Box::new(ArmorReader::new(BufReader::new(reader)))

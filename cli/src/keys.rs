@@ -26,7 +26,11 @@ fn write_secret(out: &OutputArgs, text: &str) -> Result<(), Failure> {
 /// Prints a new public key: on standard output when the secret went to a
 /// file (so `keygen -o me.key > me.pub` works), else on standard error.
 fn announce_public(out: &OutputArgs, label: &str, public: &str) {
-    if out.output.is_some() {
+    if out
+        .output
+        .as_deref()
+        .is_some_and(|p| p != std::path::Path::new("-"))
+    {
         println!("{public}");
     } else {
         eprintln!("{label}: {public}");
