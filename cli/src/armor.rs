@@ -255,8 +255,8 @@ impl<R: BufRead> ArmorReader<R> {
                     if !newline {
                         return Err(self.error(self.line_no, "missing newline after the end line"));
                     }
-                    if self.next_line()?.is_some() {
-                        return Err(self.error(self.line_no, "text after the end line"));
+                    if !self.inner.fill_buf()?.is_empty() {
+                        return Err(self.error(self.line_no + 1, "text after the end line"));
                     }
                     self.state = State::Done;
                     return Ok(());
@@ -268,7 +268,9 @@ impl<R: BufRead> ArmorReader<R> {
                     ));
                 }
                 if !newline {
-                    return Err(self.error(self.line_no, "missing newline"));
+                    return Err(
+                        self.error(self.line_no, "the text ends inside this line (cut short?)")
+                    );
                 }
                 self.decode_line()?;
             }
@@ -438,6 +440,10 @@ mod tests {
         );
         refused(mangled(|t| t + "\n"), 6, "after the end line");
         refused(mangled(|t| t + "hello\n"), 6, "after the end line");
+        refused(mangled(|t| t + &"x".repeat(500)), 6, "after the end line");
+        // Cut inside the last data line (line 4: 8 characters and a newline).
+        let cut = mangled(|t| t.replace(&format!("{END}\n"), ""));
+        refused(cut[..cut.len() - 3].to_vec(), 4, "cut short");
         refused(mangled(|t| t.trim_end().to_string()), 5, "missing newline");
         refused(
             mangled(|t| t.replace("BEGIN DOORMAT", "BEGIN AGE")),
