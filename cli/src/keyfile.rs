@@ -404,7 +404,7 @@ impl Contacts {
 }
 
 /// The recipients named by `-r` (keys, or contact names) and `-R` (files),
-/// each once.
+/// each once. Escrow keys in a `-R` file (a contacts file) are skipped.
 ///
 /// # Errors
 ///
@@ -435,8 +435,22 @@ pub fn load_recipients(
         out.push(public);
     }
     for file in files {
+        let (mut people, mut authorities) = (0, 0);
         for line in read_lines(file.as_ref())? {
+            // A contacts file names the authority too; it is no recipient.
+            if line.kind()? == Kind::EscrowKey {
+                authorities += 1;
+                continue;
+            }
             out.push(line.parse(Kind::Public)?);
+            people += 1;
+        }
+        if people == 0 && authorities > 0 {
+            return Err(Failure::usage(format!(
+                "{} holds only escrow keys: an authority is not a recipient \
+                 (escrow to it with `doormat escrow seal --escrow-key`)",
+                file.as_ref().display()
+            )));
         }
     }
     if out.is_empty() {

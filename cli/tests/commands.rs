@@ -205,6 +205,13 @@ fn contacts_name_recipients_and_senders() {
     let shown = stdout(&with(&["inspect", "msg.dm"]).success());
     assert!(shown.contains("yes, to authority the teacher ("), "{shown}");
 
+    // A contacts file is a recipients file: the whole class, not the
+    // authority it also names.
+    desk.doormat("seal -i alice.key -R contacts.txt -o class.dm msg.txt")
+        .success();
+    let shown = stdout(&desk.doormat("inspect class.dm").success());
+    assert!(shown.contains("recipients:   2,"), "{shown}");
+
     // The environment variable works as the flag does.
     desk.cmd(&["open", "-i", "bob.key", "msg.dm"])
         .env("DOORMAT_CONTACTS", "contacts.txt")

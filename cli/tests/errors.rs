@@ -246,6 +246,12 @@ fn wrong_kinds_of_key_are_refused_by_name() {
         USAGE,
         "no contact of that name",
     );
+    fails(
+        &desk,
+        "seal -i alice.key -R teacher.pub msg.txt",
+        USAGE,
+        "holds only escrow keys: an authority is not a recipient",
+    );
     desk.write("empty.key", b"# nothing here\n");
     fails(&desk, "public empty.key", USAGE, "empty.key holds no key");
 }
