@@ -1,0 +1,228 @@
+//! Sealing and opening, clean and escrowed, as a user, a compliant client or
+//! the authority: one sealing path and one opening path, with the role
+//! deciding the layer and what an error means.
+
+use std::io::{BufReader, Read, Write};
+
+use doormat::e2e::{Opener, Sealer, StreamOpened};
+use doormat::escrow::{AccessField, Compliance, EscrowKey, LEAF_EXTENSION};
+use doormat::keys::{Fingerprint, PublicIdentity};
+
+use crate::armor::{self, ArmorReader, ArmorWriter};
+use crate::cli::{AuthorityOpenArgs, EscrowOpenArgs, EscrowSealArgs, OpenArgs, SealArgs};
+use crate::failure::{from_doormat, Failure, Role};
+use crate::files::{progress, Input, Output, Sensitivity, TextOnly};
+use crate::keyfile::{self, Contacts};
+
+/// `seal`.
+pub fn seal(args: &SealArgs, contacts: &Contacts) -> Result<(), Failure> {
+    seal_with(args, None, contacts)
+}
+
+/// `escrow seal`.
+pub fn escrow_seal(args: &EscrowSealArgs, contacts: &Contacts) -> Result<(), Failure> {
+    let key = keyfile::load_escrow_key(&args.escrow_key)?;
+    let family = keyfile::load_family(args.family.as_deref())?;
+    seal_with(
+        &args.seal,
+        Some(AccessField::to(&key).family(family)),
+        contacts,
+    )
+}
+
+/// Seals the input, with the access field layer if one is given.
+fn seal_with(
+    args: &SealArgs,
+    access: Option<AccessField>,
+    contacts: &Contacts,
+) -> Result<(), Failure> {
+    let me = keyfile::load_identity(&args.identity)?;
+    let recipients = keyfile::load_recipients(&args.recipients, &args.recipient_files, contacts)?;
+    let mut output = Output::create(
+        args.out.output.as_deref(),
+        args.out.force,
+        Sensitivity::Public,
+    )?;
+    if output.is_terminal() && !args.armor {
+        return Err(Failure::usage(
+            "refusing to write a binary envelope to a terminal: use -a for armor, or -o FILE",
+        ));
+    }
+    let input = Input::open(args.input.as_deref())?;
+    let mut sealer = Sealer::new(&me, &recipients)
+        .cipher(args.cipher.into())
+        .key_ids(args.key_ids);
+    if let Some(access) = access {
+        sealer = sealer.layer(access);
+    }
+    let bar = progress("sealing", input.len, &output);
+    let reader = bar.wrap_read(input.into_reader());
+    let sealed = if args.armor {
+        ArmorWriter::new(&mut output)
+            .map_err(doormat::Error::Io)
+            .and_then(|mut armored| {
+                sealer.seal_stream(reader, &mut armored)?;
+                armored.finish().map_err(doormat::Error::Io)?;
+                Ok(())
+            })
+    } else {
+        sealer.seal_stream(reader, &mut output).map(|_| ())
+    };
+    bar.finish_and_clear();
+    sealed.map_err(|e| from_doormat(e, Role::Other))?;
+    output.commit()
+}
+
+/// `open`.
+pub fn open(args: &OpenArgs, contacts: &Contacts) -> Result<(), Failure> {
+    let me = keyfile::load_identity(&args.identity)?;
+    let expected = expected_sender(args, contacts)?;
+    let mut opener = Opener::new(&me);
+    if let Some(sender) = &expected {
+        opener = opener.expect_sender(sender);
+    }
+    let opened = open_with(&opener, args, Role::Recipient)?;
+    report(&opened, Some(me.public().fingerprint()), contacts);
+    Ok(())
+}
+
+/// `escrow open`: a compliant client.
+pub fn escrow_open(args: &EscrowOpenArgs, contacts: &Contacts) -> Result<(), Failure> {
+    let me = keyfile::load_identity(&args.open.identity)?;
+    let expected = expected_sender(&args.open, contacts)?;
+    let family = keyfile::load_family(args.family.as_deref())?;
+    let pinned = args
+        .authority
+        .as_deref()
+        .map(keyfile::load_escrow_key)
+        .transpose()?;
+    let compliance = match &pinned {
+        Some(key) => Compliance::pinned(key),
+        None => {
+            eprintln!(
+                "warning: --unpinned accepts a field escrowed to any key: a sender can \
+                 name an escrow key of their own, and the authority reads nothing"
+            );
+            Compliance::unpinned()
+        }
+    };
+    let mut opener = Opener::new(&me).layer(compliance.policy(args.policy.into()).family(family));
+    if let Some(sender) = &expected {
+        opener = opener.expect_sender(sender);
+    }
+    let role = Role::Compliant(pinned.as_ref().map(EscrowKey::fingerprint));
+    let opened = open_with(&opener, &args.open, role)?;
+    report(&opened, Some(me.public().fingerprint()), contacts);
+    Ok(())
+}
+
+/// `authority open`: no recipient key, only the escrow key.
+pub fn authority_open(args: &AuthorityOpenArgs, contacts: &Contacts) -> Result<(), Failure> {
+    let authority = keyfile::load_authority(&args.key)?;
+    let me = authority.public_key().fingerprint();
+    let opener = authority.opener();
+    let input = Input::open(args.input.as_deref())?;
+    let output = Output::create(
+        args.out.output.as_deref(),
+        args.out.force,
+        Sensitivity::Public,
+    )?;
+    let opened = open_stream(&opener, input, output, Role::Authority(me))?;
+    report(&opened, None, contacts);
+    Ok(())
+}
+
+/// The sender `--expect-sender` names: a contact, a key or a key file.
+fn expected_sender(
+    args: &OpenArgs,
+    contacts: &Contacts,
+) -> Result<Option<PublicIdentity>, Failure> {
+    let Some(arg) = args.expect_sender.as_deref() else {
+        return Ok(None);
+    };
+    match contacts.find(arg) {
+        Some(key) => Ok(Some(key.clone())),
+        None => keyfile::load_public(arg).map(Some),
+    }
+}
+
+/// Opens `args.input` with `opener` into `args.out`.
+fn open_with(opener: &Opener<'_>, args: &OpenArgs, role: Role) -> Result<StreamOpened, Failure> {
+    let input = Input::open(args.input.as_deref())?;
+    let output = Output::create(
+        args.out.output.as_deref(),
+        args.out.force,
+        Sensitivity::Public,
+    )?;
+    open_stream(opener, input, output, role)
+}
+
+/// Streams an envelope, binary or armored, through `opener` into `output`,
+/// which appears (as a file) only if everything verifies. Binary plaintext
+/// is refused on a terminal.
+fn open_stream(
+    opener: &Opener<'_>,
+    input: Input,
+    mut output: Output,
+    role: Role,
+) -> Result<StreamOpened, Failure> {
+    let bar = progress("opening", input.len, &output);
+    let (head, reader) = input.peek(armor::PEEK_LEN)?;
+    let reader: Box<dyn Read> = if armor::is_armored(&head) {
+        Box::new(ArmorReader::new(BufReader::new(bar.wrap_read(reader))))
+    } else {
+        Box::new(bar.wrap_read(reader))
+    };
+    let opened = if output.is_terminal() {
+        opener.open_stream(reader, TextOnly(&mut output))
+    } else {
+        opener.open_stream(reader, &mut output)
+    };
+    bar.finish_and_clear();
+    match opened {
+        Ok(opened) => {
+            output.commit()?;
+            Ok(opened)
+        }
+        Err(e) => {
+            let mut failure = from_doormat(e, role);
+            let written = output.written();
+            if written > 0 && output.name() == "standard output" {
+                failure.message.push_str(&format!(
+                    " ({written} bytes of signed plaintext already went to standard \
+                     output: treat them as incomplete)"
+                ));
+            }
+            // Dropping the output removes its temporary file.
+            Err(failure)
+        }
+    }
+}
+
+/// The verified sender, the signed recipients and the escrow authority, on
+/// standard error.
+fn report(opened: &StreamOpened, me: Option<Fingerprint>, contacts: &Contacts) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(
+        stderr,
+        "from: {}, signature verified",
+        contacts.describe(&opened.sender().fingerprint())
+    );
+    for fp in opened.recipients() {
+        let you = if Some(*fp) == me { " (you)" } else { "" };
+        let _ = writeln!(stderr, "to: {}{you}", contacts.describe(fp));
+    }
+    if let Some(authority) = escrow_authority(opened.header().extension(LEAF_EXTENSION)) {
+        let _ = writeln!(
+            stderr,
+            "escrowed to: {}: whoever holds that key reads this too",
+            contacts.describe(&authority)
+        );
+    }
+}
+
+/// The fingerprint of the escrow key an access field names, if it names one.
+pub fn escrow_authority(field: Option<&[u8]>) -> Option<Fingerprint> {
+    let key = field?.get(..32)?;
+    EscrowKey::from_bytes(key).ok().map(|k| k.fingerprint())
+}

@@ -1,0 +1,76 @@
+//! `doormat`: the command-line tool of the doormat crate, with age's
+//! conventions, built on the library's public API only. A classroom tool:
+//! students seal to each other, the teacher plays the escrow authority.
+//!
+//! Run `doormat --help`; the lab is in `docs/CLASSROOM.md`.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod armor;
+mod cli;
+mod envelope;
+mod failure;
+mod files;
+mod inspect;
+mod keyfile;
+mod keys;
+
+use std::process::ExitCode;
+
+use clap::error::ErrorKind;
+use clap::Parser;
+
+use crate::cli::{AuthorityCommand, Cli, Command, EscrowCommand};
+use crate::failure::{Code, Failure};
+use crate::keyfile::Contacts;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // clap's usage errors exit 2; ours is 1, and 2 means I/O.
+            return match e.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => ExitCode::SUCCESS,
+                _ => ExitCode::from(Code::Usage as u8),
+            };
+        }
+    };
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("doormat: error: {}", failure.message);
+            failure.exit_code()
+        }
+    }
+}
+
+/// Runs one command.
+fn run(cli: &Cli) -> Result<(), Failure> {
+    // Only the commands that name people read the contacts file.
+    let contacts = || Contacts::load(cli.contacts.as_deref());
+    match &cli.command {
+        Command::Keygen(args) => keys::keygen(args),
+        Command::Public(args) => keys::public(args),
+        Command::Fingerprint(args) => keys::fingerprint(args),
+        Command::SafetyNumber(args) => keys::safety_number_of(args),
+        Command::Seal(args) => envelope::seal(args, &contacts()?),
+        Command::Open(args) => envelope::open(args, &contacts()?),
+        Command::Inspect(args) => inspect::inspect(args, &contacts()?),
+        Command::Escrow(command) => match command {
+            EscrowCommand::Keygen(args) => keys::escrow_keygen(args),
+            EscrowCommand::Public(args) => keys::escrow_public(args),
+            EscrowCommand::Seal(args) => envelope::escrow_seal(args, &contacts()?),
+            EscrowCommand::Open(args) => envelope::escrow_open(args, &contacts()?),
+            EscrowCommand::Family(args) => keys::family(args),
+        },
+        Command::Authority(command) => match command {
+            AuthorityCommand::Open(args) => envelope::authority_open(args, &contacts()?),
+            AuthorityCommand::Split(args) => keys::split(args),
+            AuthorityCommand::Recover(args) => keys::recover(args),
+        },
+    }
+}
