@@ -335,7 +335,7 @@ fn holder_indifference() {
                 ("recovered from shares", &recovered),
             ] {
                 prop_assert!(holder == &original, "{} differs from the original", name);
-                prop_assert_eq!(holder.public_key(), escrow_key);
+                prop_assert_eq!(holder.public_key(), escrow_key.clone());
                 for envelope in &sealed {
                     let want = summary(&original.open(envelope).expect("original opens"));
                     // Exactly `(&envelope)`: there is nothing else to give.

@@ -139,7 +139,7 @@ fn the_hand_made_field_is_the_documented_field() {
             .rng(&mut rng);
         let sealer = if hand {
             sealer.layer(HandMade {
-                pk: w.key().public_key().to_bytes(),
+                pk: w.key().public_key().as_bytes().try_into().unwrap(),
                 aad_hash: None,
                 family: family_bytes,
             })
@@ -163,7 +163,7 @@ fn the_hand_made_field_is_the_documented_field() {
     let env = e2e::Sealer::new(&w.alice, &to)
         .associated_data(&SECRET)
         .layer(HandMade {
-            pk: w.key().public_key().to_bytes(),
+            pk: w.key().public_key().as_bytes().try_into().unwrap(),
             aad_hash: None,
             family: family_bytes,
         })
@@ -202,7 +202,7 @@ fn secret_associated_data_cannot_dodge_escrow() {
 
     // A modified client: the field claims there was no associated data.
     let dodge = HandMade {
-        pk: w.key().public_key().to_bytes(),
+        pk: w.key().public_key().as_bytes().try_into().unwrap(),
         aad_hash: Some(common::sha256(b"")),
         family: [0; 32],
     };
@@ -233,7 +233,7 @@ fn a_field_naming_an_invalid_escrow_key_is_refused() {
     let w = world();
     let to = [w.bob.public()];
     let (family_bytes, _) = known_family(2);
-    let mut non_canonical = w.key().public_key().to_bytes();
+    let mut non_canonical: [u8; 32] = w.key().public_key().as_bytes().try_into().unwrap();
     non_canonical[31] |= 0x80;
     let low_order = [0u8; 32];
     let mut refused = 0;

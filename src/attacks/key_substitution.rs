@@ -115,7 +115,7 @@ pub fn run(world: &mut World, params: Params) -> Result<Report> {
         let compiled_in = if is_after {
             attacker.public_key()
         } else {
-            genuine
+            genuine.clone()
         };
         let sent = &world.ledger()[intercept.id];
         let all_read = sent.to.iter().all(|&to| {

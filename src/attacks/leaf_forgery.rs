@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use super::world::{UserId, World};
 use crate::e2e::{self, Layer, Sealing};
-use crate::escrow::{self, Compliance, LeafCheck, LEAF_EXTENSION, LEAF_LEN};
+use crate::escrow::{self, Compliance, LeafCheck, LEAF_EXTENSION, LEAF_LEN, PQ_LEAF_LEN};
+use crate::keys::Kem;
 use crate::random::{RngCore, SeedableRng, SeededRng};
 use crate::{Error, Result};
 
@@ -25,7 +26,8 @@ use crate::{Error, Result};
 /// compliant client says yes or `bound` tries are spent.
 struct Forger<'c> {
     client: &'c Compliance,
-    named_key: [u8; 32],
+    named_key: Vec<u8>,
+    field_len: usize,
     bound: u64,
     seed: [u8; 32],
     tries: Cell<u64>,
@@ -43,12 +45,13 @@ impl Layer for Forger<'_> {
     fn extensions(&self, sealing: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>> {
         let oracle = self.client.field_oracle(sealing);
         let mut rng = SeededRng::from_seed(self.seed);
-        let mut field = [0u8; LEAF_LEN];
+        let mut field = vec![0u8; self.field_len];
         // The field names the authority, so a pinned client does not refuse
         // it by name; everything else is random.
-        field[..32].copy_from_slice(&self.named_key);
+        let named = self.named_key.len();
+        field[..named].copy_from_slice(&self.named_key);
         for tries in 1..=self.bound {
-            rng.fill_bytes(&mut field[32..]);
+            rng.fill_bytes(&mut field[named..]);
             if oracle.accepts(&field) {
                 self.tries.set(tries);
                 return Ok(vec![(LEAF_EXTENSION, field.to_vec())]);
@@ -125,7 +128,11 @@ fn search(world: &mut World, params: Params, policy: LeafCheck, bound: u64) -> R
     world.rng().fill_bytes(&mut seed);
     let forger = Forger {
         client: &client,
-        named_key: key.public_key().to_bytes(),
+        named_key: key.public_key().as_bytes().to_vec(),
+        field_len: match key.kem() {
+            Kem::X25519 => LEAF_LEN,
+            Kem::XWing => PQ_LEAF_LEN,
+        },
         bound,
         seed,
         tries: Cell::new(0),

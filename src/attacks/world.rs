@@ -294,7 +294,7 @@ impl World {
     /// The escrow key compiled into the clients: the state's, unless a
     /// supply-chain attacker installed another.
     pub fn client_escrow_key(&self) -> EscrowKey {
-        self.installed.unwrap_or_else(|| self.escrow_key())
+        self.installed.clone().unwrap_or_else(|| self.escrow_key())
     }
 
     /// Replaces the escrow key compiled into every client, as an update

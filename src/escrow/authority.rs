@@ -9,9 +9,10 @@ use zeroize::Zeroizing;
 
 use super::leaf::{self, LEAF_EXTENSION};
 use super::shamir;
-use super::{EscrowKey, ESCROW_SECRET_PREFIX, SHARE_PREFIX};
+use super::{EscrowKey, ESCROW_SECRET_PREFIX, PQ_ESCROW_SECRET_PREFIX, SHARE_PREFIX};
 use crate::e2e::{self, Header, Layer, Opened, StreamOpened, Unlocked};
-use crate::hpke::{PrivateKey, X25519_LEN};
+use crate::hpke::{xwing, PrivateKey, X25519_LEN};
+use crate::keys::{DecryptionKey, Kem};
 use crate::random::{CryptoRngCore, SystemRng};
 use crate::{text, Error, Result};
 
@@ -24,45 +25,82 @@ const SHARE_LEN: usize = SET_ID_LEN + 1 + 1 + X25519_LEN;
 ///
 /// Zeroized on drop; `Debug` shows only the public fingerprint. Not `Clone`,
 /// for hygiene only: its text form is a perfect copy, which is the point.
-pub struct EscrowAuthority(PrivateKey);
+pub struct EscrowAuthority(DecryptionKey);
 
 impl EscrowAuthority {
-    /// A fresh authority key.
+    /// A fresh classical (X25519) authority key.
     ///
     /// # Panics
     ///
     /// If the operating system cannot supply randomness.
     /// [`EscrowAuthority::generate_with`] reports it instead.
     pub fn generate() -> EscrowAuthority {
-        EscrowAuthority(PrivateKey::generate())
+        EscrowAuthority::generate_with(&mut SystemRng)
+            .expect("the operating system's random number generator failed")
     }
 
-    /// A fresh authority key from `rng`.
+    /// A fresh classical authority key from `rng`.
     ///
     /// # Errors
     ///
     /// [`Error::RandomFailed`] if `rng` fails.
     pub fn generate_with<R: CryptoRngCore + ?Sized>(rng: &mut R) -> Result<EscrowAuthority> {
-        Ok(EscrowAuthority(PrivateKey::generate_with(rng)?))
+        Ok(EscrowAuthority(DecryptionKey::X25519(
+            PrivateKey::generate_with(rng)?,
+        )))
     }
 
-    /// The authority from its 32 secret bytes.
+    /// A fresh post-quantum (X-Wing) authority key from `rng`. A
+    /// post-quantum field survives a quantum computer; the key it opens
+    /// with is still one key that opens everything.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RandomFailed`] if `rng` fails.
+    pub fn generate_post_quantum_with<R: CryptoRngCore + ?Sized>(
+        rng: &mut R,
+    ) -> Result<EscrowAuthority> {
+        Ok(EscrowAuthority(DecryptionKey::XWing(
+            xwing::PrivateKey::generate_with(rng)?,
+        )))
+    }
+
+    /// A classical authority from its 32 secret bytes.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidLength`].
     pub fn from_bytes(bytes: &[u8]) -> Result<EscrowAuthority> {
-        Ok(EscrowAuthority(PrivateKey::from_bytes(bytes)?))
+        EscrowAuthority::from_bytes_for(Kem::X25519, bytes)
     }
 
-    /// The 32 secret bytes, wiped on drop.
+    /// An authority of `kem` from its 32 secret bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLength`].
+    pub fn from_bytes_for(kem: Kem, bytes: &[u8]) -> Result<EscrowAuthority> {
+        Ok(EscrowAuthority(DecryptionKey::from_bytes(kem, bytes)?))
+    }
+
+    /// The KEM.
+    pub fn kem(&self) -> Kem {
+        self.0.kem()
+    }
+
+    /// The 32 secret bytes (an X25519 scalar or an X-Wing seed), wiped on drop.
     pub fn to_bytes(&self) -> Zeroizing<[u8; X25519_LEN]> {
         self.0.to_bytes()
     }
 
-    /// The text form `doormat-escrow-secret-1<hex>`, wiped on drop.
+    /// The text form, `doormat-escrow-secret-1<hex>` or
+    /// `doormat-escrow-secret-pq-1<hex>`, wiped on drop.
     pub fn to_secret_string(&self) -> Zeroizing<String> {
-        text::encode(ESCROW_SECRET_PREFIX, self.0.to_bytes().as_ref())
+        let prefix = match self.kem() {
+            Kem::X25519 => ESCROW_SECRET_PREFIX,
+            Kem::XWing => PQ_ESCROW_SECRET_PREFIX,
+        };
+        text::encode(prefix, self.0.to_bytes().as_ref())
     }
 
     /// The public key senders are made to escrow to.
@@ -151,11 +189,15 @@ impl EscrowAuthority {
         }
         let inner: Vec<shamir::Share> = shares.iter().map(|s| s.share.clone()).collect();
         let secret = shamir::combine(&inner)?;
-        let authority = EscrowAuthority::from_bytes(&secret)?;
-        if !bool::from(authority.set_id().ct_eq(&set_id)) {
-            return Err(Error::InconsistentShares);
+        // The shares do not say which KEM: the set id, a prefix of the
+        // fingerprint (which names the KEM), tells.
+        for kem in [Kem::X25519, Kem::XWing] {
+            let authority = EscrowAuthority::from_bytes_for(kem, &secret)?;
+            if bool::from(authority.set_id().ct_eq(&set_id)) {
+                return Ok(authority);
+            }
         }
-        Ok(authority)
+        Err(Error::InconsistentShares)
     }
 
     /// The id every share of this key carries: a prefix of its fingerprint.
@@ -188,8 +230,12 @@ impl fmt::Debug for EscrowAuthority {
 impl FromStr for EscrowAuthority {
     type Err = Error;
 
-    /// Parses `doormat-escrow-secret-1<hex>`.
+    /// Parses `doormat-escrow-secret-1<hex>` or `doormat-escrow-secret-pq-1<hex>`.
     fn from_str(s: &str) -> Result<EscrowAuthority> {
+        if s.starts_with(PQ_ESCROW_SECRET_PREFIX) {
+            let bytes = text::decode::<X25519_LEN>(PQ_ESCROW_SECRET_PREFIX, s)?;
+            return EscrowAuthority::from_bytes_for(Kem::XWing, bytes.as_ref());
+        }
         EscrowAuthority::from_bytes(text::decode::<X25519_LEN>(ESCROW_SECRET_PREFIX, s)?.as_ref())
     }
 }

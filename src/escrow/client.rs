@@ -8,7 +8,7 @@ use core::fmt;
 use super::leaf::{self, FamilyKey, FieldInputs, LeafCheck, LEAF_EXTENSION};
 use super::EscrowKey;
 use crate::e2e::{Layer, Opening, Sealing};
-use crate::hpke::PublicKey;
+use crate::keys::EncryptionKey;
 use crate::Result;
 
 /// The sealing layer of the escrow twin: adds the access field — the
@@ -38,7 +38,7 @@ impl AccessField {
     /// [`FamilyKey`] for the checksum.
     pub fn to(escrow: &EscrowKey) -> AccessField {
         AccessField {
-            escrow: *escrow,
+            escrow: escrow.clone(),
             family: FamilyKey::default(),
         }
     }
@@ -96,7 +96,7 @@ impl Compliance {
     pub fn pinned(authority: &EscrowKey) -> Compliance {
         Compliance {
             policy: LeafCheck::default(),
-            trusted: Some(*authority),
+            trusted: Some(authority.clone()),
             family: FamilyKey::default(),
         }
     }
@@ -152,7 +152,7 @@ pub struct FieldOracle<'s> {
     compliance: &'s Compliance,
     inputs: FieldInputs<'s>,
     /// The field `Recompute` expects for the key last named.
-    expected: RefCell<Option<(PublicKey, Vec<u8>)>>,
+    expected: RefCell<Option<(EncryptionKey, Vec<u8>)>>,
 }
 
 impl FieldOracle<'_> {
@@ -171,7 +171,7 @@ impl FieldOracle<'_> {
                     Some((named, body)) if named == pk => Ok(body.clone()),
                     _ => {
                         let body = leaf::build(pk, &c.family, &self.inputs)?;
-                        *cache = Some((*pk, body.clone()));
+                        *cache = Some((pk.clone(), body.clone()));
                         Ok(body)
                     }
                 }

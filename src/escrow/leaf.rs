@@ -30,9 +30,10 @@ use zeroize::Zeroizing;
 use crate::e2e::{ContentKey, CONTENT_KEY_LEN};
 use crate::hash::{sha256, SHA256_LEN};
 use crate::hpke::{
-    self, hazmat, Aead, Kdf, PrivateKey, PublicKey, ReceiverMode, SenderMode, Suite, TAG_LEN,
+    self, hazmat, xwing, Aead, Kdf, PrivateKey, ReceiverMode, SenderMode, Suite, TAG_LEN,
     X25519_LEN,
 };
+use crate::keys::{DecryptionKey, EncryptionKey, Kem};
 use crate::random::{self, CryptoRngCore, SystemRng};
 use crate::{text, Error, Result};
 
@@ -48,6 +49,12 @@ const WRAPPED_PT_LEN: usize = CONTENT_KEY_LEN + SHA256_LEN;
 const WRAPPED_LEN: usize = WRAPPED_PT_LEN + TAG_LEN;
 /// Length of the field before the checksum: `pk_escrow || enc || wrapped`.
 const BODY_LEN: usize = X25519_LEN + X25519_LEN + WRAPPED_LEN;
+/// The same for an X-Wing escrow key.
+const PQ_BODY_LEN: usize = xwing::PUBLIC_KEY_LEN + xwing::ENC_LEN + WRAPPED_LEN;
+/// Length of an access field to a post-quantum (X-Wing) escrow key.
+pub const PQ_LEAF_LEN: usize = PQ_BODY_LEN + CHECKSUM_LEN;
+/// Label of the X-Wing field's derived encapsulation randomness.
+const PQ_RANDOMNESS_LABEL: &str = "doormat/v1 leaf pq encapsulation randomness";
 /// Length of a family key.
 const FAMILY_KEY_LEN: usize = 32;
 /// Text prefix of a [`FamilyKey`].
@@ -175,6 +182,7 @@ impl fmt::Debug for FamilyKey {
 
 /// An access field split into its parts.
 pub(crate) struct Leaf<'a> {
+    pub(crate) kem: Kem,
     pub(crate) pk_escrow: &'a [u8],
     pub(crate) enc: &'a [u8],
     pub(crate) wrapped: &'a [u8],
@@ -182,20 +190,33 @@ pub(crate) struct Leaf<'a> {
 }
 
 impl<'a> Leaf<'a> {
-    /// Splits a field of exactly [`LEAF_LEN`] bytes.
+    /// Splits a field of exactly [`LEAF_LEN`] bytes (X25519) or
+    /// [`PQ_LEAF_LEN`] bytes (X-Wing); the length tells the KEM.
     pub(crate) fn parse(bytes: &'a [u8]) -> Result<Leaf<'a>> {
-        if bytes.len() != LEAF_LEN {
-            return Err(Error::InvalidAccessField);
-        }
-        let (pk_escrow, rest) = bytes.split_at(X25519_LEN);
-        let (enc, rest) = rest.split_at(X25519_LEN);
+        let kem = match bytes.len() {
+            LEAF_LEN => Kem::X25519,
+            PQ_LEAF_LEN => Kem::XWing,
+            _ => return Err(Error::InvalidAccessField),
+        };
+        let (pk_len, enc_len) = match kem {
+            Kem::X25519 => (X25519_LEN, X25519_LEN),
+            Kem::XWing => (xwing::PUBLIC_KEY_LEN, xwing::ENC_LEN),
+        };
+        let (pk_escrow, rest) = bytes.split_at(pk_len);
+        let (enc, rest) = rest.split_at(enc_len);
         let (wrapped, checksum) = rest.split_at(WRAPPED_LEN);
         Ok(Leaf {
+            kem,
             pk_escrow,
             enc,
             wrapped,
             checksum,
         })
+    }
+
+    /// The field before its checksum.
+    fn body_len(&self) -> usize {
+        self.pk_escrow.len() + self.enc.len() + self.wrapped.len()
     }
 }
 
@@ -223,23 +244,49 @@ impl<'a> FieldInputs<'a> {
 
 /// Builds the access field escrowing `inputs` to `pk_escrow`.
 pub(crate) fn build(
-    pk_escrow: &PublicKey,
+    pk_escrow: &EncryptionKey,
     family: &FamilyKey,
     inputs: &FieldInputs<'_>,
 ) -> Result<Vec<u8>> {
     let key = inputs.content_key.as_bytes();
-    let ikm = Zeroizing::new([EPHEMERAL_LABEL, key, &inputs.core_hash, inputs.aad_hash].concat());
-    let sk_eph = PrivateKey::derive(&ikm);
-    let (enc, mut ctx) = hazmat::setup_sender_with_ephemeral(
-        LEAF_SUITE,
-        &SenderMode::Base,
-        pk_escrow,
-        LEAF_INFO,
-        &sk_eph,
-    )?;
     let pt = Zeroizing::new([&key[..], inputs.aad_hash].concat());
+    let (enc, mut ctx) = match pk_escrow {
+        EncryptionKey::X25519(pk) => {
+            let ikm =
+                Zeroizing::new([EPHEMERAL_LABEL, key, &inputs.core_hash, inputs.aad_hash].concat());
+            let sk_eph = PrivateKey::derive(&ikm);
+            hazmat::setup_sender_with_ephemeral(
+                LEAF_SUITE,
+                &SenderMode::Base,
+                pk,
+                LEAF_INFO,
+                &sk_eph,
+            )?
+        }
+        EncryptionKey::XWing(pk) => {
+            // The same recomputability: the encapsulation's 64 bytes of
+            // randomness are derived from the fresh content key.
+            let mut hasher = blake3::Hasher::new_derive_key(PQ_RANDOMNESS_LABEL);
+            for part in [key.as_slice(), &inputs.core_hash, inputs.aad_hash] {
+                hasher.update(part);
+            }
+            let mut randomness = Zeroizing::new([0u8; xwing::ENCAP_RANDOMNESS_LEN]);
+            hasher.finalize_xof().fill(randomness.as_mut());
+            let (ss, enc) = xwing::encap_deterministic(pk, &randomness);
+            let ks = hazmat::KeySchedule::for_kem(
+                xwing::XWING_KEM_ID,
+                LEAF_SUITE,
+                0,
+                &ss,
+                LEAF_INFO,
+                b"",
+                b"",
+            )?;
+            (enc, ks.into_sender(0)?)
+        }
+    };
     let wrapped = ctx.seal(&inputs.core_hash, &pt)?;
-    let mut leaf = Vec::with_capacity(LEAF_LEN);
+    let mut leaf = Vec::with_capacity(pk_escrow.as_bytes().len() + enc.len() + WRAPPED_LEN + 2);
     leaf.extend_from_slice(pk_escrow.as_bytes());
     leaf.extend_from_slice(&enc);
     leaf.extend_from_slice(&wrapped);
@@ -252,17 +299,15 @@ pub(crate) fn build(
 /// passes: a non-canonical or low-order key is refused, so no sender can
 /// name an encoding of the authority's key that the authority does not
 /// recognise, or a key whose every DH is zero.
-fn named_key(leaf: &Leaf<'_>) -> Result<PublicKey> {
-    let pk = PublicKey::from_bytes(leaf.pk_escrow).map_err(|_| Error::InvalidAccessField)?;
-    pk.validate().map_err(|_| Error::InvalidAccessField)?;
-    Ok(pk)
+fn named_key(leaf: &Leaf<'_>) -> Result<EncryptionKey> {
+    EncryptionKey::from_bytes(leaf.kem, leaf.pk_escrow).map_err(|_| Error::InvalidAccessField)
 }
 
 /// A compliant client's check of an access field it found in a header.
 pub(crate) fn check(
     policy: LeafCheck,
     family: &FamilyKey,
-    trusted: Option<&PublicKey>,
+    trusted: Option<&EncryptionKey>,
     field: Option<&[u8]>,
     inputs: &FieldInputs<'_>,
 ) -> Result<()> {
@@ -277,10 +322,10 @@ pub(crate) fn check(
 pub(crate) fn check_with(
     policy: LeafCheck,
     family: &FamilyKey,
-    trusted: Option<&PublicKey>,
+    trusted: Option<&EncryptionKey>,
     field: Option<&[u8]>,
     inputs: &FieldInputs<'_>,
-    rebuild: impl FnOnce(&PublicKey) -> Result<Vec<u8>>,
+    rebuild: impl FnOnce(&EncryptionKey) -> Result<Vec<u8>>,
 ) -> Result<()> {
     let field = field.ok_or(Error::NotEscrowed)?;
     let leaf = Leaf::parse(field)?;
@@ -288,14 +333,18 @@ pub(crate) fn check_with(
     if trusted.is_some_and(|t| *t != pk_named) {
         return Err(Error::InvalidAccessField);
     }
-    let body = &field[..BODY_LEN];
+    let body_len = leaf.body_len();
+    let body = &field[..body_len];
     let ok = match policy {
         LeafCheck::Clipper16 => family.checksum(inputs, body).ct_eq(leaf.checksum),
         // The checksum is the family's business; the recompute checks the
         // part that matters, the wrapped key, whatever family made it.
         LeafCheck::Recompute => {
             let want = rebuild(&pk_named).map_err(|_| Error::InvalidAccessField)?;
-            want[..BODY_LEN].ct_eq(body)
+            match want.get(..body_len) {
+                Some(want) => want.ct_eq(body),
+                None => subtle::Choice::from(0),
+            }
         }
     };
     if bool::from(ok) {
@@ -308,7 +357,7 @@ pub(crate) fn check_with(
 /// The escrow authority's unwrap: the content key and the associated data's
 /// hash from the access field.
 pub(crate) fn unwrap(
-    sk_escrow: &PrivateKey,
+    sk_escrow: &DecryptionKey,
     field: &[u8],
     core_header: &[u8],
 ) -> Result<(ContentKey, [u8; SHA256_LEN])> {
@@ -317,15 +366,26 @@ pub(crate) fn unwrap(
         return Err(Error::InvalidAccessField);
     }
     let core_hash = sha256(&[core_header]);
-    let pt = hpke::open(
-        LEAF_SUITE,
-        &ReceiverMode::Base,
-        leaf.enc,
-        sk_escrow,
-        LEAF_INFO,
-        &core_hash,
-        leaf.wrapped,
-    )
+    let pt = match sk_escrow {
+        DecryptionKey::X25519(sk) => hpke::open(
+            LEAF_SUITE,
+            &ReceiverMode::Base,
+            leaf.enc,
+            sk,
+            LEAF_INFO,
+            &core_hash,
+            leaf.wrapped,
+        ),
+        DecryptionKey::XWing(sk) => xwing::open(
+            LEAF_SUITE,
+            &ReceiverMode::Base,
+            leaf.enc,
+            sk,
+            LEAF_INFO,
+            &core_hash,
+            leaf.wrapped,
+        ),
+    }
     .map_err(|_| Error::InvalidAccessField)?;
     let pt = Zeroizing::new(pt);
     if pt.len() != WRAPPED_PT_LEN {

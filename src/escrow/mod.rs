@@ -93,22 +93,29 @@ use core::str::FromStr;
 
 pub use authority::{EscrowAuthority, KeyShare};
 pub use client::{AccessField, Compliance, FieldOracle};
-pub use leaf::{FamilyKey, LeafCheck, CHECKSUM_LEN, FAMILY_PREFIX, LEAF_EXTENSION, LEAF_LEN};
+pub use leaf::{
+    FamilyKey, LeafCheck, CHECKSUM_LEN, FAMILY_PREFIX, LEAF_EXTENSION, LEAF_LEN, PQ_LEAF_LEN,
+};
 
 use crate::e2e::{self, Opened};
 use crate::hash::sha256;
-use crate::hpke::{PublicKey, X25519_LEN};
-use crate::keys::{Fingerprint, Identity, PublicIdentity};
+use crate::hpke::{xwing, X25519_LEN};
+use crate::keys::{EncryptionKey, Fingerprint, Identity, Kem, PublicIdentity};
 use crate::{text, Error, Result};
 
 /// Text prefix of an [`EscrowKey`].
 pub const ESCROW_KEY_PREFIX: &str = "doormat-escrow-1";
 /// Text prefix of an [`EscrowAuthority`].
 pub const ESCROW_SECRET_PREFIX: &str = "doormat-escrow-secret-1";
+/// Text prefix of a post-quantum [`EscrowKey`].
+pub const PQ_ESCROW_KEY_PREFIX: &str = "doormat-escrow-pq-1";
+/// Text prefix of a post-quantum [`EscrowAuthority`].
+pub const PQ_ESCROW_SECRET_PREFIX: &str = "doormat-escrow-secret-pq-1";
 /// Text prefix of a [`KeyShare`].
 pub const SHARE_PREFIX: &str = "doormat-escrow-share-1";
 
 const ESCROW_FINGERPRINT_LABEL: &[u8] = b"doormat escrow fingerprint v1";
+const PQ_ESCROW_FINGERPRINT_LABEL: &[u8] = b"doormat escrow fingerprint pq v1";
 
 /// Seals like [`e2e::seal`], plus an access field for `escrow`.
 ///
@@ -154,51 +161,79 @@ pub fn opener<'a>(recipient: &'a Identity, authority: &EscrowKey) -> e2e::Opener
 }
 
 /// The escrow authority's public key: what every escrowed envelope is also
-/// encrypted to.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct EscrowKey(PublicKey);
+/// encrypted to. Classical (X25519) or post-quantum (X-Wing); the KEM is in
+/// the text form and the fingerprint.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct EscrowKey(EncryptionKey);
 
 impl EscrowKey {
-    /// The X25519 public key.
-    pub fn public_key(&self) -> &PublicKey {
+    /// The KEM public key.
+    pub fn public_key(&self) -> &EncryptionKey {
         &self.0
     }
 
-    /// Parses the 32-byte X25519 key.
+    /// The KEM.
+    pub fn kem(&self) -> Kem {
+        self.0.kem()
+    }
+
+    /// Parses the key: 32 bytes for X25519, 1,216 for X-Wing.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidLength`]; [`Error::InvalidKey`] for a non-canonical
-    /// encoding or a low-order point.
+    /// encoding, a low-order point, or an X-Wing key that fails its check.
     pub fn from_bytes(bytes: &[u8]) -> Result<EscrowKey> {
-        let pk = PublicKey::from_bytes(bytes)?;
-        pk.validate()?;
-        Ok(EscrowKey(pk))
+        let kem = match bytes.len() {
+            X25519_LEN => Kem::X25519,
+            xwing::PUBLIC_KEY_LEN => Kem::XWing,
+            got => {
+                return Err(Error::InvalidLength {
+                    expected: X25519_LEN,
+                    got,
+                })
+            }
+        };
+        Ok(EscrowKey(EncryptionKey::from_bytes(kem, bytes)?))
     }
 
-    /// SHA-256 over the key under a domain label, shown as hex groups.
+    /// SHA-256 over the key under a label that names the KEM, shown as hex
+    /// groups.
     pub fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::from_bytes(sha256(&[ESCROW_FINGERPRINT_LABEL, self.0.as_bytes()]))
+        let label = match self.kem() {
+            Kem::X25519 => ESCROW_FINGERPRINT_LABEL,
+            Kem::XWing => PQ_ESCROW_FINGERPRINT_LABEL,
+        };
+        Fingerprint::from_bytes(sha256(&[label, self.0.as_bytes()]))
     }
 }
 
 impl fmt::Debug for EscrowKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "EscrowKey({})", self.fingerprint())
+        write!(f, "EscrowKey({:?}, {})", self.kem(), self.fingerprint())
     }
 }
 
 impl fmt::Display for EscrowKey {
-    /// `doormat-escrow-1<hex>`.
+    /// `doormat-escrow-1<hex>` or `doormat-escrow-pq-1<hex>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&text::encode(ESCROW_KEY_PREFIX, self.0.as_bytes()))
+        let prefix = match self.kem() {
+            Kem::X25519 => ESCROW_KEY_PREFIX,
+            Kem::XWing => PQ_ESCROW_KEY_PREFIX,
+        };
+        f.write_str(&text::encode(prefix, self.0.as_bytes()))
     }
 }
 
 impl FromStr for EscrowKey {
     type Err = Error;
 
+    /// Parses `doormat-escrow-1<hex>` or `doormat-escrow-pq-1<hex>`.
     fn from_str(s: &str) -> Result<EscrowKey> {
+        if s.starts_with(PQ_ESCROW_KEY_PREFIX) {
+            let bytes = text::decode::<{ xwing::PUBLIC_KEY_LEN }>(PQ_ESCROW_KEY_PREFIX, s)?;
+            return EscrowKey::from_bytes(bytes.as_ref());
+        }
         EscrowKey::from_bytes(text::decode::<X25519_LEN>(ESCROW_KEY_PREFIX, s)?.as_ref())
     }
 }

@@ -75,7 +75,7 @@ impl EncryptionKey {
     }
 
     /// Parses a key of `kem`, with the checks every published key passes.
-    pub(super) fn from_bytes(kem: Kem, bytes: &[u8]) -> Result<EncryptionKey> {
+    pub(crate) fn from_bytes(kem: Kem, bytes: &[u8]) -> Result<EncryptionKey> {
         Ok(match kem {
             Kem::X25519 => {
                 let pk = hpke::PublicKey::from_bytes(bytes)?;
@@ -87,7 +87,7 @@ impl EncryptionKey {
     }
 
     /// Length of a key of `kem`.
-    pub(super) const fn len(kem: Kem) -> usize {
+    pub(crate) const fn len(kem: Kem) -> usize {
         match kem {
             Kem::X25519 => X25519_LEN,
             Kem::XWing => xwing::PUBLIC_KEY_LEN,
@@ -156,7 +156,7 @@ impl DecryptionKey {
     }
 
     /// A key of `kem` from its 32 secret bytes.
-    pub(super) fn from_bytes(kem: Kem, bytes: &[u8]) -> Result<DecryptionKey> {
+    pub(crate) fn from_bytes(kem: Kem, bytes: &[u8]) -> Result<DecryptionKey> {
         if bytes.len() != 32 {
             return Err(Error::InvalidLength {
                 expected: 32,
