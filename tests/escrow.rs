@@ -217,7 +217,7 @@ fn escrow_completeness() {
             prop_assert_eq!(opened.recipients(), &want_recipients[..]);
             let field = opened.extension(LEAF_EXTENSION).expect("access field");
             prop_assert_eq!(field.len(), LEAF_LEN);
-            prop_assert_eq!(&field[..32], &escrow_key.public_key().as_bytes()[..]);
+            prop_assert_eq!(&field[..32], escrow_key.public_key().as_bytes());
 
             // Streaming.
             let mut out = Vec::new();
