@@ -15,8 +15,10 @@ use core::ops::Range;
 
 use crate::e2e::{self, Opened};
 use crate::escrow::{self, EscrowAuthority, EscrowKey};
-use crate::keys::{Fingerprint, Identity, PublicIdentity};
-use crate::random::{RngCore, SeedableRng, SeededRng};
+use std::sync::Mutex;
+
+use crate::keys::{Fingerprint, Identity, Kem, PublicIdentity};
+use crate::random::{CryptoRng, RngCore, SeedableRng, SeededRng};
 use crate::{Error, Result};
 
 /// A message drafted but not yet sealed: day, sender, recipients, plaintext.
@@ -138,6 +140,73 @@ pub struct Sent {
     pub plaintext: Vec<u8>,
 }
 
+/// What keys the world's people and state hold, and whether its
+/// randomness is logged.
+#[derive(Clone, Copy, Debug)]
+pub struct Keys {
+    /// The KEM of every user's identity.
+    pub users: Kem,
+    /// The KEM of the state's escrow key.
+    pub authority: Kem,
+    /// Log every 32 bytes the world's generators hand out (keys, content
+    /// keys, ephemeral keys), for a scenario that models an adversary who can
+    /// solve discrete logarithms ([`World::randomness_log`]).
+    pub log_randomness: bool,
+}
+
+impl Default for Keys {
+    /// Classical keys everywhere, nothing logged.
+    fn default() -> Keys {
+        Keys {
+            users: Kem::X25519,
+            authority: Kem::X25519,
+            log_randomness: false,
+        }
+    }
+}
+
+/// A generator that copies every 32-byte piece of its output into a log.
+struct Logged<'l, R> {
+    inner: R,
+    log: Option<&'l Mutex<Vec<[u8; 32]>>>,
+}
+
+impl<R: RngCore> RngCore for Logged<'_, R> {
+    fn next_u32(&mut self) -> u32 {
+        self.inner.next_u32()
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.inner.next_u64()
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self.inner.fill_bytes(dest);
+        self.record(dest);
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> core::result::Result<(), rand_core::Error> {
+        self.inner.try_fill_bytes(dest)?;
+        self.record(dest);
+        Ok(())
+    }
+}
+
+impl<R> Logged<'_, R> {
+    fn record(&self, bytes: &[u8]) {
+        if let Some(log) = self.log {
+            let mut log = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            log.extend(
+                bytes
+                    .chunks_exact(32)
+                    .map(|c| <[u8; 32]>::try_from(c).expect("32 bytes")),
+            );
+        }
+    }
+}
+
+impl<R: CryptoRng> CryptoRng for Logged<'_, R> {}
+
 /// Traffic to simulate: `days` of `per_day` messages, each from a random
 /// user to 1..=`max_recipients` others.
 #[derive(Clone, Copy, Debug)]
@@ -154,6 +223,8 @@ pub struct Traffic {
 pub struct World {
     seed: u64,
     mode: Mode,
+    keys: Keys,
+    log: Mutex<Vec<[u8; 32]>>,
     users: Vec<User>,
     user_keys: SeededRng,
     authority: EscrowAuthority,
@@ -189,12 +260,26 @@ pub(crate) fn stream(seed: u64, label: &str, extra: &[u8]) -> SeededRng {
 impl World {
     /// An empty world in `mode`, replayable from `seed`.
     pub fn new(seed: u64, mode: Mode) -> World {
-        let authority =
-            EscrowAuthority::generate_with(&mut stream(seed, "doormat world state", b""))
-                .expect("a seeded generator never fails");
+        World::with_keys(seed, mode, Keys::default())
+    }
+
+    /// An empty world whose people and state hold `keys`.
+    pub fn with_keys(seed: u64, mode: Mode, keys: Keys) -> World {
+        let log = Mutex::new(Vec::new());
+        let mut state = Logged {
+            inner: stream(seed, "doormat world state", b""),
+            log: keys.log_randomness.then_some(&log),
+        };
+        let authority = match keys.authority {
+            Kem::X25519 => EscrowAuthority::generate_with(&mut state),
+            Kem::XWing => EscrowAuthority::generate_post_quantum_with(&mut state),
+        }
+        .expect("a seeded generator never fails");
         World {
             seed,
             mode,
+            keys,
+            log,
             users: Vec::new(),
             user_keys: stream(seed, "doormat world users", b""),
             authority,
@@ -218,8 +303,15 @@ impl World {
 
     /// Adds a user with a fresh identity, published in the directory.
     pub fn add_user(&mut self, name: &str) -> UserId {
-        let identity =
-            Identity::generate_with(&mut self.user_keys).expect("a seeded generator never fails");
+        let mut rng = Logged {
+            inner: &mut self.user_keys,
+            log: self.keys.log_randomness.then_some(&self.log),
+        };
+        let identity = match self.keys.users {
+            Kem::X25519 => Identity::generate_with(&mut rng),
+            Kem::XWing => Identity::generate_post_quantum_with(&mut rng),
+        }
+        .expect("a seeded generator never fails");
         self.service
             .directory
             .push((name.to_owned(), vec![identity.public()]));
@@ -228,6 +320,20 @@ impl World {
             identity,
         });
         self.users.len() - 1
+    }
+
+    /// Every 32 bytes the world's generators handed out, in order, if the
+    /// world was made with [`Keys::log_randomness`] (empty otherwise).
+    pub fn randomness_log(&self) -> Vec<[u8; 32]> {
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The keys the world's people and state hold.
+    pub fn keys(&self) -> Keys {
+        self.keys
     }
 
     /// The seed the world replays from.
@@ -383,7 +489,10 @@ impl World {
             .get(from)
             .ok_or(Error::InvalidArgument("no such user"))?
             .identity;
-        let mut rng = self.message_rng(self.mode, id);
+        let mut rng = Logged {
+            inner: self.message_rng(self.mode, id),
+            log: self.keys.log_randomness.then_some(&self.log),
+        };
         let sealer = match self.mode {
             Mode::EndToEnd => e2e::Sealer::new(sender, keys),
             Mode::Escrowed => escrow::sealer(sender, keys, &self.client_escrow_key()),
@@ -514,7 +623,7 @@ impl World {
     ///
     /// Any sealing error.
     pub fn twin(&self, mode: Mode) -> Result<World> {
-        let mut twin = World::new(self.seed, mode);
+        let mut twin = World::with_keys(self.seed, mode, self.keys);
         for user in &self.users {
             twin.add_user(&user.name);
         }
