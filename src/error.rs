@@ -71,6 +71,11 @@ pub enum Error {
     /// The caller asked for something the format cannot carry (no recipients,
     /// more than the recipient limit, a chunk size out of range).
     InvalidArgument(&'static str),
+    /// Post-quantum and classical recipients in one envelope, without the
+    /// sealer's opt-in ([`Sealer::allow_mixed_kems`](crate::e2e::Sealer::allow_mixed_kems)):
+    /// the classical stanza would let a future quantum computer read what
+    /// the post-quantum ones protect.
+    MixedKems,
     /// None of the envelope's stanzas opens with this identity's key, or one
     /// does but the sender's signed recipient set does not name this identity
     /// (same X25519 key, different signing key).
@@ -140,6 +145,10 @@ impl fmt::Display for Error {
             Error::UnsupportedSuite(s) => write!(f, "unsupported suite 0x{s:04x}"),
             Error::MalformedHeader(why) => write!(f, "malformed envelope header: {why}"),
             Error::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
+            Error::MixedKems => f.write_str(
+                "post-quantum and classical recipients in one envelope (a quantum computer \
+                 could read it through the classical stanza); opt in to allow it",
+            ),
             Error::NotARecipient => f.write_str("not a recipient of this envelope"),
             Error::HeaderTampered => f.write_str("header or associated data does not match"),
             Error::BadSignature => f.write_str("sender signature does not verify"),

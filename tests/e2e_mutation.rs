@@ -259,6 +259,9 @@ fn header_flip_expectation(fx: &Fixture, at: usize, bit: u32) -> Vec<&'static st
             }
         }
         10 if bit == 0 => vec![],
+        // The wide sender slot: a longer sender block than was sealed.
+        10 if bit == 3 => vec!["HeaderTampered", "Truncated"],
+        // Post-quantum or mixed stanzas without the wide slot; unknown flags.
         10 => vec!["MalformedHeader"],
         11..=18 => {
             // Chunk size (11..15) and checkpoint interval (15..19).

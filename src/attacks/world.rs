@@ -195,7 +195,9 @@ impl<R: RngCore> RngCore for Logged<'_, R> {
 impl<R> Logged<'_, R> {
     fn record(&self, bytes: &[u8]) {
         if let Some(log) = self.log {
-            let mut log = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut log = log
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             log.extend(
                 bytes
                     .chunks_exact(32)

@@ -6,7 +6,8 @@
 use std::io::{self, Read};
 
 use super::layer::CONTENT_KEY_LEN;
-use crate::hpke::{Aead, TAG_LEN, X25519_LEN};
+use crate::hpke::{xwing, Aead, TAG_LEN};
+use crate::keys::Kem;
 use crate::{Error, Result};
 
 /// The first seven bytes of every envelope.
@@ -17,6 +18,11 @@ pub const VERSION: u8 = 1;
 pub const MAX_RECIPIENTS: usize = 1024;
 /// A header (magic through extensions) is at most this long.
 pub const MAX_HEADER_LEN: usize = 1 << 20;
+/// At most this many post-quantum recipients fit in a header (without key
+/// ids or extensions): an X-Wing stanza is 1,168 bytes, so
+/// [`MAX_HEADER_LEN`] holds 897 of them.
+pub const MAX_POST_QUANTUM_RECIPIENTS: usize =
+    (MAX_HEADER_LEN - FIXED_LEN - 4) / (xwing::ENC_LEN + WRAPPED_KEY_LEN);
 /// Smallest payload chunk size accepted.
 pub const MIN_CHUNK_SIZE: u32 = 64;
 /// Largest payload chunk size accepted (bounds the streaming buffers).
@@ -40,6 +46,17 @@ pub(crate) const FIXED_LEN: usize = 7 + 1 + 2 + 1 + 4 + 4 + 2;
 
 /// Header flag: each stanza starts with a recipient key id.
 const FLAG_KEY_IDS: u8 = 0x01;
+/// Header flag: every stanza is an X-Wing stanza.
+const FLAG_POST_QUANTUM: u8 = 0x02;
+/// Header flag: the stanzas are of both kinds, and each names its KEM
+/// (only when the sealer opted in to mixing).
+const FLAG_STANZA_KINDS: u8 = 0x04;
+/// Header flag: the sender block holds a wide identity slot (KEM id, then
+/// any identity, zero-padded), so it does not tell the sender's kind.
+const FLAG_WIDE_SENDER: u8 = 0x08;
+const KNOWN_FLAGS: u8 = FLAG_KEY_IDS | FLAG_POST_QUANTUM | FLAG_STANZA_KINDS | FLAG_WIDE_SENDER;
+/// Length of the KEM id that starts a stanza in a mixed header.
+const KIND_LEN: usize = 2;
 
 /// The cipher that encrypts the payload chunks (and wraps the content key).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -79,8 +96,67 @@ impl PayloadCipher {
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct Stanza {
     pub(crate) key_id: Option<[u8; KEY_ID_LEN]>,
-    pub(crate) enc: [u8; X25519_LEN],
+    pub(crate) kem: Kem,
+    /// [`Kem::enc_len`] bytes.
+    pub(crate) enc: Vec<u8>,
     pub(crate) wrapped: [u8; WRAPPED_KEY_LEN],
+}
+
+impl Stanza {
+    /// Its length on the wire, with or without a key id and a kind.
+    fn len(kem: Kem, key_ids: bool, kinds: bool) -> usize {
+        usize::from(kinds) * KIND_LEN
+            + usize::from(key_ids) * KEY_ID_LEN
+            + kem.enc_len()
+            + WRAPPED_KEY_LEN
+    }
+
+    /// Parses one stanza of `kem` from `bytes` (of exactly its length).
+    fn from_bytes(kem: Kem, key_ids: bool, bytes: &[u8]) -> Stanza {
+        let (key_id, rest) = if key_ids {
+            let (id, rest) = bytes.split_at(KEY_ID_LEN);
+            (Some(id.try_into().expect("split at KEY_ID_LEN")), rest)
+        } else {
+            (None, bytes)
+        };
+        let (enc, wrapped) = rest.split_at(kem.enc_len());
+        Stanza {
+            key_id,
+            kem,
+            enc: enc.to_vec(),
+            wrapped: wrapped.try_into().expect("stanza length arithmetic"),
+        }
+    }
+}
+
+/// How a header's stanzas are laid out, from its flags.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StanzaLayout {
+    /// All X25519: the format before post-quantum recipients, byte for byte.
+    Classical,
+    /// All X-Wing.
+    PostQuantum,
+    /// Both kinds, each stanza starting with its KEM id.
+    Mixed,
+}
+
+impl StanzaLayout {
+    fn of(stanzas: &[Stanza]) -> StanzaLayout {
+        let pq = stanzas.iter().filter(|s| s.kem.is_post_quantum()).count();
+        match pq {
+            0 => StanzaLayout::Classical,
+            n if n == stanzas.len() => StanzaLayout::PostQuantum,
+            _ => StanzaLayout::Mixed,
+        }
+    }
+
+    fn flag(self) -> u8 {
+        match self {
+            StanzaLayout::Classical => 0,
+            StanzaLayout::PostQuantum => FLAG_POST_QUANTUM,
+            StanzaLayout::Mixed => FLAG_STANZA_KINDS,
+        }
+    }
 }
 
 /// A parsed (or freshly built) header, with its exact bytes.
@@ -90,6 +166,8 @@ pub struct Header {
     pub(crate) chunk_size: u32,
     pub(crate) checkpoint_interval: u32,
     pub(crate) stanzas: Vec<Stanza>,
+    /// Whether the sender block has the wide identity slot.
+    pub(crate) wide_sender: bool,
     pub(crate) extensions: Vec<(u16, Vec<u8>)>,
     /// The serialized header, magic through extensions.
     pub(crate) bytes: Vec<u8>,
@@ -105,6 +183,10 @@ impl core::fmt::Debug for Header {
             .field("chunk_size", &self.chunk_size)
             .field("checkpoint_interval", &self.checkpoint_interval)
             .field("stanzas", &self.stanzas.len())
+            .field(
+                "stanza_kems",
+                &self.stanzas.iter().map(|s| s.kem).collect::<Vec<_>>(),
+            )
             .field("key_ids", &self.has_key_ids())
             .field(
                 "extension_types",
@@ -135,10 +217,22 @@ impl Header {
         self.stanzas.len()
     }
 
-    /// The HPKE `enc` of stanza `i`: an ephemeral X25519 public key, in
-    /// clear for every observer.
-    pub fn stanza_enc(&self, i: usize) -> Option<&[u8; X25519_LEN]> {
-        self.stanzas.get(i).map(|s| &s.enc)
+    /// The HPKE `enc` of stanza `i`, in clear for every observer: an
+    /// ephemeral X25519 public key (32 bytes), or an X-Wing ciphertext
+    /// (1,120 bytes).
+    pub fn stanza_enc(&self, i: usize) -> Option<&[u8]> {
+        self.stanzas.get(i).map(|s| s.enc.as_slice())
+    }
+
+    /// The KEM of stanza `i`: the one thing about a recipient the header
+    /// shows every observer (besides an opt-in key id).
+    pub fn stanza_kem(&self, i: usize) -> Option<Kem> {
+        self.stanzas.get(i).map(|s| s.kem)
+    }
+
+    /// Whether any stanza is post-quantum (X-Wing).
+    pub fn is_post_quantum(&self) -> bool {
+        self.stanzas.iter().any(|s| s.kem.is_post_quantum())
     }
 
     /// Whether stanzas carry recipient key ids (which link the envelope to
@@ -171,28 +265,42 @@ impl Header {
         &self.bytes
     }
 
-    /// The length of a stanza in this header.
-    fn stanza_len(key_ids: bool) -> usize {
-        usize::from(key_ids) * KEY_ID_LEN + X25519_LEN + WRAPPED_KEY_LEN
-    }
-
-    /// Serializes the fixed part and the stanzas: the core header.
+    /// Serializes the fixed part and the stanzas: the core header. A
+    /// post-quantum envelope always has the wide sender slot.
     pub(crate) fn write_core(
         cipher: PayloadCipher,
         chunk_size: u32,
         checkpoint_interval: u32,
         stanzas: &[Stanza],
+        wide_sender: bool,
     ) -> Vec<u8> {
         let key_ids = stanzas.first().is_some_and(|s| s.key_id.is_some());
-        let mut out = Vec::with_capacity(FIXED_LEN + stanzas.len() * Self::stanza_len(key_ids));
+        let layout = StanzaLayout::of(stanzas);
+        let kinds = layout == StanzaLayout::Mixed;
+        let wide_sender = wide_sender || layout != StanzaLayout::Classical;
+        let stanzas_len: usize = stanzas
+            .iter()
+            .map(|s| Stanza::len(s.kem, key_ids, kinds))
+            .sum();
+        let mut out = Vec::with_capacity(FIXED_LEN + stanzas_len);
         out.extend_from_slice(MAGIC);
         out.push(VERSION);
         out.extend_from_slice(&cipher.id().to_be_bytes());
-        out.push(if key_ids { FLAG_KEY_IDS } else { 0 });
+        let mut flags = layout.flag();
+        if key_ids {
+            flags |= FLAG_KEY_IDS;
+        }
+        if wide_sender {
+            flags |= FLAG_WIDE_SENDER;
+        }
+        out.push(flags);
         out.extend_from_slice(&chunk_size.to_be_bytes());
         out.extend_from_slice(&checkpoint_interval.to_be_bytes());
         out.extend_from_slice(&(stanzas.len() as u16).to_be_bytes());
         for s in stanzas {
+            if kinds {
+                out.extend_from_slice(&s.kem.id().to_be_bytes());
+            }
             if let Some(id) = &s.key_id {
                 out.extend_from_slice(id);
             }
@@ -225,6 +333,7 @@ impl Header {
             return Err(Error::InvalidArgument("header would exceed 1 MiB"));
         }
         let core_len = core.len();
+        let wide_sender = core[10] & FLAG_WIDE_SENDER != 0;
         let mut bytes = core;
         bytes.extend_from_slice(&(ext_len as u32).to_be_bytes());
         for (t, body) in &extensions {
@@ -237,6 +346,7 @@ impl Header {
             chunk_size,
             checkpoint_interval,
             stanzas,
+            wide_sender,
             extensions,
             bytes,
             core_len,
@@ -290,10 +400,24 @@ impl Header {
         let suite = u16::from_be_bytes([fixed[8], fixed[9]]);
         let cipher = PayloadCipher::from_id(suite).ok_or(Error::UnsupportedSuite(suite))?;
         let flags = fixed[10];
-        if flags & !FLAG_KEY_IDS != 0 {
+        if flags & !KNOWN_FLAGS != 0 {
             return Err(Error::MalformedHeader("unknown header flags"));
         }
         let key_ids = flags & FLAG_KEY_IDS != 0;
+        let layout = match (
+            flags & FLAG_POST_QUANTUM != 0,
+            flags & FLAG_STANZA_KINDS != 0,
+        ) {
+            (false, false) => StanzaLayout::Classical,
+            (true, false) => StanzaLayout::PostQuantum,
+            (false, true) => StanzaLayout::Mixed,
+            (true, true) => return Err(Error::MalformedHeader("conflicting stanza flags")),
+        };
+        if layout != StanzaLayout::Classical && flags & FLAG_WIDE_SENDER == 0 {
+            return Err(Error::MalformedHeader(
+                "post-quantum stanzas without the wide sender slot",
+            ));
+        }
         let chunk_size = u32::from_be_bytes([fixed[11], fixed[12], fixed[13], fixed[14]]);
         if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&chunk_size) {
             return Err(Error::MalformedHeader("chunk size out of range"));
@@ -307,28 +431,8 @@ impl Header {
             return Err(Error::MalformedHeader("recipient count out of range"));
         }
 
-        // Bounded: at most 1024 × 88 bytes.
-        let stanza_len = Self::stanza_len(key_ids);
-        let mut stanza_bytes = vec![0u8; count * stanza_len];
-        read_header_exact(r, &mut stanza_bytes)?;
-        let stanzas: Vec<Stanza> = stanza_bytes
-            .chunks_exact(stanza_len)
-            .map(|s| {
-                let (key_id, rest) = if key_ids {
-                    let (id, rest) = s.split_at(KEY_ID_LEN);
-                    (Some(id.try_into().expect("split at KEY_ID_LEN")), rest)
-                } else {
-                    (None, s)
-                };
-                let (enc, wrapped) = rest.split_at(X25519_LEN);
-                Stanza {
-                    key_id,
-                    enc: enc.try_into().expect("split at X25519_LEN"),
-                    wrapped: wrapped.try_into().expect("stanza_len arithmetic"),
-                }
-            })
-            .collect();
-        if has_duplicates(stanzas.iter().map(|s| s.enc)) {
+        let (stanzas, stanza_bytes) = read_stanzas(r, layout, key_ids, count)?;
+        if has_duplicates(stanzas.iter().map(|s| s.enc.as_slice())) {
             return Err(Error::MalformedHeader("duplicate stanza"));
         }
 
@@ -357,6 +461,58 @@ impl Header {
         )
         .map_err(|_| Error::MalformedHeader("extensions out of order or duplicated"))
     }
+}
+
+/// Reads `count` stanzas laid out as `layout`, each read only after the
+/// header so far plus it is known to fit in [`MAX_HEADER_LEN`]. Returns them
+/// with their exact bytes.
+fn read_stanzas(
+    r: &mut impl Read,
+    layout: StanzaLayout,
+    key_ids: bool,
+    count: usize,
+) -> Result<(Vec<Stanza>, Vec<u8>)> {
+    let too_long = || Error::MalformedHeader("header longer than 1 MiB");
+    if let Some(kem) = match layout {
+        StanzaLayout::Classical => Some(Kem::X25519),
+        StanzaLayout::PostQuantum => Some(Kem::XWing),
+        StanzaLayout::Mixed => None,
+    } {
+        // One allocation, bounded: at most 1 MiB.
+        let len = Stanza::len(kem, key_ids, false);
+        if FIXED_LEN + count * len + 4 > MAX_HEADER_LEN {
+            return Err(too_long());
+        }
+        let mut bytes = vec![0u8; count * len];
+        read_header_exact(r, &mut bytes)?;
+        let stanzas = bytes
+            .chunks_exact(len)
+            .map(|s| Stanza::from_bytes(kem, key_ids, s))
+            .collect();
+        return Ok((stanzas, bytes));
+    }
+    let mut bytes = Vec::new();
+    let mut stanzas = Vec::with_capacity(count);
+    for _ in 0..count {
+        let mut kind = [0u8; KIND_LEN];
+        read_header_exact(r, &mut kind)?;
+        let kem = Kem::from_id(u16::from_be_bytes(kind))
+            .ok_or(Error::MalformedHeader("unknown stanza kind"))?;
+        let len = Stanza::len(kem, key_ids, false);
+        if FIXED_LEN + bytes.len() + KIND_LEN + len + 4 > MAX_HEADER_LEN {
+            return Err(too_long());
+        }
+        let start = bytes.len();
+        bytes.extend_from_slice(&kind);
+        bytes.resize(start + KIND_LEN + len, 0);
+        read_header_exact(r, &mut bytes[start + KIND_LEN..])?;
+        stanzas.push(Stanza::from_bytes(kem, key_ids, &bytes[start + KIND_LEN..]));
+    }
+    if StanzaLayout::of(&stanzas) != StanzaLayout::Mixed {
+        // Canonical: kinds are written only when both occur.
+        return Err(Error::MalformedHeader("stanza kinds on unmixed stanzas"));
+    }
+    Ok((stanzas, bytes))
 }
 
 /// Whether a checkpoint interval is allowed with a chunk size: at least one

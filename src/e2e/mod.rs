@@ -66,7 +66,8 @@ mod seal;
 pub use chunks::CHECKPOINT_LEN;
 pub use format::{
     Header, PayloadCipher, DEFAULT_CHECKPOINT_SPAN, DEFAULT_CHUNK_SIZE, KEY_ID_LEN, MAGIC,
-    MAX_CHECKPOINT_SPAN, MAX_CHUNK_SIZE, MAX_HEADER_LEN, MAX_RECIPIENTS, MIN_CHUNK_SIZE, VERSION,
+    MAX_CHECKPOINT_SPAN, MAX_CHUNK_SIZE, MAX_HEADER_LEN, MAX_POST_QUANTUM_RECIPIENTS,
+    MAX_RECIPIENTS, MIN_CHUNK_SIZE, VERSION,
 };
 pub use layer::{ContentKey, Layer, Opening, Sealing, Unlocked, CONTENT_KEY_LEN};
 pub use open::{Opened, Opener, StreamOpened};
@@ -75,9 +76,11 @@ pub use seal::Sealer;
 use format::{FIXED_LEN, WRAPPED_KEY_LEN};
 
 use crate::hash::{sha256, SHA256_LEN};
+use crate::hpke::xwing;
 use crate::hpke::{Kdf, Suite, TAG_LEN, X25519_LEN};
 use crate::keys::{
-    EncryptionKey, Identity, PublicIdentity, FINGERPRINT_LEN, PUBLIC_IDENTITY_LEN, SIGNATURE_LEN,
+    EncryptionKey, Identity, PublicIdentity, FINGERPRINT_LEN, PQ_PUBLIC_IDENTITY_LEN,
+    PUBLIC_IDENTITY_LEN, SIGNATURE_LEN,
 };
 use crate::{Error, Result};
 
@@ -176,15 +179,29 @@ impl Transcript {
     }
 }
 
+/// Length of the wide sender slot: the sender's KEM id, then its public
+/// identity zero-padded to the longest kind (1,250 bytes).
+pub const WIDE_SENDER_SLOT_LEN: usize = 2 + PQ_PUBLIC_IDENTITY_LEN;
+
+/// Length of the sender's slot in the sender block.
+const fn sender_slot_len(wide: bool) -> usize {
+    if wide {
+        WIDE_SENDER_SLOT_LEN
+    } else {
+        PUBLIC_IDENTITY_LEN
+    }
+}
+
 /// Length of the plaintext sender block for `n` recipients: the sender's
-/// public identity, then one fingerprint per recipient.
-fn sender_block_plain_len(n: usize) -> usize {
-    PUBLIC_IDENTITY_LEN + n * FINGERPRINT_LEN
+/// public identity (in the wide slot or not), then one fingerprint per
+/// recipient.
+fn sender_block_plain_len(n: usize, wide: bool) -> usize {
+    sender_slot_len(wide) + n * FINGERPRINT_LEN
 }
 
 /// Length of the sealed sender block for `n` recipients.
-fn sender_block_len(n: usize) -> usize {
-    sender_block_plain_len(n) + TAG_LEN
+fn sender_block_len(n: usize, wide: bool) -> usize {
+    sender_block_plain_len(n, wide) + TAG_LEN
 }
 
 /// The size of an envelope minus its payload, for `n` recipients with no
@@ -192,14 +209,18 @@ fn sender_block_len(n: usize) -> usize {
 /// [`CHECKPOINT_LEN`] bytes of each checkpoint: fixed header, stanzas,
 /// extension length, sealed sender block and sealed signature block.
 pub const fn overhead(n: usize, key_ids: bool) -> usize {
-    let stanza = if key_ids { KEY_ID_LEN } else { 0 } + X25519_LEN + WRAPPED_KEY_LEN;
-    FIXED_LEN
-        + n * stanza
-        + 4
-        + PUBLIC_IDENTITY_LEN
-        + FINGERPRINT_LEN * n
-        + TAG_LEN
-        + SIGNATURE_BLOCK_LEN
+    overhead_for(X25519_LEN, PUBLIC_IDENTITY_LEN, n, key_ids)
+}
+
+/// [`overhead`] for `n` post-quantum (X-Wing) recipients: each stanza
+/// carries a 1,120-byte `enc`, and the sender block the wide slot.
+pub const fn overhead_post_quantum(n: usize, key_ids: bool) -> usize {
+    overhead_for(xwing::ENC_LEN, WIDE_SENDER_SLOT_LEN, n, key_ids)
+}
+
+const fn overhead_for(enc_len: usize, sender_slot: usize, n: usize, key_ids: bool) -> usize {
+    let stanza = if key_ids { KEY_ID_LEN } else { 0 } + enc_len + WRAPPED_KEY_LEN;
+    FIXED_LEN + n * stanza + 4 + sender_slot + FINGERPRINT_LEN * n + TAG_LEN + SIGNATURE_BLOCK_LEN
 }
 
 /// A chunk counter that would pass `u64::MAX`.

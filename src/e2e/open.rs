@@ -13,12 +13,15 @@ use super::format::{has_duplicates, read_up_to, Header};
 use super::layer::{ContentKey, Layer, Opening, Unlocked, CONTENT_KEY_LEN};
 use super::payload::{chunk_hash, ChunkHash, EnvelopeKeys, PayloadDigest};
 use super::{
-    counter_overflow, key_id, sender_block_len, sender_block_plain_len, stanza_suite, Transcript,
-    SIGNATURE_BLOCK_LEN,
+    counter_overflow, key_id, sender_block_len, sender_block_plain_len, sender_slot_len,
+    stanza_suite, Transcript, SIGNATURE_BLOCK_LEN,
 };
 use crate::hash::sha256;
-use crate::hpke::{self, ReceiverMode, TAG_LEN};
-use crate::keys::{Fingerprint, Identity, PublicIdentity, FINGERPRINT_LEN, PUBLIC_IDENTITY_LEN};
+use crate::hpke::{self, xwing, ReceiverMode, TAG_LEN};
+use crate::keys::{
+    DecryptionKey, Fingerprint, Identity, Kem, PublicIdentity, FINGERPRINT_LEN,
+    PQ_PUBLIC_IDENTITY_LEN, PUBLIC_IDENTITY_LEN,
+};
 use crate::{Error, Result};
 
 /// Opens envelopes with options: associated data, a [`Layer`]; in memory or
@@ -88,22 +91,20 @@ impl<'a> Opener<'a> {
         };
         let (suite, info) = stanza_suite(header.cipher);
         let my_id = key_id(recipient.public().encryption_key());
-        let Some(sk) = recipient.decryption_key().x25519() else {
-            return Err(Error::NotARecipient);
-        };
+        let sk = recipient.decryption_key();
         for stanza in &header.stanzas {
-            if stanza.key_id.is_some_and(|id| id != my_id) {
+            if stanza.kem != sk.kem() || stanza.key_id.is_some_and(|id| id != my_id) {
                 continue;
             }
-            let opened = hpke::open(
-                suite,
-                &ReceiverMode::Base,
-                &stanza.enc,
-                sk,
-                &info,
-                b"",
-                &stanza.wrapped,
-            );
+            let mode = &ReceiverMode::Base;
+            let opened = match sk {
+                DecryptionKey::X25519(sk) => {
+                    hpke::open(suite, mode, &stanza.enc, sk, &info, b"", &stanza.wrapped)
+                }
+                DecryptionKey::XWing(sk) => {
+                    xwing::open(suite, mode, &stanza.enc, sk, &info, b"", &stanza.wrapped)
+                }
+            };
             if let Ok(k) = opened {
                 let k = Zeroizing::new(k);
                 if let Ok(k) = <&[u8; CONTENT_KEY_LEN]>::try_from(&k[..]) {
@@ -132,12 +133,13 @@ impl<'a> Opener<'a> {
             .open_sender_block(sealed_sender_block)
             .ok_or(Error::HeaderTampered)?;
         let n = header.stanzas.len();
-        if sender_block.len() != sender_block_plain_len(n) {
+        if sender_block.len() != sender_block_plain_len(n, header.wide_sender) {
             return Err(Error::MalformedHeader("sender block length"));
         }
-        let sender = PublicIdentity::from_bytes(&sender_block[..PUBLIC_IDENTITY_LEN])
-            .map_err(|_| Error::MalformedHeader("invalid sender key"))?;
-        let recipients: Vec<Fingerprint> = sender_block[PUBLIC_IDENTITY_LEN..]
+        let (slot, fingerprints) = sender_block.split_at(sender_slot_len(header.wide_sender));
+        let sender = parse_sender(slot, header.wide_sender)
+            .ok_or(Error::MalformedHeader("invalid sender key"))?;
+        let recipients: Vec<Fingerprint> = fingerprints
             .chunks_exact(FINGERPRINT_LEN)
             .map(|c| Fingerprint::from_bytes(c.try_into().expect("chunks of 32")))
             .collect();
@@ -187,7 +189,7 @@ impl<'a> Opener<'a> {
     pub fn open(&self, envelope: &[u8]) -> Result<Opened> {
         let mut rest = envelope;
         let header = Header::read_from(&mut rest)?;
-        let sb_len = sender_block_len(header.stanzas.len());
+        let sb_len = sender_block_len(header.stanzas.len(), header.wide_sender);
         if rest.len() < sb_len {
             return Err(Error::Truncated);
         }
@@ -242,8 +244,8 @@ impl<'a> Opener<'a> {
         mut writer: impl Write,
     ) -> Result<StreamOpened> {
         let header = Header::read_from(&mut reader)?;
-        // Bounded: at most 64 + 1024 × 32 + 16 bytes.
-        let mut sealed_sb = vec![0u8; sender_block_len(header.stanzas.len())];
+        // Bounded: at most 1,250 + 1024 × 32 + 16 bytes.
+        let mut sealed_sb = vec![0u8; sender_block_len(header.stanzas.len(), header.wide_sender)];
         if read_up_to(&mut reader, &mut sealed_sb)? < sealed_sb.len() {
             return Err(Error::Truncated);
         }
@@ -318,6 +320,25 @@ impl fmt::Debug for Opener<'_> {
             .field("layer", &self.layer)
             .finish_non_exhaustive()
     }
+}
+
+/// The sender's identity from its slot in the sender block. A wide slot is
+/// `kem_id || identity || zeros`; the padding must be zeros, so that the
+/// slot has one encoding.
+fn parse_sender(slot: &[u8], wide: bool) -> Option<PublicIdentity> {
+    if !wide {
+        return PublicIdentity::from_bytes(slot).ok();
+    }
+    let (kind, rest) = slot.split_at(2);
+    let len = match Kem::from_id(u16::from_be_bytes([kind[0], kind[1]]))? {
+        Kem::X25519 => PUBLIC_IDENTITY_LEN,
+        Kem::XWing => PQ_PUBLIC_IDENTITY_LEN,
+    };
+    let (identity, padding) = rest.split_at(len);
+    if padding.iter().any(|&b| b != 0) {
+        return None;
+    }
+    PublicIdentity::from_bytes(identity).ok()
 }
 
 /// The state between the sender block and the payload, while opening.

@@ -14,12 +14,13 @@ use super::format::{
 use super::layer::{ContentKey, Layer, Sealing, CONTENT_KEY_LEN};
 use super::payload::{chunk_hash, ChunkHash, EnvelopeKeys, PayloadDigest};
 use super::{
-    counter_overflow, key_id, sender_block_plain_len, stanza_suite, Transcript, DEFAULT_CHUNK_SIZE,
-    MAX_CHUNK_SIZE, MAX_RECIPIENTS, MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN,
+    counter_overflow, key_id, sender_block_plain_len, sender_slot_len, stanza_suite, Transcript,
+    DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MAX_RECIPIENTS, MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN,
 };
 use crate::hash::sha256;
+use crate::hpke::xwing;
 use crate::hpke::{self, SenderMode};
-use crate::keys::{Identity, PublicIdentity};
+use crate::keys::{EncryptionKey, Identity, PublicIdentity};
 use crate::random::{self, CryptoRngCore, SystemRng};
 use crate::{Error, Result};
 
@@ -50,6 +51,7 @@ pub struct Sealer<'a> {
     chunk_size: u32,
     checkpoint_interval: Option<u32>,
     key_ids: bool,
+    mixed_kems: bool,
     extensions: Vec<(u16, Vec<u8>)>,
     layer: Option<Box<dyn Layer + 'a>>,
     /// The caller's generator; `None` is the operating system's. In a cell
@@ -68,6 +70,7 @@ impl<'a> Sealer<'a> {
             chunk_size: DEFAULT_CHUNK_SIZE,
             checkpoint_interval: None,
             key_ids: false,
+            mixed_kems: false,
             extensions: Vec::new(),
             layer: None,
             rng: None,
@@ -125,6 +128,31 @@ impl<'a> Sealer<'a> {
         self
     }
 
+    /// Allow post-quantum and classical recipients in one envelope.
+    ///
+    /// Without it, sealing to both kinds fails with [`Error::MixedKems`], as
+    /// age refuses to mix them: every recipient can read the content key,
+    /// so the envelope is only as strong as its weakest stanza, and one
+    /// classical stanza lets a quantum computer open later what was recorded
+    /// today. Each recipient's stanza still uses its own KEM, and the header
+    /// shows observers which kind each stanza is.
+    ///
+    /// ```
+    /// use doormat::{e2e, keys::Identity, Error};
+    ///
+    /// let alice = Identity::generate_post_quantum();
+    /// let to = [Identity::generate_post_quantum().public(), Identity::generate().public()];
+    /// let refused = e2e::Sealer::new(&alice, &to).seal(b"hi");
+    /// assert!(matches!(refused, Err(Error::MixedKems)));
+    /// let envelope = e2e::Sealer::new(&alice, &to).allow_mixed_kems(true).seal(b"hi")?;
+    /// assert!(e2e::Header::parse(&envelope)?.is_post_quantum());
+    /// # Ok::<(), doormat::Error>(())
+    /// ```
+    pub fn allow_mixed_kems(mut self, allow: bool) -> Self {
+        self.mixed_kems = allow;
+        self
+    }
+
     /// Adds an authenticated header extension: `body` travels in clear in the
     /// header, is covered by the key derivation and the sender's signature,
     /// and is returned by [`Opened::extension`](super::Opened::extension).
@@ -176,6 +204,10 @@ impl<'a> Sealer<'a> {
         if has_duplicates(self.recipients.iter().map(|r| r.fingerprint())) {
             return Err(Error::InvalidArgument("the same recipient twice"));
         }
+        let post_quantum = self.recipients.iter().filter(|r| r.kem().is_post_quantum());
+        if !self.mixed_kems && (1..self.recipients.len()).contains(&post_quantum.count()) {
+            return Err(Error::MixedKems);
+        }
         Ok(())
     }
 
@@ -191,21 +223,25 @@ impl<'a> Sealer<'a> {
                 .iter()
                 .map(|r| {
                     let pk = r.encryption_key();
-                    let x25519 = pk.x25519().ok_or(Error::InvalidArgument(
-                        "post-quantum recipients need a post-quantum envelope",
-                    ))?;
-                    let (enc, wrapped) = hpke::seal_with_rng(
-                        suite,
-                        &SenderMode::Base,
-                        x25519,
-                        &info,
-                        b"",
-                        content_key.as_bytes(),
-                        rng,
-                    )?;
+                    let key = content_key.as_bytes();
+                    let (enc, wrapped) = match pk {
+                        EncryptionKey::X25519(pk) => {
+                            hpke::seal_with_rng(suite, &SenderMode::Base, pk, &info, b"", key, rng)?
+                        }
+                        EncryptionKey::XWing(pk) => xwing::seal_with_rng(
+                            suite,
+                            &SenderMode::Base,
+                            pk,
+                            &info,
+                            b"",
+                            key,
+                            rng,
+                        )?,
+                    };
                     Ok(Stanza {
                         key_id: self.key_ids.then(|| key_id(pk)),
-                        enc: enc.try_into().expect("X25519 enc is 32 bytes"),
+                        kem: pk.kem(),
+                        enc,
                         wrapped: wrapped.try_into().expect("32-byte key plus tag"),
                     })
                 })
@@ -214,13 +250,28 @@ impl<'a> Sealer<'a> {
         })
     }
 
-    /// The sender block: the sender's public identity, then the recipients'
+    /// Whether the sender block needs the wide slot: for a post-quantum
+    /// sender, and in every post-quantum envelope (so that it does not tell
+    /// the sender's kind).
+    fn wide_sender(&self) -> bool {
+        self.sender.kem().is_post_quantum()
+            || self.recipients.iter().any(|r| r.kem().is_post_quantum())
+    }
+
+    /// The sender block: the sender's public identity (in the wide slot: its
+    /// KEM id, then the identity zero-padded), then the recipients'
     /// fingerprints in stanza order.
     fn sender_block(&self) -> Zeroizing<Vec<u8>> {
+        let wide = self.wide_sender();
         let mut block = Zeroizing::new(Vec::with_capacity(sender_block_plain_len(
             self.recipients.len(),
+            wide,
         )));
+        if wide {
+            block.extend_from_slice(&self.sender.kem().id().to_be_bytes());
+        }
         block.extend_from_slice(&self.sender.public().to_bytes());
+        block.resize(sender_slot_len(wide), 0);
         for r in self.recipients {
             block.extend_from_slice(r.fingerprint().as_bytes());
         }
@@ -233,7 +284,13 @@ impl<'a> Sealer<'a> {
         let (content_key, stanzas) = self.draw_keys()?;
         let aad_hash = sha256(&[self.aad]);
         let interval = self.interval();
-        let core = Header::write_core(self.cipher, self.chunk_size, interval, &stanzas);
+        let core = Header::write_core(
+            self.cipher,
+            self.chunk_size,
+            interval,
+            &stanzas,
+            self.wide_sender(),
+        );
         let mut extensions = self.extensions.clone();
         if let Some(layer) = &self.layer {
             extensions.extend(layer.extensions(&Sealing {

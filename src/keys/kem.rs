@@ -26,6 +26,24 @@ impl Kem {
         }
     }
 
+    /// The KEM with this HPKE `kem_id`, if doormat knows it.
+    pub const fn from_id(id: u16) -> Option<Kem> {
+        match id {
+            hpke::KEM_ID => Some(Kem::X25519),
+            xwing::XWING_KEM_ID => Some(Kem::XWing),
+            _ => None,
+        }
+    }
+
+    /// The length of the HPKE `enc` it produces: 32 bytes for X25519,
+    /// 1,120 for X-Wing.
+    pub const fn enc_len(self) -> usize {
+        match self {
+            Kem::X25519 => X25519_LEN,
+            Kem::XWing => xwing::ENC_LEN,
+        }
+    }
+
     /// Whether it resists a quantum computer.
     pub const fn is_post_quantum(self) -> bool {
         matches!(self, Kem::XWing)

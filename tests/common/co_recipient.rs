@@ -21,14 +21,14 @@
 //! * [`Parts::resign`] is the honest variant: Bob signs as himself. The tests
 //!   use it as a control, to show that a forgery fails only for its signature.
 
-use doormat::hpke::{self, Aead, Kdf, ReceiverMode, SenderMode, Suite};
+use doormat::hpke::{self, xwing, Aead, Kdf, ReceiverMode, SenderMode, Suite};
 use doormat::keys::{Identity, PublicIdentity};
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
 use ring::digest::{Context, SHA256};
 use ring::hkdf;
 use ring::signature::{Ed25519KeyPair, UnparsedPublicKey, ED25519};
 
-use super::common::{Layout, ENC, FINGERPRINT, FIXED, KEY_ID, PUBLIC_IDENTITY, WRAPPED};
+use super::common::{Layout, ENC, FINGERPRINT, FIXED, KEY_ID, PQ_ENC, PUBLIC_IDENTITY, WRAPPED};
 
 const STANZA_LABEL: &[u8] = b"doormat/v1 stanza";
 const KEY_ID_LABEL: &[u8] = b"doormat/v1 key id";
@@ -69,10 +69,12 @@ fn stanza_suite(suite: u16) -> (Suite, Vec<u8>) {
 }
 
 /// Header fields Bob reads: suite, key-id flag, chunk size, checkpoint
-/// interval, and where the stanzas are.
+/// interval, and where the stanzas are. The kit reads classical and
+/// all-post-quantum headers, not mixed ones.
 struct HeaderView {
     suite: u16,
     key_ids: bool,
+    post_quantum: bool,
     chunk_size: usize,
     interval: usize,
     stanza_len: usize,
@@ -82,13 +84,24 @@ struct HeaderView {
 impl HeaderView {
     fn of(header: &[u8]) -> HeaderView {
         let key_ids = header[10] & 1 != 0;
+        let post_quantum = header[10] & 2 != 0;
+        assert_eq!(header[10] & 4, 0, "the kit does not read mixed headers");
         HeaderView {
             suite: be16(header, 8) as u16,
             key_ids,
+            post_quantum,
             chunk_size: be32(header, 11),
             interval: be32(header, 15),
-            stanza_len: usize::from(key_ids) * KEY_ID + ENC + WRAPPED,
+            stanza_len: usize::from(key_ids) * KEY_ID + Self::enc_len(post_quantum) + WRAPPED,
             count: be16(header, 19),
+        }
+    }
+
+    fn enc_len(post_quantum: bool) -> usize {
+        if post_quantum {
+            PQ_ENC
+        } else {
+            ENC
         }
     }
 
@@ -105,16 +118,16 @@ pub fn find_stanza(me: &Identity, header: &[u8]) -> Option<(usize, [u8; 32])> {
     let (suite, info) = stanza_suite(h.suite);
     (0..h.count).find_map(|i| {
         let start = FIXED + i * h.stanza_len + usize::from(h.key_ids) * KEY_ID;
-        let (enc, wrapped) = header[start..start + ENC + WRAPPED].split_at(ENC);
-        let key = hpke::open(
-            suite,
-            &ReceiverMode::Base,
-            enc,
-            me.decryption_key().x25519()?,
-            &info,
-            b"",
-            wrapped,
-        )
+        let enc_len = HeaderView::enc_len(h.post_quantum);
+        let (enc, wrapped) = header[start..start + enc_len + WRAPPED].split_at(enc_len);
+        let mode = &ReceiverMode::Base;
+        let key = if h.post_quantum {
+            let sk = me.decryption_key().xwing()?;
+            xwing::open(suite, mode, enc, sk, &info, b"", wrapped)
+        } else {
+            let sk = me.decryption_key().x25519()?;
+            hpke::open(suite, mode, enc, sk, &info, b"", wrapped)
+        }
         .ok()?;
         Some((i, key.try_into().ok()?))
     })

@@ -24,6 +24,10 @@ use proptest::test_runner::Config;
 pub const TAG: usize = 16;
 /// X25519 public key / HPKE `enc` length.
 pub const ENC: usize = 32;
+/// X-Wing HPKE `enc` length (an ML-KEM-768 ciphertext and an X25519 key).
+pub const PQ_ENC: usize = 1120;
+/// X-Wing KEM id, which starts each stanza of a mixed header.
+pub const XWING_KEM_ID: u16 = 0x647a;
 /// Wrapped content key in a stanza: 32-byte key + tag.
 pub const WRAPPED: usize = 48;
 /// Opt-in recipient key id length.
@@ -35,6 +39,9 @@ pub const FIXED: usize = 7 + 1 + 2 + 1 + 4 + 4 + 2;
 pub const CHECKPOINT: usize = 64 + TAG;
 /// A public identity (X25519 key and Ed25519 key), as in the sender block.
 pub const PUBLIC_IDENTITY: usize = 64;
+/// The wide sender slot: KEM id, then a public identity zero-padded to a
+/// post-quantum identity's 1,248 bytes.
+pub const WIDE_SENDER_SLOT: usize = 2 + 1248;
 /// A recipient fingerprint, as in the sender block.
 pub const FINGERPRINT: usize = 32;
 
@@ -42,6 +49,11 @@ pub const FINGERPRINT: usize = 32;
 /// one fingerprint per recipient, a tag.
 pub fn sender_block_len(n: usize) -> usize {
     PUBLIC_IDENTITY + FINGERPRINT * n + TAG
+}
+
+/// [`sender_block_len`] with the wide sender slot (flag `0x08`).
+pub fn wide_sender_block_len(n: usize) -> usize {
+    WIDE_SENDER_SLOT + FINGERPRINT * n + TAG
 }
 
 /// How many chunks a payload of `len` bytes takes (an empty payload is one
@@ -77,6 +89,12 @@ pub fn expected_len(len: usize, n: usize, key_ids: bool, chunk_size: u32) -> usi
 pub struct Layout {
     pub suite: u16,
     pub key_ids: bool,
+    /// Flag `0x02`: every stanza is X-Wing.
+    pub post_quantum: bool,
+    /// Flag `0x04`: each stanza starts with its KEM id.
+    pub kinds: bool,
+    /// Flag `0x08`: the sender block has the wide slot.
+    pub wide_sender: bool,
     pub chunk_size: usize,
     pub checkpoint_interval: usize,
     pub count: usize,
@@ -106,14 +124,23 @@ impl Layout {
         let be32 = |at: usize| u32::from_be_bytes(env[at..at + 4].try_into().unwrap()) as usize;
         let suite = be16(8) as u16;
         let key_ids = env[10] & 1 != 0;
+        let post_quantum = env[10] & 2 != 0;
+        let kinds = env[10] & 4 != 0;
+        let wide_sender = env[10] & 8 != 0;
         let chunk_size = be32(11);
         let checkpoint_interval = be32(15);
         let count = be16(19);
-        let stanza_len = if key_ids { KEY_ID } else { 0 } + ENC + WRAPPED;
-        let stanzas = (0..count)
-            .map(|i| FIXED + i * stanza_len..FIXED + (i + 1) * stanza_len)
-            .collect();
-        let mut p = FIXED + count * stanza_len;
+        let mut p = FIXED;
+        let mut stanzas = Vec::with_capacity(count);
+        for _ in 0..count {
+            let xwing = post_quantum || (kinds && be16(p) == usize::from(XWING_KEM_ID));
+            let len = if kinds { 2 } else { 0 }
+                + if key_ids { KEY_ID } else { 0 }
+                + if xwing { PQ_ENC } else { ENC }
+                + WRAPPED;
+            stanzas.push(p..p + len);
+            p += len;
+        }
         let core = 0..p;
         let ext_len_field = p..p + 4;
         let ext_len = be32(p);
@@ -127,7 +154,11 @@ impl Layout {
         }
         assert_eq!(p, ext_end, "extension records overrun");
         let header = 0..p;
-        let sender_block = p..p + sender_block_len(count);
+        let sender_block = p..p + if wide_sender {
+            wide_sender_block_len(count)
+        } else {
+            sender_block_len(count)
+        };
         let signature = env.len() - SIGNATURE_BLOCK_LEN..env.len();
         let ct_chunk = chunk_size + TAG;
         let mut chunks = Vec::new();
@@ -145,6 +176,9 @@ impl Layout {
         Layout {
             suite,
             key_ids,
+            post_quantum,
+            kinds,
+            wide_sender,
             chunk_size,
             checkpoint_interval,
             count,
