@@ -424,7 +424,7 @@ fn main() -> Result<()> {
 fn other_lessons() -> Result<Vec<String>> {
     use doormat::attacks::{
         blast_radius, export_grade, ghost_user, harvest_now_decrypt_later as hndl,
-        key_substitution, kleptography, leaf_forgery, stolen_key, superencryption,
+        key_substitution, kleptography, leaf_forgery, quantum_day, stolen_key, superencryption,
         warrant_overreach,
     };
     let cast = ["Alice", "Bob", "Carol", "Dave", "Erin", "Frank"];
@@ -584,6 +584,26 @@ fn other_lessons() -> Result<Vec<String>> {
     lines.push(format!(
         "export grade        a 16-bit content key fell after {} tries in {:.0?}",
         width.tried, width.elapsed
+    ));
+
+    let r = quantum_day::run(quantum_day::Params {
+        seed: 11,
+        users: 6,
+        years: 1,
+        per_day: 1,
+    })?;
+    let [clean, classical, pq] = quantum_day::Regime::ALL.map(|regime| r.outcome(regime).clone());
+    assert!(clean.opened_on_quantum_day == 0 && clean.opened_after_leak == 0);
+    assert_eq!(classical.opened_on_quantum_day, classical.recorded);
+    assert!(pq.opened_on_quantum_day == 0 && pq.opened_after_leak == pq.recorded);
+    lines.push(format!(
+        "quantum day         post-quantum stanzas, X25519 solved: e2e {}/{} read, classical field {}/{}, post-quantum field {}/{} until its key leaks",
+        clean.opened_on_quantum_day,
+        clean.recorded,
+        classical.opened_on_quantum_day,
+        classical.recorded,
+        pq.opened_on_quantum_day,
+        pq.recorded
     ));
     Ok(lines)
 }

@@ -392,3 +392,60 @@ fn export_grade_keys_fall_to_brute_force() {
     }
     assert!(calls.into_inner() >= 3, "progress reported");
 }
+
+/// Quantum day: the oracle solves every X25519 half it is shown; only the
+/// classical access field turns that into reads, and the leak of a
+/// post-quantum authority key opens everything.
+#[test]
+fn quantum_day_opens_classical_fields_and_only_them() {
+    use doormat::attacks::quantum_day::{self, Regime};
+    let report = quantum_day::run(quantum_day::Params {
+        seed: 13,
+        users: 6,
+        years: 2,
+        per_day: 1,
+    })
+    .unwrap();
+    assert_eq!(report.outcomes.len(), 3);
+    let recorded = 2 * 365;
+    let stanzas = report.outcomes[0].stanzas;
+    assert!(stanzas > recorded);
+    for o in &report.outcomes {
+        // The same traffic in every regime, every stanza X-Wing.
+        assert_eq!((o.recorded, o.stanzas), (recorded, stanzas), "{o:?}");
+        assert_eq!(o.post_quantum_envelopes, recorded, "{o:?}");
+        // The X25519 half of each user key and of each stanza falls (and of
+        // a post-quantum escrow key): the oracle is real, and no X-Wing key
+        // opens for it.
+        let pq_escrow = usize::from(o.regime == Regime::PostQuantumField);
+        assert_eq!(o.logs_solved, report.users + stanzas + pq_escrow, "{o:?}");
+    }
+    let clean = report.outcome(Regime::CleanPostQuantum);
+    assert!(!clean.authority_solved);
+    assert_eq!(
+        (clean.opened_on_quantum_day, clean.opened_after_leak),
+        (0, 0)
+    );
+
+    let classical = report.outcome(Regime::ClassicalField);
+    assert!(classical.authority_solved);
+    assert_eq!(classical.opened_on_quantum_day, recorded);
+    assert_eq!(classical.opened_after_leak, recorded);
+
+    let pq = report.outcome(Regime::PostQuantumField);
+    assert!(!pq.authority_solved);
+    assert_eq!(pq.opened_on_quantum_day, 0);
+    assert_eq!(pq.opened_after_leak, recorded);
+}
+
+/// Without the randomness log there is no oracle: the simulation cannot
+/// quietly answer keys it never saw.
+#[test]
+fn the_quantum_oracle_needs_the_randomness_log() {
+    use doormat::attacks::quantum_day::QuantumOracle;
+    let world = escrowed_world(3);
+    assert!(matches!(
+        QuantumOracle::new(&world),
+        Err(doormat::Error::InvalidArgument(_))
+    ));
+}

@@ -139,6 +139,22 @@
 //! FREAK and Logjam (2015).
 //! *doormat:* 256-bit content keys from the system's generator.
 //! Example: `export_grade`.
+//!
+//! # Quantum day ([`quantum_day`])
+//!
+//! *Shows:* users with post-quantum keys, years of recorded traffic, and an
+//! adversary who one day solves X25519 (simulated from the world's own
+//! randomness log: it answers X25519 discrete logarithms and never ML-KEM).
+//! Clean post-quantum envelopes stay closed; with a classical access field
+//! every envelope opens, post-quantum stanzas notwithstanding; with a
+//! post-quantum field nothing opens — until the one authority key leaks, and
+//! then everything does.
+//! *Mirrors:* harvest now, decrypt later, as age 1.3 answers it: refuse to
+//! mix post-quantum and classical recipients in one file.
+//! *doormat:* [`Sealer::allow_mixed_kems`](crate::e2e::Sealer::allow_mixed_kems)
+//! is off by default; the escrow layer cannot be refused, so its field is
+//! the stanza nobody chose ([`AccessField`](crate::escrow::AccessField)).
+//! Example: `quantum_day`.
 
 pub mod blast_radius;
 pub mod export_grade;
@@ -148,6 +164,7 @@ pub mod key_substitution;
 pub mod kleptography;
 pub mod leaf_forgery;
 pub mod matrix;
+pub mod quantum_day;
 pub mod stolen_key;
 pub mod superencryption;
 pub mod warrant_overreach;

@@ -27,6 +27,34 @@ use crate::Result;
 /// assert!(authority.open(&envelope).is_ok());
 /// # Ok::<(), doormat::Error>(())
 /// ```
+///
+/// # Post-quantum recipients and a classical escrow key
+///
+/// The field wraps the content key with the escrow key's KEM, whatever the
+/// recipients' KEM. Sealing to post-quantum recipients with a classical
+/// (X25519) escrow key is allowed — it is the lesson of
+/// [`attacks::quantum_day`](crate::attacks::quantum_day) — and it undoes
+/// what the recipients' keys buy: the envelope is post-quantum for its
+/// recipients and classical for everyone who records it, so a future
+/// quantum computer that solves X25519 reads it through the field
+/// (harvest now, decrypt later). A post-quantum escrow key closes that door
+/// and leaves the one that cannot be closed: one long-lived key that opens
+/// everything ever recorded.
+///
+/// ```
+/// use doormat::{e2e, escrow::{AccessField, EscrowAuthority}, keys::{Identity, Kem}};
+///
+/// let classical = EscrowAuthority::generate();
+/// let (alice, bob) = (Identity::generate_post_quantum(), Identity::generate_post_quantum());
+/// let envelope = e2e::Sealer::new(&alice, &[bob.public()])
+///     .layer(AccessField::to(&classical.public_key()))
+///     .seal(b"post-quantum stanzas, classical access field")?;
+/// assert!(e2e::Header::parse(&envelope)?.is_post_quantum());
+/// // The weakest wrapping of the content key is the field's.
+/// assert_eq!(classical.kem(), Kem::X25519);
+/// assert!(classical.open(&envelope).is_ok());
+/// # Ok::<(), doormat::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct AccessField {
     escrow: EscrowKey,

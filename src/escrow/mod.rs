@@ -145,6 +145,9 @@ pub fn open(recipient: &Identity, authority: &EscrowKey, envelope: &[u8]) -> Res
 
 /// An [`e2e::Sealer`] with the [`AccessField`] layer for `escrow`: every
 /// option of the clean sealer, and one more reader.
+///
+/// With post-quantum recipients, a classical `escrow` key makes every
+/// envelope readable by a future quantum computer: see [`AccessField`].
 pub fn sealer<'a>(
     sender: &'a Identity,
     recipients: &'a [PublicIdentity],
