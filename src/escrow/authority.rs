@@ -50,6 +50,17 @@ impl EscrowAuthority {
         )))
     }
 
+    /// A fresh post-quantum (X-Wing) authority key.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system cannot supply randomness.
+    /// [`EscrowAuthority::generate_post_quantum_with`] reports it instead.
+    pub fn generate_post_quantum() -> EscrowAuthority {
+        EscrowAuthority::generate_post_quantum_with(&mut SystemRng)
+            .expect("the operating system's random number generator failed")
+    }
+
     /// A fresh post-quantum (X-Wing) authority key from `rng`. A
     /// post-quantum field survives a quantum computer; the key it opens
     /// with is still one key that opens everything.
