@@ -305,3 +305,99 @@ fn the_wide_sender_slot_padding_must_be_zero() {
         "{e:?}"
     );
 }
+
+/// The wide slot appears only where it is needed: a classical sender who
+/// sets flag `0x08` on an all-X25519 envelope and widens its slot (signing
+/// all of it) is refused, though every tag and the signature verify.
+#[test]
+fn a_wide_slot_for_a_classical_envelope_is_refused() {
+    let (alice, bob) = (classical(80), classical(81));
+    let env = e2e::seal(&alice, &[bob.public()], b"widened").unwrap();
+    let mut parts = co_recipient::Parts::open(&bob, &env, b"").unwrap();
+    assert_eq!(parts.header[10], 0);
+    parts.header[10] |= 0x08;
+    let fingerprints = parts.sender_block[64..].to_vec();
+    let mut block = 0x0020u16.to_be_bytes().to_vec();
+    block.extend_from_slice(&alice.public().to_bytes());
+    block.resize(WIDE_SENDER_SLOT, 0);
+    block.extend(fingerprints);
+    parts.sender_block = block;
+    parts.signature = co_recipient::raw_sign(&alice, &parts.signed_message()).to_vec();
+    let forged = parts.seal();
+    let e = e2e::open(&bob, &forged).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::MalformedHeader("wide sender slot for a classical sender")
+        ),
+        "{e:?}"
+    );
+    let e = Opener::new(&bob)
+        .open_stream(&forged[..], std::io::sink())
+        .unwrap_err();
+    assert!(matches!(e, Error::MalformedHeader(_)), "{e:?}");
+}
+
+/// The documented draw order: the content key, then per recipient its
+/// encapsulation randomness — 32 bytes for X25519, 64 for X-Wing. Rebuilding
+/// an X-Wing stanza from the same stream gives the header's bytes.
+#[test]
+fn a_seeded_sealer_draws_per_recipient_kem() {
+    use doormat::hpke::{self, xwing, Kdf, SenderMode, Suite};
+    use doormat::random::RngCore;
+    let alice = pq(90);
+    let (carol, dave, erin) = (classical(91), pq(92), classical(93));
+    let to = [carol.public(), dave.public(), erin.public()];
+    let seed = [9u8; 32];
+    let env = Sealer::new(&alice, &to)
+        .allow_mixed_kems(true)
+        .rng(&mut SeededRng::from_seed(seed))
+        .seal(b"draw order")
+        .unwrap();
+    let header = Header::parse(&env).unwrap();
+    let mut stream = SeededRng::from_seed(seed);
+    let mut content_key = [0u8; 32];
+    stream.fill_bytes(&mut content_key);
+    let suite = Suite::new(Kdf::HkdfSha256, hpke::Aead::ChaCha20Poly1305);
+    let info = [&b"doormat/v1 stanza"[..], &[0x00, 0x03]].concat();
+    let mode = SenderMode::Base;
+    // Carol (X25519): 32 bytes.
+    let carol_pk = carol.public().encryption_key().x25519().unwrap().clone();
+    let (enc, _) = hpke::seal_with_rng(
+        suite,
+        &mode,
+        &carol_pk,
+        &info,
+        b"",
+        &content_key,
+        &mut stream,
+    )
+    .unwrap();
+    assert_eq!(header.stanza_enc(0).unwrap(), enc.as_slice());
+    // Dave (X-Wing): 64 bytes.
+    let dave_pk = dave.public().encryption_key().xwing().unwrap().clone();
+    let (enc, _) = xwing::seal_with_rng(
+        suite,
+        &mode,
+        &dave_pk,
+        &info,
+        b"",
+        &content_key,
+        &mut stream,
+    )
+    .unwrap();
+    assert_eq!(header.stanza_enc(1).unwrap(), enc.as_slice());
+    // Erin (X25519) again: only if Dave took exactly 64 bytes does this match.
+    let erin_pk = erin.public().encryption_key().x25519().unwrap().clone();
+    let (enc, _) = hpke::seal_with_rng(
+        suite,
+        &mode,
+        &erin_pk,
+        &info,
+        b"",
+        &content_key,
+        &mut stream,
+    )
+    .unwrap();
+    assert_eq!(header.stanza_enc(2).unwrap(), enc.as_slice());
+}

@@ -139,6 +139,12 @@ impl<'a> Opener<'a> {
         let (slot, fingerprints) = sender_block.split_at(sender_slot_len(header.wide_sender));
         let sender = parse_sender(slot, header.wide_sender)
             .ok_or(Error::MalformedHeader("invalid sender key"))?;
+        // Canonical: the wide slot only where the sealer needs it.
+        if header.wide_sender && !header.is_post_quantum() && !sender.kem().is_post_quantum() {
+            return Err(Error::MalformedHeader(
+                "wide sender slot for a classical sender",
+            ));
+        }
         let recipients: Vec<Fingerprint> = fingerprints
             .chunks_exact(FINGERPRINT_LEN)
             .map(|c| Fingerprint::from_bytes(c.try_into().expect("chunks of 32")))

@@ -170,8 +170,10 @@ impl<'a> Sealer<'a> {
     }
 
     /// Draws every random byte of the envelope from `rng` instead of the
-    /// operating system: first the 32-byte content key, then one 32-byte
-    /// HPKE ephemeral key per recipient, in recipient order. With a
+    /// operating system: first the 32-byte content key, then, per recipient
+    /// in recipient order, the randomness of its stanza's encapsulation: a
+    /// 32-byte ephemeral key for an X25519 recipient, 64 bytes for an X-Wing
+    /// one. With a
     /// deterministic generator, sealing is deterministic (Ed25519 signatures
     /// are), which makes known-answer tests and replayable simulations
     /// possible — and makes the envelope as secret as the generator.
