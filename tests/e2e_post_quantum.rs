@@ -362,7 +362,7 @@ fn a_seeded_sealer_draws_per_recipient_kem() {
     let info = [&b"doormat/v1 stanza"[..], &[0x00, 0x03]].concat();
     let mode = SenderMode::Base;
     // Carol (X25519): 32 bytes.
-    let carol_pk = carol.public().encryption_key().x25519().unwrap().clone();
+    let carol_pk = *carol.public().encryption_key().x25519().unwrap();
     let (enc, _) = hpke::seal_with_rng(
         suite,
         &mode,
@@ -388,7 +388,7 @@ fn a_seeded_sealer_draws_per_recipient_kem() {
     .unwrap();
     assert_eq!(header.stanza_enc(1).unwrap(), enc.as_slice());
     // Erin (X25519) again: only if Dave took exactly 64 bytes does this match.
-    let erin_pk = erin.public().encryption_key().x25519().unwrap().clone();
+    let erin_pk = *erin.public().encryption_key().x25519().unwrap();
     let (enc, _) = hpke::seal_with_rng(
         suite,
         &mode,
