@@ -16,8 +16,10 @@ use crate::failure::EXIT_CODES;
 #[command(name = "doormat", version, after_help = EXIT_CODES)]
 pub struct Cli {
     /// Names for keys: lines of `doormat-public-1… NAME` or
-    /// `doormat-escrow-1… NAME`. Used for `-r NAME`, and to name senders,
-    /// recipients and authorities in messages.
+    /// `doormat-escrow-1… NAME` (or their post-quantum forms,
+    /// `doormat-public-pq-1…` and `doormat-escrow-pq-1…`). Used for
+    /// `-r NAME`, and to name senders, recipients and authorities in
+    /// messages.
     #[arg(long, global = true, value_name = "FILE", env = "DOORMAT_CONTACTS")]
     pub contacts: Option<PathBuf>,
 
@@ -30,7 +32,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Make a new identity: a secret key file (owner-only permissions).
-    /// With -o, prints the public key on standard output.
+    /// With -o, prints the public key on standard output. Classical
+    /// (X25519) unless --post-quantum.
     Keygen(KeygenArgs),
     /// Print the public key of a secret identity file.
     Public(KeyInput),
@@ -66,9 +69,40 @@ pub struct OutputArgs {
     pub force: bool,
 }
 
-/// `keygen`, `escrow keygen`, `escrow family`.
+/// `keygen`.
 #[derive(Debug, Args)]
 pub struct KeygenArgs {
+    /// Make a post-quantum identity (X-Wing: ML-KEM-768 with X25519,
+    /// `doormat-public-pq-1…`) instead of a classical X25519 one: what is
+    /// sealed to it stays secret from a future quantum computer that
+    /// records it today. Its public key is about 2.5 KB of text.
+    #[arg(long)]
+    pub post_quantum: bool,
+
+    /// Where the secret goes.
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// `escrow keygen`.
+#[derive(Debug, Args)]
+pub struct EscrowKeygenArgs {
+    /// Make a post-quantum authority key (X-Wing, `doormat-escrow-pq-1…`):
+    /// its access fields stay closed to a future quantum computer. A
+    /// classical key undoes post-quantum recipients' keys: whoever records
+    /// an envelope reads it through the field once X25519 falls. Either
+    /// way it is one key that opens every escrowed envelope.
+    #[arg(long)]
+    pub post_quantum: bool,
+
+    /// Where the secret goes.
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// `escrow family`: a family key has no KEM, so no `--post-quantum`.
+#[derive(Debug, Args)]
+pub struct FamilyArgs {
     /// Where the secret goes.
     #[command(flatten)]
     pub out: OutputArgs,
@@ -118,8 +152,8 @@ pub struct SealArgs {
     #[arg(short, long, value_name = "FILE")]
     pub identity: PathBuf,
 
-    /// A recipient: a `doormat-public-1…` key, or a name from --contacts.
-    /// Repeat for more.
+    /// A recipient: a `doormat-public-1…` or `doormat-public-pq-1…` key,
+    /// or a name from --contacts. Repeat for more.
     #[arg(short, long = "recipient", value_name = "KEY|NAME")]
     pub recipients: Vec<String>,
 
@@ -141,6 +175,13 @@ pub struct SealArgs {
     /// whether the envelope is addressed to them.
     #[arg(long)]
     pub key_ids: bool,
+
+    /// Allow post-quantum and classical recipients in one envelope. Every
+    /// recipient's stanza unlocks the content key, so one classical stanza
+    /// lets a future quantum computer read what is recorded today; without
+    /// this flag such a mix is refused.
+    #[arg(long)]
+    pub allow_mixed_kems: bool,
 
     /// Where the envelope goes.
     #[command(flatten)]
@@ -185,7 +226,8 @@ pub struct InspectArgs {
 pub enum EscrowCommand {
     /// Make the escrow authority's key (the teacher's). Whoever holds a copy
     /// reads every escrowed message. With -o, prints the escrow public key.
-    Keygen(KeygenArgs),
+    /// Classical (X25519) unless --post-quantum.
+    Keygen(EscrowKeygenArgs),
     /// Print the escrow public key of an authority's secret key file.
     Public(KeyInput),
     /// Seal like `seal`, plus an access field the authority opens.
@@ -195,13 +237,16 @@ pub enum EscrowCommand {
     Open(EscrowOpenArgs),
     /// Make a new family key: the secret every compliant client of a
     /// "family" shares, keying the 16-bit access-field checksum.
-    Family(KeygenArgs),
+    Family(FamilyArgs),
 }
 
 /// `escrow seal`.
 #[derive(Debug, Args)]
 pub struct EscrowSealArgs {
-    /// The escrow authority's public key (file or `doormat-escrow-1…` text).
+    /// The escrow authority's public key (file, or `doormat-escrow-1…` or
+    /// `doormat-escrow-pq-1…` text). A classical key with post-quantum
+    /// recipients seals with a warning: a future quantum computer reads
+    /// the envelope through the access field.
     #[arg(long, value_name = "KEY|FILE")]
     pub escrow_key: String,
 

@@ -5,8 +5,9 @@
 use std::io::{BufReader, Read, Write};
 
 use doormat::e2e::{Opener, Sealer, StreamOpened};
-use doormat::escrow::{AccessField, Compliance, EscrowKey, LEAF_EXTENSION};
-use doormat::keys::{Fingerprint, PublicIdentity};
+use doormat::escrow::{AccessField, Compliance, EscrowKey, FamilyKey, LEAF_EXTENSION, PQ_LEAF_LEN};
+use doormat::hpke::{xwing, X25519_LEN};
+use doormat::keys::{Fingerprint, Kem, PublicIdentity};
 
 use crate::armor::{self, ArmorReader, ArmorWriter};
 use crate::cli::{AuthorityOpenArgs, EscrowOpenArgs, EscrowSealArgs, OpenArgs, SealArgs};
@@ -23,21 +24,47 @@ pub fn seal(args: &SealArgs, contacts: &Contacts) -> Result<(), Failure> {
 pub fn escrow_seal(args: &EscrowSealArgs, contacts: &Contacts) -> Result<(), Failure> {
     let key = keyfile::load_escrow_key(&args.escrow_key)?;
     let family = keyfile::load_family(args.family.as_deref())?;
-    seal_with(
-        &args.seal,
-        Some(AccessField::to(&key).family(family)),
-        contacts,
-    )
+    seal_with(&args.seal, Some((key, family)), contacts)
 }
 
-/// Seals the input, with the access field layer if one is given.
+/// Seals the input, escrowed to `escrow` (with that family key for the
+/// checksum) if one is given.
 fn seal_with(
     args: &SealArgs,
-    access: Option<AccessField>,
+    escrow: Option<(EscrowKey, FamilyKey)>,
     contacts: &Contacts,
 ) -> Result<(), Failure> {
     let me = keyfile::load_identity(&args.identity)?;
     let recipients = keyfile::load_recipients(&args.recipients, &args.recipient_files, contacts)?;
+    let classical: Vec<&PublicIdentity> = recipients
+        .iter()
+        .filter(|r| !r.kem().is_post_quantum())
+        .collect();
+    let post_quantum = classical.len() < recipients.len();
+    // Said once the envelope is sealed: a refusal needs no warnings.
+    let mut warnings = Vec::new();
+    if post_quantum && !classical.is_empty() && args.allow_mixed_kems {
+        warnings.push(format!(
+            "warning: --allow-mixed-kems: {} of {} recipients have classical (X25519) keys; \
+             a future quantum computer that records this envelope reads it through their \
+             stanzas: {}",
+            classical.len(),
+            recipients.len(),
+            describe_all(&classical, contacts)
+        ));
+    }
+    if let Some((key, _)) = &escrow {
+        if post_quantum && key.kem() == Kem::X25519 {
+            warnings.push(format!(
+                "warning: the escrow key {} is classical (X25519) and the recipients' keys are \
+                 post-quantum: the access field makes this envelope readable by a future \
+                 quantum computer that records it today (harvest now, decrypt later). A \
+                 post-quantum escrow key (`doormat escrow keygen --post-quantum`) closes that \
+                 door, and is still one key that opens every escrowed envelope",
+                contacts.describe(&key.fingerprint())
+            ));
+        }
+    }
     let mut output = Output::create(
         args.out.output.as_deref(),
         args.out.force,
@@ -51,9 +78,10 @@ fn seal_with(
     let input = Input::open(args.input.as_deref())?;
     let mut sealer = Sealer::new(&me, &recipients)
         .cipher(args.cipher.into())
-        .key_ids(args.key_ids);
-    if let Some(access) = access {
-        sealer = sealer.layer(access);
+        .key_ids(args.key_ids)
+        .allow_mixed_kems(args.allow_mixed_kems);
+    if let Some((key, family)) = escrow {
+        sealer = sealer.layer(AccessField::to(&key).family(family));
     }
     let bar = progress("sealing", input.len, &output);
     let reader = bar.wrap_read(input.into_reader());
@@ -69,8 +97,30 @@ fn seal_with(
         sealer.seal_stream(reader, &mut output).map(|_| ())
     };
     bar.finish_and_clear();
-    sealed.map_err(|e| from_doormat(e, Role::Other))?;
-    output.commit()
+    sealed.map_err(|e| {
+        let mixed = matches!(e, doormat::Error::MixedKems);
+        let mut failure = from_doormat(e, Role::Other);
+        if mixed {
+            failure.message.push_str(&format!(
+                " (classical: {})",
+                describe_all(&classical, contacts)
+            ));
+        }
+        failure
+    })?;
+    output.commit()?;
+    for warning in warnings {
+        eprintln!("{warning}");
+    }
+    Ok(())
+}
+
+/// `name (fingerprint)` or the fingerprint of every key, comma-separated.
+fn describe_all(keys: &[&PublicIdentity], contacts: &Contacts) -> String {
+    keys.iter()
+        .map(|k| contacts.describe(&k.fingerprint()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `open`.
@@ -221,8 +271,52 @@ fn report(opened: &StreamOpened, me: Option<Fingerprint>, contacts: &Contacts) {
     }
 }
 
+/// The escrow key an access field names, if it names one. The field starts
+/// with the key; its length tells the KEM (see `escrow::PQ_LEAF_LEN`).
+pub fn escrow_key_in(field: Option<&[u8]>) -> Option<EscrowKey> {
+    let field = field?;
+    let key_len = match field.len() {
+        PQ_LEAF_LEN => xwing::PUBLIC_KEY_LEN,
+        // A classical field, or one of no known length: read the first 32
+        // bytes as before post-quantum fields, so a damaged field whose
+        // key survived is still named.
+        _ => X25519_LEN,
+    };
+    EscrowKey::from_bytes(field.get(..key_len)?).ok()
+}
+
 /// The fingerprint of the escrow key an access field names, if it names one.
 pub fn escrow_authority(field: Option<&[u8]>) -> Option<Fingerprint> {
-    let key = field?.get(..32)?;
-    EscrowKey::from_bytes(key).ok().map(|k| k.fingerprint())
+    escrow_key_in(field).map(|k| k.fingerprint())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use doormat::e2e::Header;
+    use doormat::escrow::{EscrowAuthority, LEAF_LEN};
+    use doormat::keys::Identity;
+
+    #[test]
+    fn the_authority_is_found_in_fields_of_both_kinds() {
+        let (alice, bob) = (Identity::generate(), Identity::generate_post_quantum());
+        for authority in [
+            EscrowAuthority::generate(),
+            EscrowAuthority::generate_post_quantum(),
+        ] {
+            let key = authority.public_key();
+            let envelope = doormat::escrow::seal(&alice, &[bob.public()], &key, b"hi").unwrap();
+            let header = Header::parse(&envelope).unwrap();
+            let field = header.extension(LEAF_EXTENSION);
+            let want = if key.kem() == Kem::XWing {
+                PQ_LEAF_LEN
+            } else {
+                LEAF_LEN
+            };
+            assert_eq!(field.map(<[u8]>::len), Some(want));
+            assert_eq!(escrow_key_in(field), Some(key));
+        }
+        assert_eq!(escrow_key_in(None), None);
+        assert_eq!(escrow_key_in(Some(&[1; 10])), None);
+    }
 }

@@ -19,7 +19,8 @@ pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  usage: bad arguments or key files, an output that exists (use --force),
-     binary output to a terminal (use -a or -o)
+     binary output to a terminal (use -a or -o), post-quantum and classical
+     recipients in one envelope (use --allow-mixed-kems)
   2  I/O error: a file cannot be read or written
   3  wrong key: not a recipient, not escrowed to this authority, another
      sender than expected, key shares that do not rebuild a key
@@ -212,6 +213,12 @@ pub fn from_doormat(e: Error, role: Role) -> Failure {
             "the operating system's random number generator failed",
         ),
         Error::InvalidArgument(why) => Failure::usage(format!("invalid argument: {why}")),
+        Error::MixedKems => Failure::usage(
+            "post-quantum and classical recipients in one envelope: every recipient's \
+             stanza unlocks the content key, so one classical (X25519) recipient would let \
+             a future quantum computer read what is recorded today; seal to post-quantum \
+             keys only, or pass --allow-mixed-kems to accept that",
+        ),
         other => Failure::usage(other.to_string()),
     }
 }
@@ -238,6 +245,18 @@ mod tests {
             from_doormat(Error::NotEscrowed, Role::Compliant(None)).code,
             Code::Compliance
         );
+    }
+
+    #[test]
+    fn mixed_kems_is_a_usage_failure_that_says_why_and_names_the_flag() {
+        let f = from_doormat(Error::MixedKems, Role::Other);
+        assert_eq!(f.code, Code::Usage);
+        assert!(
+            f.message.contains("future quantum computer"),
+            "{}",
+            f.message
+        );
+        assert!(f.message.contains("--allow-mixed-kems"), "{}", f.message);
     }
 
     #[test]

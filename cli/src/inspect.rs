@@ -4,20 +4,34 @@
 
 use std::io::{self, BufReader, Read};
 
-use doormat::e2e::{self, Header, PayloadCipher, CHECKPOINT_LEN, KEY_ID_LEN, SIGNATURE_BLOCK_LEN};
+use doormat::e2e::{
+    self, Header, PayloadCipher, CHECKPOINT_LEN, CONTENT_KEY_LEN, KEY_ID_LEN, SIGNATURE_BLOCK_LEN,
+    WIDE_SENDER_SLOT_LEN,
+};
 use doormat::escrow::LEAF_EXTENSION;
 use doormat::hpke::TAG_LEN;
-use doormat::keys::{FINGERPRINT_LEN, PUBLIC_IDENTITY_LEN};
+use doormat::keys::{Kem, FINGERPRINT_LEN, PUBLIC_IDENTITY_LEN};
 
 use crate::armor::{self, ArmorReader};
 use crate::cli::InspectArgs;
-use crate::envelope::escrow_authority;
+use crate::envelope::{escrow_authority, escrow_key_in};
 use crate::failure::{from_doormat, Code, Failure, Role};
 use crate::files::Input;
 use crate::keyfile::Contacts;
 
-/// Length of a stanza with a key id: key id, HPKE `enc`, wrapped key + tag.
-const KEY_ID_STANZA_LEN: usize = KEY_ID_LEN + 32 + 32 + TAG_LEN;
+// The header layout this file re-derives, from `src/e2e/format.rs` (the
+// library does not export these; `docs/FORMAT.md` predates the flags).
+/// Where the flag byte is: after magic (7), version (1) and suite (2).
+const FLAGS_AT: usize = 10;
+/// Flag: every stanza starts with its KEM id (post-quantum and classical
+/// stanzas mixed).
+const FLAG_STANZA_KINDS: u8 = 0x04;
+/// Flag: the sender block holds the wide sender slot.
+const FLAG_WIDE_SENDER: u8 = 0x08;
+/// Length of the KEM id that starts a stanza in a mixed header.
+const KIND_LEN: usize = 2;
+/// Length of the wrapped content key in a stanza (key + HPKE tag).
+const WRAPPED_KEY_LEN: usize = CONTENT_KEY_LEN + TAG_LEN;
 
 /// Counts the bytes read through it.
 struct Counting<R> {
@@ -112,9 +126,23 @@ pub fn inspect(args: &InspectArgs, contacts: &Contacts) -> Result<(), Failure> {
     } else {
         println!("recipients:   {n}, not named (no key ids)");
     }
+    println!("stanzas:      {}", stanza_kinds(&header));
     print_extensions(&header, contacts);
+    println!("post-quantum: {}", post_quantum(&header));
 
-    let sender_block = (PUBLIC_IDENTITY_LEN + n * FINGERPRINT_LEN + TAG_LEN) as u64;
+    let wide = wide_sender(&header);
+    if wide {
+        println!(
+            "sender:       in the wide slot ({WIDE_SENDER_SLOT_LEN} bytes), which does not tell \
+             the sender's kind"
+        );
+    }
+    let slot = if wide {
+        WIDE_SENDER_SLOT_LEN
+    } else {
+        PUBLIC_IDENTITY_LEN
+    };
+    let sender_block = (slot + n * FINGERPRINT_LEN + TAG_LEN) as u64;
     let header_len = header.as_bytes().len() as u64;
     let fixed = header_len + sender_block + SIGNATURE_BLOCK_LEN as u64;
     let payload = total.checked_sub(fixed);
@@ -159,19 +187,131 @@ fn count(n: u64, what: &str) -> String {
     }
 }
 
+/// The flag byte of the header.
+fn flags(header: &Header) -> u8 {
+    header.as_bytes()[FLAGS_AT]
+}
+
+/// Whether the sealed sender block has the wide sender slot: in every
+/// envelope with a post-quantum stanza, and in every envelope from a
+/// post-quantum sender (whatever its recipients).
+fn wide_sender(header: &Header) -> bool {
+    flags(header) & FLAG_WIDE_SENDER != 0
+}
+
+/// The KEM of every stanza, in order.
+fn kems(header: &Header) -> Vec<Kem> {
+    (0..header.stanza_count())
+        .map(|i| header.stanza_kem(i).expect("a stanza below the count"))
+        .collect()
+}
+
+/// A KEM's name.
+fn kem_name(kem: Kem) -> &'static str {
+    match kem {
+        Kem::X25519 => "X25519",
+        Kem::XWing => "X-Wing",
+    }
+}
+
+/// `3 X-Wing (post-quantum)`.
+fn kem_count(n: usize, kem: Kem) -> String {
+    let kind = if kem.is_post_quantum() {
+        "post-quantum"
+    } else {
+        "classical"
+    };
+    format!("{n} {} ({kind})", kem_name(kem))
+}
+
+/// The kind of every stanza: a count when they are all of one kind, and
+/// each in order when they are mixed (the header then names each one's
+/// KEM to every observer).
+fn stanza_kinds(header: &Header) -> String {
+    let kems = kems(header);
+    let pq = kems.iter().filter(|k| k.is_post_quantum()).count();
+    match (pq, kems.len() - pq) {
+        (n, 0) => kem_count(n, Kem::XWing),
+        (0, n) => kem_count(n, Kem::X25519),
+        (pq, classical) => format!(
+            "{} and {}, mixed, each marked with its kind: {}",
+            kem_count(pq, Kem::XWing),
+            kem_count(classical, Kem::X25519),
+            kems.iter()
+                .map(|k| kem_name(*k))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    }
+}
+
+/// Whether a future quantum computer that records the envelope reads it:
+/// through a classical stanza, or through a classical access field.
+fn post_quantum(header: &Header) -> String {
+    let kems = kems(header);
+    let classical = kems.iter().filter(|k| !k.is_post_quantum()).count();
+    let field = escrow_key_in(header.extension(LEAF_EXTENSION)).map(|k| k.kem());
+    let mut weak = Vec::new();
+    if classical == kems.len() {
+        weak.push("every stanza is classical (X25519)".to_string());
+    } else if classical > 0 {
+        weak.push(format!(
+            "{classical} of {} stanzas {} classical (X25519)",
+            kems.len(),
+            if classical == 1 { "is" } else { "are" }
+        ));
+    }
+    if field == Some(Kem::X25519) {
+        weak.push("the escrow access field is classical (X25519)".to_string());
+    }
+    if weak.is_empty() {
+        let field = if field.is_some() {
+            ", and so is the escrow access field"
+        } else {
+            ""
+        };
+        format!("yes: every stanza is X-Wing{field}")
+    } else {
+        format!(
+            "no: {}: a future quantum computer that records this envelope reads it",
+            weak.join(", and ")
+        )
+    }
+}
+
 /// The key id of every stanza, in hex. The core header ends with the
-/// stanzas, each of which starts with its key id.
+/// stanzas: in a mixed header each starts with its KEM id, then (as in
+/// every header with key ids) its key id, its HPKE `enc` (of its KEM's
+/// length) and the wrapped content key.
 fn key_ids(header: &Header) -> Vec<String> {
     let core = header.core_bytes();
-    let n = header.stanza_count();
-    let start = core.len() - n * KEY_ID_STANZA_LEN;
-    core[start..]
-        .chunks_exact(KEY_ID_STANZA_LEN)
-        .map(|stanza| {
-            stanza[..KEY_ID_LEN]
+    key_id_offsets(header)
+        .into_iter()
+        .map(|at| {
+            core[at..at + KEY_ID_LEN]
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect()
+        })
+        .collect()
+}
+
+/// Where each stanza's key id starts in the core header (of a header with
+/// key ids).
+fn key_id_offsets(header: &Header) -> Vec<usize> {
+    let kind_len = if flags(header) & FLAG_STANZA_KINDS != 0 {
+        KIND_LEN
+    } else {
+        0
+    };
+    let kems = kems(header);
+    let stanza_len = |kem: &Kem| kind_len + KEY_ID_LEN + kem.enc_len() + WRAPPED_KEY_LEN;
+    let mut at = header.core_bytes().len() - kems.iter().map(stanza_len).sum::<usize>();
+    kems.iter()
+        .map(|kem| {
+            let id = at + kind_len;
+            at += stanza_len(kem);
+            id
         })
         .collect()
 }
@@ -228,6 +368,48 @@ mod tests {
                 assert_eq!(l.chunks, len.div_ceil(chunk).max(1));
             }
         }
+    }
+
+    #[test]
+    fn key_ids_are_found_in_every_stanza_layout() {
+        use doormat::keys::Identity;
+        let alice = Identity::generate_post_quantum();
+        let pq = || Identity::generate_post_quantum().public();
+        let classical = || Identity::generate().public();
+        for to in [
+            vec![classical(), classical()],
+            vec![pq(), pq(), pq()],
+            vec![pq(), classical(), pq(), classical()],
+        ] {
+            let envelope = e2e::Sealer::new(&alice, &to)
+                .key_ids(true)
+                .allow_mixed_kems(true)
+                .seal(b"hi")
+                .unwrap();
+            let header = Header::parse(&envelope).unwrap();
+            let core = header.core_bytes();
+            let offsets = key_id_offsets(&header);
+            assert_eq!(offsets.len(), to.len());
+            for (i, at) in offsets.into_iter().enumerate() {
+                // Each key id is followed by that stanza's `enc`.
+                let enc = header.stanza_enc(i).unwrap();
+                assert_eq!(&core[at + KEY_ID_LEN..][..enc.len()], enc, "stanza {i}");
+                assert_eq!(header.stanza_kem(i), Some(to[i].kem()));
+            }
+            // The wide slot: in every envelope from a post-quantum sender.
+            assert!(wide_sender(&header));
+        }
+    }
+
+    #[test]
+    fn only_classical_envelopes_from_classical_senders_have_the_narrow_slot() {
+        use doormat::keys::Identity;
+        let (alice, bob) = (Identity::generate(), Identity::generate());
+        let envelope = e2e::seal(&alice, &[bob.public()], b"hi").unwrap();
+        assert!(!wide_sender(&Header::parse(&envelope).unwrap()));
+        let carol = Identity::generate_post_quantum();
+        let envelope = e2e::seal(&alice, &[carol.public()], b"hi").unwrap();
+        assert!(wide_sender(&Header::parse(&envelope).unwrap()));
     }
 
     #[test]

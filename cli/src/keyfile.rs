@@ -13,7 +13,10 @@
 //! So a contacts file is also a recipients file (`-R class.txt` seals to the
 //! whole class), and an identity file is a one-line key file. Every key is
 //! recognised by its typed prefix, so a secret key given where a public one
-//! belongs is refused by name, with what to do instead.
+//! belongs is refused by name, with what to do instead. A post-quantum key
+//! (`doormat-public-pq-1…`, `doormat-secret-pq-1…`, `doormat-escrow-pq-1…`,
+//! `doormat-escrow-secret-pq-1…`) is the same kind as its classical twin:
+//! it goes wherever that goes.
 
 use std::fmt;
 use std::io::Read;
@@ -21,9 +24,12 @@ use std::path::Path;
 
 use doormat::escrow::{
     EscrowAuthority, EscrowKey, FamilyKey, KeyShare, ESCROW_KEY_PREFIX, ESCROW_SECRET_PREFIX,
-    FAMILY_PREFIX, SHARE_PREFIX,
+    FAMILY_PREFIX, PQ_ESCROW_KEY_PREFIX, PQ_ESCROW_SECRET_PREFIX, SHARE_PREFIX,
 };
-use doormat::keys::{Fingerprint, Identity, PublicIdentity, PUBLIC_PREFIX, SECRET_PREFIX};
+use doormat::keys::{
+    Fingerprint, Identity, PublicIdentity, PQ_PUBLIC_PREFIX, PQ_SECRET_PREFIX, PUBLIC_PREFIX,
+    SECRET_PREFIX,
+};
 use zeroize::Zeroizing;
 
 use crate::failure::{Code, Failure};
@@ -42,16 +48,35 @@ const MAX_KEY_FILE_LEN: u64 = 1 << 20;
 pub const CLASSROOM_FAMILY: &str =
     "doormat-family-1d9b536b0053ac8d1742ce4b7a242c14f7f46069a152cc2be8b1d310b772511f9";
 
+/// Every key prefix this tool knows and the kind it names. A post-quantum
+/// key is the same kind as its classical twin. Longest first, so that a
+/// prefix that extends another (none does today) is matched before it.
+const PREFIXES: [(&str, Kind); 10] = [
+    (PQ_ESCROW_SECRET_PREFIX, Kind::EscrowSecret),
+    (ESCROW_SECRET_PREFIX, Kind::EscrowSecret),
+    (SHARE_PREFIX, Kind::Share),
+    (PQ_PUBLIC_PREFIX, Kind::Public),
+    (PQ_SECRET_PREFIX, Kind::Secret),
+    (PQ_ESCROW_KEY_PREFIX, Kind::EscrowKey),
+    (ESCROW_KEY_PREFIX, Kind::EscrowKey),
+    (FAMILY_PREFIX, Kind::Family),
+    (PUBLIC_PREFIX, Kind::Public),
+    (SECRET_PREFIX, Kind::Secret),
+];
+
 /// The kinds of key text, by prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// `doormat-public-1`: a user's public key.
+    /// `doormat-public-1` or `doormat-public-pq-1`: a user's public key.
     Public,
-    /// `doormat-secret-1`: a user's secret identity.
+    /// `doormat-secret-1` or `doormat-secret-pq-1`: a user's secret
+    /// identity.
     Secret,
-    /// `doormat-escrow-1`: the escrow authority's public key.
+    /// `doormat-escrow-1` or `doormat-escrow-pq-1`: the escrow authority's
+    /// public key.
     EscrowKey,
-    /// `doormat-escrow-secret-1`: the escrow authority's secret key.
+    /// `doormat-escrow-secret-1` or `doormat-escrow-secret-pq-1`: the
+    /// escrow authority's secret key.
     EscrowSecret,
     /// `doormat-escrow-share-1`: one share of a split authority key.
     Share,
@@ -62,19 +87,10 @@ pub enum Kind {
 impl Kind {
     /// The kind of a key text, from its prefix.
     pub fn of(text: &str) -> Option<Kind> {
-        // Longest prefixes first: `doormat-escrow-1` is not a prefix of the
-        // others, but be explicit rather than clever.
-        [
-            (ESCROW_SECRET_PREFIX, Kind::EscrowSecret),
-            (SHARE_PREFIX, Kind::Share),
-            (ESCROW_KEY_PREFIX, Kind::EscrowKey),
-            (FAMILY_PREFIX, Kind::Family),
-            (PUBLIC_PREFIX, Kind::Public),
-            (SECRET_PREFIX, Kind::Secret),
-        ]
-        .into_iter()
-        .find(|(prefix, _)| text.starts_with(prefix))
-        .map(|(_, kind)| kind)
+        PREFIXES
+            .into_iter()
+            .find(|(prefix, _)| text.starts_with(prefix))
+            .map(|(_, kind)| kind)
     }
 
     /// What the key is, in words.
@@ -93,9 +109,9 @@ impl Kind {
     fn origin(self) -> &'static str {
         match self {
             Kind::Public => "`doormat public KEYFILE`",
-            Kind::Secret => "`doormat keygen`",
+            Kind::Secret => "`doormat keygen [--post-quantum]`",
             Kind::EscrowKey => "`doormat escrow public AUTHORITY-KEY`",
-            Kind::EscrowSecret => "`doormat escrow keygen`",
+            Kind::EscrowSecret => "`doormat escrow keygen [--post-quantum]`",
             Kind::Share => "`doormat authority split`",
             Kind::Family => "`doormat escrow family`",
         }
@@ -504,6 +520,61 @@ mod tests {
         assert_eq!(Kind::of(&share.to_secret_string()), Some(Kind::Share));
         assert_eq!(Kind::of(CLASSROOM_FAMILY), Some(Kind::Family));
         assert_eq!(Kind::of("age1qqq"), None);
+    }
+
+    #[test]
+    fn post_quantum_keys_are_the_kinds_of_their_classical_twins() {
+        let id = Identity::generate_post_quantum();
+        let authority = EscrowAuthority::generate_post_quantum();
+        let cases = [
+            (id.to_secret_string().to_string(), Kind::Secret),
+            (id.public().to_string(), Kind::Public),
+            (authority.to_secret_string().to_string(), Kind::EscrowSecret),
+            (authority.public_key().to_string(), Kind::EscrowKey),
+        ];
+        for (text, kind) in cases {
+            assert!(text.contains("-pq-1"), "{}", short(&text));
+            assert_eq!(Kind::of(&text), Some(kind), "{}", short(&text));
+            let line = KeyLine {
+                origin: "test".into(),
+                text: Zeroizing::new(text),
+                name: None,
+            };
+            // Each parses as its kind, and is refused by name as another.
+            let ok = match kind {
+                Kind::Secret => line.parse::<Identity>(kind).is_ok(),
+                Kind::Public => line.parse::<PublicIdentity>(kind).is_ok(),
+                Kind::EscrowSecret => line.parse::<EscrowAuthority>(kind).is_ok(),
+                _ => line.parse::<EscrowKey>(kind).is_ok(),
+            };
+            assert!(ok, "{kind:?}");
+            let err = line.parse::<FamilyKey>(Kind::Family).unwrap_err();
+            assert!(
+                err.message
+                    .contains(&format!("test is {}", kind.describe())),
+                "{}",
+                err.message
+            );
+        }
+        // Shares of a post-quantum key are shares.
+        let share = &authority.split(2, 3).unwrap()[0];
+        assert_eq!(Kind::of(&share.to_secret_string()), Some(Kind::Share));
+    }
+
+    #[test]
+    fn a_longer_prefix_is_always_tried_first() {
+        for (i, (a, _)) in PREFIXES.iter().enumerate() {
+            for (b, _) in &PREFIXES[i + 1..] {
+                assert!(a.len() >= b.len(), "{a} before {b}");
+                assert!(!b.starts_with(a), "{b} would never be matched after {a}");
+            }
+        }
+        // The two escrow secrets, the pair the ordering is about.
+        assert_eq!(
+            Kind::of("doormat-escrow-secret-pq-1ab"),
+            Some(Kind::EscrowSecret)
+        );
+        assert_eq!(Kind::of("doormat-escrow-pq-1ab"), Some(Kind::EscrowKey));
     }
 
     #[test]

@@ -5,11 +5,14 @@ use std::io::Write;
 use std::path::Path;
 
 use doormat::escrow::{EscrowAuthority, FamilyKey};
-use doormat::keys::{safety_number, Identity};
+use doormat::keys::{safety_number, Identity, Kem};
 use doormat::random::SystemRng;
 use zeroize::Zeroizing;
 
-use crate::cli::{KeyInput, KeygenArgs, OutputArgs, RecoverArgs, SafetyNumberArgs, SplitArgs};
+use crate::cli::{
+    EscrowKeygenArgs, FamilyArgs, KeyInput, KeygenArgs, OutputArgs, RecoverArgs, SafetyNumberArgs,
+    SplitArgs,
+};
 use crate::failure::{from_doormat, Failure, Role};
 use crate::files::{Output, Sensitivity};
 use crate::keyfile::{self, Kind};
@@ -37,12 +40,25 @@ fn announce_public(out: &OutputArgs, label: &str, public: &str) {
     }
 }
 
+/// A KEM in words, for key files and messages.
+pub fn kem_words(kem: Kem) -> &'static str {
+    match kem {
+        Kem::X25519 => "classical (X25519)",
+        Kem::XWing => "post-quantum (X-Wing)",
+    }
+}
+
 /// `keygen`.
 pub fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
-    let id = Identity::generate();
+    let id = if args.post_quantum {
+        Identity::generate_post_quantum()
+    } else {
+        Identity::generate()
+    };
     let public = id.public();
     let mut text = Zeroizing::new(String::new());
     text.push_str("# doormat identity: keep this file secret\n");
+    text.push_str(&format!("# kind: {}\n", kem_words(id.kem())));
     text.push_str(&format!("# public key: {public}\n"));
     text.push_str(&format!("# fingerprint: {}\n", public.fingerprint()));
     text.push_str(&id.to_secret_string());
@@ -83,8 +99,13 @@ pub fn safety_number_of(args: &SafetyNumberArgs) -> Result<(), Failure> {
 }
 
 /// `escrow keygen`.
-pub fn escrow_keygen(args: &KeygenArgs) -> Result<(), Failure> {
-    write_authority(&args.out, &EscrowAuthority::generate())
+pub fn escrow_keygen(args: &EscrowKeygenArgs) -> Result<(), Failure> {
+    let authority = if args.post_quantum {
+        EscrowAuthority::generate_post_quantum()
+    } else {
+        EscrowAuthority::generate()
+    };
+    write_authority(&args.out, &authority)
 }
 
 /// Writes an authority's secret key file and announces its public key.
@@ -94,6 +115,7 @@ fn write_authority(out: &OutputArgs, authority: &EscrowAuthority) -> Result<(), 
     text.push_str(
         "# doormat escrow authority key: whoever holds a copy reads every escrowed message\n",
     );
+    text.push_str(&format!("# kind: {}\n", kem_words(authority.kem())));
     text.push_str(&format!("# escrow public key: {public}\n"));
     text.push_str(&format!("# fingerprint: {}\n", public.fingerprint()));
     text.push_str(&authority.to_secret_string());
@@ -111,7 +133,7 @@ pub fn escrow_public(input: &KeyInput) -> Result<(), Failure> {
 }
 
 /// `escrow family`.
-pub fn family(args: &KeygenArgs) -> Result<(), Failure> {
+pub fn family(args: &FamilyArgs) -> Result<(), Failure> {
     let family =
         FamilyKey::generate_text_with(&mut SystemRng).map_err(|e| from_doormat(e, Role::Other))?;
     let mut text = Zeroizing::new(String::new());
@@ -182,7 +204,8 @@ pub fn split(args: &SplitArgs) -> Result<(), Failure> {
         }
     }
     eprintln!(
-        "split the key of authority {} into {n} shares; any {t} rebuild it",
+        "split the {} key of authority {} into {n} shares; any {t} rebuild it",
+        kem_words(authority.kem()),
         authority.public_key().fingerprint()
     );
     Ok(())
@@ -193,7 +216,8 @@ pub fn recover(args: &RecoverArgs) -> Result<(), Failure> {
     let shares = keyfile::load_shares(&args.shares)?;
     let authority = EscrowAuthority::recover(&shares).map_err(|e| from_doormat(e, Role::Other))?;
     eprintln!(
-        "rebuilt the key of authority {}",
+        "rebuilt the {} key of authority {}",
+        kem_words(authority.kem()),
         authority.public_key().fingerprint()
     );
     write_authority(&args.out, &authority)

@@ -76,6 +76,28 @@ impl Desk {
         public.trim().to_string()
     }
 
+    /// [`Desk::user`] with a post-quantum (X-Wing) identity.
+    pub fn pq_user(&self, name: &str) -> String {
+        let key = format!("{name}.key");
+        let out = self
+            .run(&["keygen", "--post-quantum", "-o", &key])
+            .success();
+        let public = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        self.write(&format!("{name}.pub"), public.as_bytes());
+        public.trim().to_string()
+    }
+
+    /// [`Desk::authority`] with a post-quantum (X-Wing) authority key.
+    pub fn pq_authority(&self, name: &str) -> String {
+        let key = format!("{name}.key");
+        let out = self
+            .run(&["escrow", "keygen", "--post-quantum", "-o", &key])
+            .success();
+        let public = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        self.write(&format!("{name}.pub"), public.as_bytes());
+        public.trim().to_string()
+    }
+
     /// Writes a file on the desk.
     pub fn write(&self, name: &str, bytes: &[u8]) {
         fs::write(self.path(name), bytes).expect("write a file on the desk");
