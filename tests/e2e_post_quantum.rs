@@ -150,6 +150,36 @@ fn key_ids_work_for_post_quantum_stanzas() {
     for me in &recipients {
         opens_both_ways(me, &alice, &env, b"with key ids");
     }
+
+    // The header's accessors agree with an independent parse, in every
+    // stanza layout: key ids, the sender slot and the sealed sender block.
+    let (pq_to, classical_to) = (pq(43).public(), classical(44).public());
+    for (sender, to) in [
+        (classical(45), vec![classical_to.clone()]),
+        (pq(46), vec![classical_to.clone()]),
+        (classical(47), vec![pq_to.clone()]),
+        (pq(48), vec![pq_to.clone(), classical_to.clone()]),
+        (classical(49), vec![classical_to.clone(), pq_to.clone()]),
+    ] {
+        let env = Sealer::new(&sender, &to)
+            .key_ids(true)
+            .allow_mixed_kems(true)
+            .seal(b"")
+            .unwrap();
+        let (header, layout) = (Header::parse(&env).unwrap(), Layout::parse(&env));
+        assert_eq!(header.has_wide_sender_slot(), layout.wide_sender);
+        assert_eq!(header.sealed_sender_block_len(), layout.sender_block.len());
+        for (i, range) in layout.stanzas.iter().enumerate() {
+            let at = range.start + if layout.kinds { 2 } else { 0 };
+            let id =
+                co_recipient::sha256(&[b"doormat/v1 key id", to[i].encryption_key().as_bytes()]);
+            assert_eq!(header.stanza_key_id(i).unwrap(), env[at..at + 8]);
+            assert_eq!(header.stanza_key_id(i).unwrap(), id[..8]);
+        }
+        assert_eq!(header.stanza_key_id(to.len()), None);
+    }
+    let plain = e2e::seal(&alice, &[pq_to], b"").unwrap();
+    assert_eq!(Header::parse(&plain).unwrap().stanza_key_id(0), None);
 }
 
 #[test]

@@ -5,8 +5,7 @@
 use std::io::{BufReader, Read, Write};
 
 use doormat::e2e::{Opener, Sealer, StreamOpened};
-use doormat::escrow::{AccessField, Compliance, EscrowKey, FamilyKey, LEAF_EXTENSION, PQ_LEAF_LEN};
-use doormat::hpke::{xwing, X25519_LEN};
+use doormat::escrow::{AccessField, Compliance, EscrowKey, FamilyKey};
 use doormat::keys::{Fingerprint, Kem, PublicIdentity};
 
 use crate::armor::{self, ArmorReader, ArmorWriter};
@@ -262,61 +261,11 @@ fn report(opened: &StreamOpened, me: Option<Fingerprint>, contacts: &Contacts) {
         let you = if Some(*fp) == me { " (you)" } else { "" };
         let _ = writeln!(stderr, "to: {}{you}", contacts.describe(fp));
     }
-    if let Some(authority) = escrow_authority(opened.header().extension(LEAF_EXTENSION)) {
+    if let Some(authority) = doormat::escrow::named_key(opened.header()).map(|k| k.fingerprint()) {
         let _ = writeln!(
             stderr,
             "escrowed to: {}: whoever holds that key reads this too",
             contacts.describe(&authority)
         );
-    }
-}
-
-/// The escrow key an access field names, if it names one. The field starts
-/// with the key; its length tells the KEM (see `escrow::PQ_LEAF_LEN`).
-pub fn escrow_key_in(field: Option<&[u8]>) -> Option<EscrowKey> {
-    let field = field?;
-    let key_len = match field.len() {
-        PQ_LEAF_LEN => xwing::PUBLIC_KEY_LEN,
-        // A classical field, or one of no known length: read the first 32
-        // bytes as before post-quantum fields, so a damaged field whose
-        // key survived is still named.
-        _ => X25519_LEN,
-    };
-    EscrowKey::from_bytes(field.get(..key_len)?).ok()
-}
-
-/// The fingerprint of the escrow key an access field names, if it names one.
-pub fn escrow_authority(field: Option<&[u8]>) -> Option<Fingerprint> {
-    escrow_key_in(field).map(|k| k.fingerprint())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use doormat::e2e::Header;
-    use doormat::escrow::{EscrowAuthority, LEAF_LEN};
-    use doormat::keys::Identity;
-
-    #[test]
-    fn the_authority_is_found_in_fields_of_both_kinds() {
-        let (alice, bob) = (Identity::generate(), Identity::generate_post_quantum());
-        for authority in [
-            EscrowAuthority::generate(),
-            EscrowAuthority::generate_post_quantum(),
-        ] {
-            let key = authority.public_key();
-            let envelope = doormat::escrow::seal(&alice, &[bob.public()], &key, b"hi").unwrap();
-            let header = Header::parse(&envelope).unwrap();
-            let field = header.extension(LEAF_EXTENSION);
-            let want = if key.kem() == Kem::XWing {
-                PQ_LEAF_LEN
-            } else {
-                LEAF_LEN
-            };
-            assert_eq!(field.map(<[u8]>::len), Some(want));
-            assert_eq!(escrow_key_in(field), Some(key));
-        }
-        assert_eq!(escrow_key_in(None), None);
-        assert_eq!(escrow_key_in(Some(&[1; 10])), None);
     }
 }

@@ -5,33 +5,17 @@
 use std::io::{self, BufReader, Read};
 
 use doormat::e2e::{
-    self, Header, PayloadCipher, CHECKPOINT_LEN, CONTENT_KEY_LEN, KEY_ID_LEN, SIGNATURE_BLOCK_LEN,
-    WIDE_SENDER_SLOT_LEN,
+    self, Header, PayloadCipher, CHECKPOINT_LEN, SIGNATURE_BLOCK_LEN, WIDE_SENDER_SLOT_LEN,
 };
-use doormat::escrow::LEAF_EXTENSION;
+use doormat::escrow::{self, LEAF_EXTENSION};
 use doormat::hpke::TAG_LEN;
-use doormat::keys::{Kem, FINGERPRINT_LEN, PUBLIC_IDENTITY_LEN};
+use doormat::keys::Kem;
 
 use crate::armor::{self, ArmorReader};
 use crate::cli::InspectArgs;
-use crate::envelope::{escrow_authority, escrow_key_in};
 use crate::failure::{from_doormat, Code, Failure, Role};
 use crate::files::Input;
 use crate::keyfile::Contacts;
-
-// The header layout this file re-derives, from `src/e2e/format.rs` (the
-// library does not export these; `docs/FORMAT.md` predates the flags).
-/// Where the flag byte is: after magic (7), version (1) and suite (2).
-const FLAGS_AT: usize = 10;
-/// Flag: every stanza starts with its KEM id (post-quantum and classical
-/// stanzas mixed).
-const FLAG_STANZA_KINDS: u8 = 0x04;
-/// Flag: the sender block holds the wide sender slot.
-const FLAG_WIDE_SENDER: u8 = 0x08;
-/// Length of the KEM id that starts a stanza in a mixed header.
-const KIND_LEN: usize = 2;
-/// Length of the wrapped content key in a stanza (key + HPKE tag).
-const WRAPPED_KEY_LEN: usize = CONTENT_KEY_LEN + TAG_LEN;
 
 /// Counts the bytes read through it.
 struct Counting<R> {
@@ -130,19 +114,13 @@ pub fn inspect(args: &InspectArgs, contacts: &Contacts) -> Result<(), Failure> {
     print_extensions(&header, contacts);
     println!("post-quantum: {}", post_quantum(&header));
 
-    let wide = wide_sender(&header);
-    if wide {
+    if header.has_wide_sender_slot() {
         println!(
             "sender:       in the wide slot ({WIDE_SENDER_SLOT_LEN} bytes), which does not tell \
              the sender's kind"
         );
     }
-    let slot = if wide {
-        WIDE_SENDER_SLOT_LEN
-    } else {
-        PUBLIC_IDENTITY_LEN
-    };
-    let sender_block = (slot + n * FINGERPRINT_LEN + TAG_LEN) as u64;
+    let sender_block = header.sealed_sender_block_len() as u64;
     let header_len = header.as_bytes().len() as u64;
     let fixed = header_len + sender_block + SIGNATURE_BLOCK_LEN as u64;
     let payload = total.checked_sub(fixed);
@@ -185,18 +163,6 @@ fn count(n: u64, what: &str) -> String {
     } else {
         format!("{n} {what}s")
     }
-}
-
-/// The flag byte of the header.
-fn flags(header: &Header) -> u8 {
-    header.as_bytes()[FLAGS_AT]
-}
-
-/// Whether the sealed sender block has the wide sender slot: in every
-/// envelope with a post-quantum stanza, and in every envelope from a
-/// post-quantum sender (whatever its recipients).
-fn wide_sender(header: &Header) -> bool {
-    flags(header) & FLAG_WIDE_SENDER != 0
 }
 
 /// The KEM of every stanza, in order.
@@ -250,7 +216,7 @@ fn stanza_kinds(header: &Header) -> String {
 fn post_quantum(header: &Header) -> String {
     let kems = kems(header);
     let classical = kems.iter().filter(|k| !k.is_post_quantum()).count();
-    let field = escrow_key_in(header.extension(LEAF_EXTENSION)).map(|k| k.kem());
+    let field = escrow::named_key(header).map(|k| k.kem());
     let mut weak = Vec::new();
     if classical == kems.len() {
         weak.push("every stanza is classical (X25519)".to_string());
@@ -279,40 +245,11 @@ fn post_quantum(header: &Header) -> String {
     }
 }
 
-/// The key id of every stanza, in hex. The core header ends with the
-/// stanzas: in a mixed header each starts with its KEM id, then (as in
-/// every header with key ids) its key id, its HPKE `enc` (of its KEM's
-/// length) and the wrapped content key.
+/// The key id of every stanza, in hex.
 fn key_ids(header: &Header) -> Vec<String> {
-    let core = header.core_bytes();
-    key_id_offsets(header)
-        .into_iter()
-        .map(|at| {
-            core[at..at + KEY_ID_LEN]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
-        })
-        .collect()
-}
-
-/// Where each stanza's key id starts in the core header (of a header with
-/// key ids).
-fn key_id_offsets(header: &Header) -> Vec<usize> {
-    let kind_len = if flags(header) & FLAG_STANZA_KINDS != 0 {
-        KIND_LEN
-    } else {
-        0
-    };
-    let kems = kems(header);
-    let stanza_len = |kem: &Kem| kind_len + KEY_ID_LEN + kem.enc_len() + WRAPPED_KEY_LEN;
-    let mut at = header.core_bytes().len() - kems.iter().map(stanza_len).sum::<usize>();
-    kems.iter()
-        .map(|kem| {
-            let id = at + kind_len;
-            at += stanza_len(kem);
-            id
-        })
+    (0..header.stanza_count())
+        .filter_map(|i| header.stanza_key_id(i))
+        .map(|id| id.iter().map(|b| format!("{b:02x}")).collect())
         .collect()
 }
 
@@ -338,10 +275,10 @@ fn print_extensions(header: &Header, contacts: &Contacts) {
         None => {
             println!("escrowed:     no (a clean end-to-end envelope: no authority can open it)")
         }
-        Some(field) => match escrow_authority(Some(field)) {
-            Some(fp) => println!(
+        Some(_) => match escrow::named_key(header) {
+            Some(key) => println!(
                 "escrowed:     yes, to authority {}: whoever holds its key reads this",
-                contacts.describe(&fp)
+                contacts.describe(&key.fingerprint())
             ),
             None => println!("escrowed:     an access field that names no valid key (forged?)"),
         },
@@ -368,48 +305,6 @@ mod tests {
                 assert_eq!(l.chunks, len.div_ceil(chunk).max(1));
             }
         }
-    }
-
-    #[test]
-    fn key_ids_are_found_in_every_stanza_layout() {
-        use doormat::keys::Identity;
-        let alice = Identity::generate_post_quantum();
-        let pq = || Identity::generate_post_quantum().public();
-        let classical = || Identity::generate().public();
-        for to in [
-            vec![classical(), classical()],
-            vec![pq(), pq(), pq()],
-            vec![pq(), classical(), pq(), classical()],
-        ] {
-            let envelope = e2e::Sealer::new(&alice, &to)
-                .key_ids(true)
-                .allow_mixed_kems(true)
-                .seal(b"hi")
-                .unwrap();
-            let header = Header::parse(&envelope).unwrap();
-            let core = header.core_bytes();
-            let offsets = key_id_offsets(&header);
-            assert_eq!(offsets.len(), to.len());
-            for (i, at) in offsets.into_iter().enumerate() {
-                // Each key id is followed by that stanza's `enc`.
-                let enc = header.stanza_enc(i).unwrap();
-                assert_eq!(&core[at + KEY_ID_LEN..][..enc.len()], enc, "stanza {i}");
-                assert_eq!(header.stanza_kem(i), Some(to[i].kem()));
-            }
-            // The wide slot: in every envelope from a post-quantum sender.
-            assert!(wide_sender(&header));
-        }
-    }
-
-    #[test]
-    fn only_classical_envelopes_from_classical_senders_have_the_narrow_slot() {
-        use doormat::keys::Identity;
-        let (alice, bob) = (Identity::generate(), Identity::generate());
-        let envelope = e2e::seal(&alice, &[bob.public()], b"hi").unwrap();
-        assert!(!wide_sender(&Header::parse(&envelope).unwrap()));
-        let carol = Identity::generate_post_quantum();
-        let envelope = e2e::seal(&alice, &[carol.public()], b"hi").unwrap();
-        assert!(wide_sender(&Header::parse(&envelope).unwrap()));
     }
 
     #[test]

@@ -235,6 +235,23 @@ impl Header {
         self.stanzas.iter().any(|s| s.kem.is_post_quantum())
     }
 
+    /// The opt-in key id of stanza `i`, if the header carries key ids.
+    pub fn stanza_key_id(&self, i: usize) -> Option<[u8; KEY_ID_LEN]> {
+        self.stanzas.get(i).and_then(|s| s.key_id)
+    }
+
+    /// Whether the sender block has the wide sender slot (flag `0x08`): in
+    /// every post-quantum envelope, and in any envelope from a post-quantum
+    /// sender.
+    pub fn has_wide_sender_slot(&self) -> bool {
+        self.wide_sender
+    }
+
+    /// The length of the sealed sender block that follows this header.
+    pub fn sealed_sender_block_len(&self) -> usize {
+        super::sender_block_len(self.stanzas.len(), self.wide_sender)
+    }
+
     /// Whether stanzas carry recipient key ids (which link the envelope to
     /// its recipients).
     pub fn has_key_ids(&self) -> bool {

@@ -13,8 +13,8 @@ use super::format::{has_duplicates, read_up_to, Header};
 use super::layer::{ContentKey, Layer, Opening, Unlocked, CONTENT_KEY_LEN};
 use super::payload::{chunk_hash, ChunkHash, EnvelopeKeys, PayloadDigest};
 use super::{
-    counter_overflow, key_id, sender_block_len, sender_block_plain_len, sender_slot_len,
-    stanza_suite, Transcript, SIGNATURE_BLOCK_LEN,
+    counter_overflow, key_id, sender_block_plain_len, sender_slot_len, stanza_suite, Transcript,
+    SIGNATURE_BLOCK_LEN,
 };
 use crate::hash::sha256;
 use crate::hpke::{self, xwing, ReceiverMode, TAG_LEN};
@@ -195,7 +195,7 @@ impl<'a> Opener<'a> {
     pub fn open(&self, envelope: &[u8]) -> Result<Opened> {
         let mut rest = envelope;
         let header = Header::read_from(&mut rest)?;
-        let sb_len = sender_block_len(header.stanzas.len(), header.wide_sender);
+        let sb_len = header.sealed_sender_block_len();
         if rest.len() < sb_len {
             return Err(Error::Truncated);
         }
@@ -251,7 +251,7 @@ impl<'a> Opener<'a> {
     ) -> Result<StreamOpened> {
         let header = Header::read_from(&mut reader)?;
         // Bounded: at most 1,250 + 1024 × 32 + 16 bytes.
-        let mut sealed_sb = vec![0u8; sender_block_len(header.stanzas.len(), header.wide_sender)];
+        let mut sealed_sb = vec![0u8; header.sealed_sender_block_len()];
         if read_up_to(&mut reader, &mut sealed_sb)? < sealed_sb.len() {
             return Err(Error::Truncated);
         }

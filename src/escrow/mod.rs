@@ -163,6 +163,28 @@ pub fn opener<'a>(recipient: &'a Identity, authority: &EscrowKey) -> e2e::Opener
     e2e::Opener::new(recipient).layer(Compliance::pinned(authority))
 }
 
+/// The escrow key that an envelope's access field names, if the header has
+/// a field of a known shape naming a valid key. What the field *says*, not
+/// what it proves: anyone can write a field naming any key, and only
+/// [`Compliance`] (or the authority opening it) checks it.
+///
+/// ```
+/// use doormat::{e2e, escrow::{self, EscrowAuthority}, keys::Identity};
+///
+/// let authority = EscrowAuthority::generate_post_quantum();
+/// let (alice, bob) = (Identity::generate(), Identity::generate());
+/// let envelope = escrow::seal(&alice, &[bob.public()], &authority.public_key(), b"hi")?;
+/// let header = e2e::Header::parse(&envelope)?;
+/// assert_eq!(escrow::named_key(&header), Some(authority.public_key()));
+/// let clean = e2e::seal(&alice, &[bob.public()], b"hi")?;
+/// assert_eq!(escrow::named_key(&e2e::Header::parse(&clean)?), None);
+/// # Ok::<(), doormat::Error>(())
+/// ```
+pub fn named_key(header: &e2e::Header) -> Option<EscrowKey> {
+    let leaf = leaf::Leaf::parse(header.extension(LEAF_EXTENSION)?).ok()?;
+    EscrowKey::from_bytes(leaf.pk_escrow).ok()
+}
+
 /// The escrow authority's public key: what every escrowed envelope is also
 /// encrypted to. Classical (X25519) or post-quantum (X-Wing); the KEM is in
 /// the text form and the fingerprint.
