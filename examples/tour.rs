@@ -265,12 +265,12 @@ fn main() -> Result<()> {
         before_leak,
         total - before_leak
     );
-    let authority_reads = count_read(&archive, archive.authority());
+    let authority_reads = archive.read_by(archive.authority());
     println!("{:W$}(a read = the true plaintext and the true sender)", "");
     println!("{:W$}reads {authority_reads}/{total}", "escrow authority");
     let mut copy_reads = Vec::new();
     for (holder, copy) in &copies {
-        let n = count_read(&archive, copy);
+        let n = archive.read_by(copy);
         println!("{:W$}reads {n}/{total}", holder);
         copy_reads.push(n);
     }
@@ -304,7 +304,7 @@ fn main() -> Result<()> {
     let mut recovered_reads = Vec::new();
     for (i, j) in [(0, 1), (0, 2), (1, 2)] {
         let rebuilt = EscrowAuthority::recover(&[returned[i].clone(), returned[j].clone()])?;
-        let n = count_read(&archive, &rebuilt);
+        let n = archive.read_by(&rebuilt);
         println!(
             "{:W$}rebuild the key (same key: {}); it reads {n}/{total}",
             format!("agents {} + {}", i + 1, j + 1),
@@ -627,14 +627,4 @@ fn outcome<T>(r: &Result<T>) -> String {
 /// Whether two opened envelopes show a recipient the same thing.
 fn same_view(a: &Opened, b: &Opened) -> bool {
     a.plaintext() == b.plaintext() && a.sender() == b.sender() && a.recipients() == b.recipients()
-}
-
-/// How many of `world`'s intercepted envelopes `key` opens to the true
-/// plaintext and sender.
-fn count_read(world: &World, key: &EscrowAuthority) -> usize {
-    world
-        .wiretap()
-        .iter()
-        .filter(|i| world.is_true_read(i.id, &key.open(&i.envelope)))
-        .count()
 }

@@ -271,11 +271,11 @@ fn play(regime: Regime, params: Params) -> Result<Outcome> {
     };
     let opened_on_quantum_day = solved_authority
         .as_ref()
-        .map_or(0, |key| opened_by(&world, key));
+        .map_or(0, |key| world.read_by(key));
 
     // Later still, the authority's key leaks as text.
     let leaked: EscrowAuthority = world.authority().to_secret_string().parse()?;
-    let opened_after_leak = opened_by(&world, &leaked);
+    let opened_after_leak = world.read_by(&leaked);
 
     Ok(Outcome {
         regime,
@@ -287,13 +287,4 @@ fn play(regime: Regime, params: Params) -> Result<Outcome> {
         opened_on_quantum_day,
         opened_after_leak,
     })
-}
-
-/// How many recorded envelopes `key` truly opens.
-fn opened_by(world: &World, key: &EscrowAuthority) -> usize {
-    world
-        .wiretap()
-        .iter()
-        .filter(|i| world.is_true_read(i.id, &key.open(&i.envelope)))
-        .count()
 }

@@ -73,12 +73,6 @@ pub fn run(world: &mut World) -> Result<Report> {
     let criminal_elapsed = started.elapsed();
 
     let e2e = world.twin(Mode::EndToEnd)?;
-    let count = |key: &EscrowAuthority| {
-        e2e.wiretap()
-            .iter()
-            .filter(|i| e2e.is_true_read(i.id, &key.open(&i.envelope)))
-            .count()
-    };
     Ok(Report {
         stolen_text_len: stolen.len(),
         same_key: criminal == *state,
@@ -87,8 +81,8 @@ pub fn run(world: &mut World) -> Result<Report> {
         criminal_reads,
         byte_for_byte,
         e2e_archive: e2e.wiretap().len(),
-        e2e_state_reads: count(e2e.authority()),
-        e2e_criminal_reads: count(&criminal),
+        e2e_state_reads: e2e.read_by(e2e.authority()),
+        e2e_criminal_reads: e2e.read_by(&criminal),
         criminal_elapsed,
     })
 }

@@ -643,6 +643,16 @@ impl World {
         Ok(twin)
     }
 
+    /// How many recorded envelopes `key` truly opens (plaintext and sender,
+    /// byte for byte): what an escrow key, or a copy of it, reads of the
+    /// wiretap.
+    pub fn read_by(&self, key: &EscrowAuthority) -> usize {
+        self.wiretap
+            .iter()
+            .filter(|i| self.is_true_read(i.id, &key.open(&i.envelope)))
+            .count()
+    }
+
     /// Whether `opened` is a true read of message `id`: its plaintext and
     /// its sender, byte for byte.
     pub fn is_true_read(&self, id: MessageId, opened: &Result<Opened>) -> bool {
