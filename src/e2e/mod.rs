@@ -73,6 +73,7 @@ pub use open::{Opened, Opener, StreamOpened};
 pub use seal::Sealer;
 
 use format::{FIXED_LEN, WRAPPED_KEY_LEN};
+use payload::ChunkHash;
 
 use crate::hash::{sha256, SHA256_LEN};
 use crate::hpke::{self, Kdf, Suite, TAG_LEN, X25519_LEN};
@@ -148,7 +149,7 @@ impl Transcript {
     }
 
     /// `SIGNATURE_LABEL || SHA-256(header) || SHA-256(aad) || SHA-256(sender block) || payload digest`.
-    fn final_message(&self, payload_digest: &[u8; SHA256_LEN]) -> Vec<u8> {
+    fn final_message(&self, payload_digest: &ChunkHash) -> Vec<u8> {
         [
             SIGNATURE_LABEL,
             &self.header_hash,
@@ -161,7 +162,7 @@ impl Transcript {
 
     /// `CHECKPOINT_LABEL || SHA-256(header) || SHA-256(aad) || SHA-256(sender block) || u64(k) || digest_k`:
     /// the digest of the first `k × interval` chunks.
-    fn checkpoint_message(&self, k: u64, digest: &[u8; SHA256_LEN]) -> Vec<u8> {
+    fn checkpoint_message(&self, k: u64, digest: &ChunkHash) -> Vec<u8> {
         [
             CHECKPOINT_LABEL,
             &self.header_hash,
