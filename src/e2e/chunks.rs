@@ -104,12 +104,6 @@ impl PayloadLayout {
     }
 }
 
-/// Whether a checkpoint follows chunk `i`, given that `i` is not the last.
-pub(crate) fn checkpoint_after(i: u64, interval: u32) -> Option<u64> {
-    let next = i + 1;
-    (next % u64::from(interval) == 0).then(|| next / u64::from(interval))
-}
-
 /// Runs `f(i, input_i, output_i)` over paired slices, on all cores with the
 /// `parallel` feature, and returns the results in order; the first error
 /// wins. The one chunk loop of the in-memory seal and open.
@@ -133,6 +127,32 @@ where
             .into_iter()
             .enumerate()
             .map(|(i, (a, b))| f(i, a, b))
+            .collect()
+    }
+}
+
+/// Runs `f(j, slot_j)` over `buf` cut into slots of `stride` bytes (the
+/// last may be shorter), on all cores with the `parallel` feature, and
+/// returns the results in order. The one chunk loop of streaming, which
+/// seals and opens a batch in place.
+pub(crate) fn map_in_place<T, F>(buf: &mut [u8], stride: usize, f: F) -> Result<Vec<T>>
+where
+    T: Send,
+    F: Fn(usize, &mut [u8]) -> Result<T> + Sync + Send,
+{
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        buf.par_chunks_mut(stride)
+            .enumerate()
+            .map(|(j, slot)| f(j, slot))
+            .collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        buf.chunks_mut(stride)
+            .enumerate()
+            .map(|(j, slot)| f(j, slot))
             .collect()
     }
 }
@@ -190,11 +210,7 @@ pub(crate) fn seal_payload(
         &plaintext[start..start + layout.chunk_len(i) - TAG_LEN]
     });
     let seal_one = |i: usize, pt: &[u8], slot: &mut [u8]| -> Result<ChunkHash> {
-        let (body, tag_slot) = slot.split_at_mut(pt.len());
-        body.copy_from_slice(pt);
-        let tag = keys.seal_chunk(counter(i)?, i + 1 == count, body);
-        tag_slot.copy_from_slice(tag.as_ref());
-        Ok(chunk_hash(pt))
+        seal_chunk_in_slot(keys, counter(i)?, i + 1 == count, pt, slot)
     };
     let hashes = map_pairs(pieces.zip(slots).collect(), seal_one)?;
     fold(layout, &hashes, |k, digest| {
@@ -204,18 +220,38 @@ pub(crate) fn seal_payload(
     })
 }
 
-/// Opens a sealed payload: every chunk, on all cores, then every checkpoint
-/// through `checkpoint(k, digest_k, sealed_block)`. Returns the plaintext and
-/// the digest of the whole payload, for the final signature.
+/// Copies chunk `pt` into `slot` (`pt.len() + TAG_LEN` bytes), hashes it
+/// there while it is in cache, seals it in place and appends the tag.
+/// Returns the chunk's hash.
+pub(crate) fn seal_chunk_in_slot(
+    keys: &EnvelopeKeys,
+    ctr: u64,
+    last: bool,
+    pt: &[u8],
+    slot: &mut [u8],
+) -> Result<ChunkHash> {
+    let (body, tag_slot) = slot.split_at_mut(pt.len());
+    body.copy_from_slice(pt);
+    let hash = chunk_hash(body);
+    let tag = keys.seal_chunk(ctr, last, body);
+    tag_slot.copy_from_slice(tag.as_ref());
+    Ok(hash)
+}
+
+/// Opens a sealed payload into `plaintext` (exactly
+/// `layout.plaintext_len()` bytes): every chunk, on all cores, then every
+/// checkpoint through `checkpoint(k, digest_k, sealed_block)`. Returns the
+/// digest of the whole payload, for the final signature. On an error,
+/// `plaintext` holds unverified bytes: the caller discards them.
 pub(crate) fn open_payload(
     keys: &EnvelopeKeys,
     layout: &PayloadLayout,
     payload: &[u8],
+    plaintext: &mut [u8],
     checkpoint: impl Fn(u64, &ChunkHash, &[u8]) -> Result<()>,
-) -> Result<(Vec<u8>, ChunkHash)> {
+) -> Result<ChunkHash> {
     let count = layout.count;
     let chunk = layout.chunk;
-    let mut plaintext = vec![0u8; layout.plaintext_len()];
     let (middle_pt, last_pt) = plaintext.split_at_mut((count - 1) * chunk);
     let sealed = |i: usize| {
         let start = layout.chunk_start(i);
@@ -231,29 +267,41 @@ pub(crate) fn open_payload(
         Ok(chunk_hash(out))
     };
     let mut hashes = map_pairs(pairs, open_one)?;
-    let mut last = sealed(count - 1).to_vec();
-    let n = open_last_chunk(keys, counter(count - 1)?, &mut last)?;
-    last_pt.copy_from_slice(&last[..n]);
+    open_last_chunk_into(keys, counter(count - 1)?, sealed(count - 1), last_pt)?;
     hashes.push(chunk_hash(last_pt));
-    let digest = fold(layout, &hashes, |k, digest| {
+    fold(layout, &hashes, |k, digest| {
         let at = layout.checkpoint_start(k);
         checkpoint(counter(k)?, digest, &payload[at..at + CHECKPOINT_LEN])
-    })?;
-    Ok((plaintext, digest))
+    })
 }
 
-/// Opens the final chunk. A chunk that only opens as a *middle* chunk means
-/// the payload was cut at a chunk boundary: [`Error::Truncated`].
+/// Opens the final chunk in place (`buf` is ciphertext then tag) and
+/// returns the plaintext length; [`Error::Truncated`] as
+/// [`open_last_chunk_into`].
 pub(crate) fn open_last_chunk(keys: &EnvelopeKeys, ctr: u64, buf: &mut [u8]) -> Result<usize> {
+    let sealed = buf.to_vec();
+    let n = sealed.len() - TAG_LEN;
+    open_last_chunk_into(keys, ctr, &sealed, &mut buf[..n])?;
+    Ok(n)
+}
+
+/// Opens the final chunk `sealed` (ciphertext and tag) into `out`, which is
+/// `sealed.len() - TAG_LEN` bytes. A chunk that only opens as a *middle*
+/// chunk means the payload was cut at a chunk boundary: [`Error::Truncated`].
+pub(crate) fn open_last_chunk_into(
+    keys: &EnvelopeKeys,
+    ctr: u64,
+    sealed: &[u8],
+    out: &mut [u8],
+) -> Result<()> {
     // An empty final chunk is only canonical as the sole chunk.
-    if buf.len() == TAG_LEN && ctr > 0 {
+    if sealed.len() == TAG_LEN && ctr > 0 {
         return Err(Error::Truncated);
     }
-    let copy = buf.to_vec();
-    keys.open_chunk(ctr, true, buf).map_err(|e| {
-        let mut probe = copy;
-        match keys.open_chunk(ctr, false, &mut probe) {
-            Ok(_) => Error::Truncated,
+    let (ct, tag) = sealed.split_at(sealed.len() - TAG_LEN);
+    keys.open_chunk_into(ctr, true, ct, tag, out).map_err(|e| {
+        match keys.open_chunk_into(ctr, false, ct, tag, out) {
+            Ok(()) => Error::Truncated,
             Err(_) => e,
         }
     })

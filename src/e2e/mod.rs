@@ -62,6 +62,7 @@ mod layer;
 mod open;
 mod payload;
 mod seal;
+mod stream;
 
 pub use chunks::CHECKPOINT_LEN;
 pub use format::{
@@ -71,6 +72,7 @@ pub use format::{
 pub use layer::{ContentKey, Layer, Opening, Sealing, Unlocked, CONTENT_KEY_LEN};
 pub use open::{Opened, Opener, StreamOpened};
 pub use seal::Sealer;
+pub use stream::STREAM_BATCH_SPAN;
 
 use format::{FIXED_LEN, WRAPPED_KEY_LEN};
 use payload::ChunkHash;

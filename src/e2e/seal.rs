@@ -6,15 +6,15 @@ use std::io::{Read, Write};
 
 use zeroize::Zeroizing;
 
-use super::chunks::{checkpoint_after, seal_payload, PayloadLayout};
+use super::chunks::{seal_payload, PayloadLayout};
 use super::format::{
-    checkpoint_interval_fits, default_checkpoint_interval, has_duplicates, read_up_to, Header,
-    PayloadCipher, Stanza,
+    checkpoint_interval_fits, default_checkpoint_interval, has_duplicates, Header, PayloadCipher,
+    Stanza,
 };
 use super::layer::{ContentKey, Layer, Sealing, CONTENT_KEY_LEN};
-use super::payload::{chunk_hash, ChunkHash, EnvelopeKeys, PayloadDigest};
+use super::payload::{ChunkHash, EnvelopeKeys};
 use super::{
-    counter_overflow, key_id, sender_block_plain_len, stanza_suite, Transcript, DEFAULT_CHUNK_SIZE,
+    key_id, sender_block_plain_len, stanza_suite, stream, Transcript, DEFAULT_CHUNK_SIZE,
     MAX_CHUNK_SIZE, MAX_RECIPIENTS, MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN,
 };
 use crate::hash::sha256;
@@ -282,67 +282,113 @@ impl<'a> Sealer<'a> {
     /// header over 1 MiB); [`Error::RandomFailed`] if the generator fails;
     /// any error of the [`Layer`].
     pub fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>> {
+        let (begun, layout) = self.begin_in_memory(plaintext)?;
+        // A zeroed allocation is fresh pages from the OS, zeroed lazily as
+        // each worker first writes its chunks: no serial memset up front.
+        let mut out = vec![0u8; begun.envelope_len(&layout)];
+        self.seal_body(&begun, &layout, plaintext, &mut out)?;
+        Ok(out)
+    }
+
+    /// Seals `plaintext` in memory into `envelope`, reusing its allocation:
+    /// what [`Sealer::seal`] returns, written over the buffer's previous
+    /// contents. Sealing many messages into one buffer touches no fresh
+    /// pages once it is large enough, and a buffer that already holds at
+    /// least as many bytes as the envelope needs (for example the previous
+    /// envelope of a series) is not even zeroed first.
+    ///
+    /// ```
+    /// use doormat::{e2e, keys::Identity};
+    ///
+    /// let (alice, bob) = (Identity::generate(), Identity::generate());
+    /// let to_bob = [bob.public()];
+    /// let sealer = e2e::Sealer::new(&alice, &to_bob);
+    /// let opener = e2e::Opener::new(&bob);
+    /// let (mut envelope, mut plaintext) = (Vec::new(), Vec::new());
+    /// for message in [&b"first"[..], b"second", b"third"] {
+    ///     sealer.seal_into(message, &mut envelope)?;
+    ///     opener.open_into(&envelope, &mut plaintext)?;
+    ///     assert_eq!(plaintext, message);
+    /// }
+    /// # Ok::<(), doormat::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Sealer::seal`]; on an error `envelope` is left empty (its
+    /// capacity is kept).
+    pub fn seal_into(&self, plaintext: &[u8], envelope: &mut Vec<u8>) -> Result<()> {
+        let sealed = self.begin_in_memory(plaintext).and_then(|(begun, layout)| {
+            envelope.resize(begun.envelope_len(&layout), 0);
+            self.seal_body(&begun, &layout, plaintext, envelope)
+        });
+        if sealed.is_err() {
+            envelope.clear();
+        }
+        sealed
+    }
+
+    /// The header and keys of an in-memory envelope, and its payload's layout.
+    fn begin_in_memory(&self, plaintext: &[u8]) -> Result<(Begun, PayloadLayout)> {
         let begun = self.begin()?;
         let layout = PayloadLayout::of_plaintext(
             plaintext.len(),
             self.chunk_size as usize,
             begun.interval as usize,
         );
+        Ok((begun, layout))
+    }
+
+    /// Writes the whole envelope into `out`, exactly `begun.envelope_len()`
+    /// bytes: every byte is overwritten.
+    fn seal_body(
+        &self,
+        begun: &Begun,
+        layout: &PayloadLayout,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<()> {
         let start = begun.prefix.len();
         let end = start + layout.len();
-        // A zeroed allocation is fresh pages from the OS, zeroed lazily as
-        // each worker first writes its chunks: no serial memset up front.
-        let mut out = vec![0u8; end + SIGNATURE_BLOCK_LEN];
         out[..start].copy_from_slice(&begun.prefix);
         let digest = seal_payload(
             &begun.keys,
-            &layout,
+            layout,
             plaintext,
             &mut out[start..end],
-            |k, digest| self.checkpoint(&begun, k, digest),
+            |k, digest| self.checkpoint(begun, k, digest),
         )?;
-        out[end..].copy_from_slice(&self.signature_block(&begun, &digest));
-        Ok(out)
+        out[end..].copy_from_slice(&self.signature_block(begun, &digest));
+        Ok(())
     }
 
-    /// Seals everything `reader` yields into `writer`, in constant memory
-    /// (two chunk buffers), with a signed checkpoint after every
+    /// Seals everything `reader` yields into `writer`, in bounded memory,
+    /// with a signed checkpoint after every
     /// [`checkpoint_interval`](Sealer::checkpoint_interval) chunks. Returns
     /// the number of plaintext bytes sealed.
+    ///
+    /// The payload goes through in batches of at least
+    /// [`STREAM_BATCH_SPAN`](super::STREAM_BATCH_SPAN) bytes (1 MiB; a batch
+    /// also ends at each checkpoint), each sealed on all cores with the
+    /// `parallel` feature while this thread writes the batch before and
+    /// reads the batch after: three batches in memory. The reader and the
+    /// writer stay on the caller's thread.
     ///
     /// # Errors
     ///
     /// As [`Sealer::seal`], and [`Error::Io`] from the reader or writer.
-    pub fn seal_stream(&self, mut reader: impl Read, mut writer: impl Write) -> Result<u64> {
+    pub fn seal_stream(&self, reader: impl Read, mut writer: impl Write) -> Result<u64> {
         let begun = self.begin()?;
         writer.write_all(&begun.prefix)?;
-        let chunk = self.chunk_size as usize;
-        // One byte of look-ahead tells a full last chunk from a full middle one.
-        let mut buf = vec![0u8; chunk + 1];
-        let mut pending = 0;
-        let mut ctr: u64 = 0;
-        let mut total: u64 = 0;
-        let mut digest = PayloadDigest::new();
-        loop {
-            let filled = pending + read_up_to(&mut reader, &mut buf[pending..])?;
-            let last = filled <= chunk;
-            let len = filled.min(chunk);
-            digest.push(&chunk_hash(&buf[..len]));
-            let tag = begun.keys.seal_chunk(ctr, last, &mut buf[..len]);
-            writer.write_all(&buf[..len])?;
-            writer.write_all(tag.as_ref())?;
-            total += len as u64;
-            if last {
-                break;
-            }
-            if let Some(k) = checkpoint_after(ctr, begun.interval) {
-                writer.write_all(&self.checkpoint(&begun, k, &digest.snapshot()))?;
-            }
-            buf[0] = buf[chunk];
-            pending = 1;
-            ctr = ctr.checked_add(1).ok_or_else(counter_overflow)?;
-        }
-        writer.write_all(&self.signature_block(&begun, &digest.finish()))?;
+        let (total, digest) = stream::seal(
+            &begun.keys,
+            self.chunk_size as usize,
+            begun.interval,
+            reader,
+            &mut writer,
+            |k, digest| self.checkpoint(&begun, k, digest),
+        )?;
+        writer.write_all(&self.signature_block(&begun, &digest))?;
         writer.flush()?;
         Ok(total)
     }
@@ -378,4 +424,11 @@ struct Begun {
     transcript: Transcript,
     keys: EnvelopeKeys,
     interval: u32,
+}
+
+impl Begun {
+    /// The length of the whole envelope with a payload of this layout.
+    fn envelope_len(&self, layout: &PayloadLayout) -> usize {
+        self.prefix.len() + layout.len() + SIGNATURE_BLOCK_LEN
+    }
 }
