@@ -180,6 +180,11 @@ impl<'a> Sealer<'a> {
     }
 
     /// Draws the content key and wraps it to every recipient.
+    ///
+    /// With the operating system's generator each stanza's ephemeral key is
+    /// ring's ([`hpke::seal`]), which is faster; with a caller's generator it
+    /// is x25519-dalek's from 32 drawn bytes ([`hpke::seal_with_rng`]), so a
+    /// seeded generator replays byte for byte.
     fn draw_keys(&self) -> Result<(ContentKey, Vec<Stanza>)> {
         let (suite, info) = stanza_suite(self.cipher);
         self.with_rng(|rng| {
@@ -191,15 +196,11 @@ impl<'a> Sealer<'a> {
                 .iter()
                 .map(|r| {
                     let pk = r.encryption_key();
-                    let (enc, wrapped) = hpke::seal_with_rng(
-                        suite,
-                        &SenderMode::Base,
-                        pk,
-                        &info,
-                        b"",
-                        content_key.as_bytes(),
-                        rng,
-                    )?;
+                    let (mode, key) = (&SenderMode::Base, content_key.as_bytes());
+                    let (enc, wrapped) = match self.rng {
+                        None => hpke::seal(suite, mode, pk, &info, b"", key),
+                        Some(_) => hpke::seal_with_rng(suite, mode, pk, &info, b"", key, rng),
+                    }?;
                     Ok(Stanza {
                         key_id: self.key_ids.then(|| key_id(pk)),
                         enc: enc.try_into().expect("X25519 enc is 32 bytes"),
