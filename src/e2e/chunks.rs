@@ -10,6 +10,7 @@
 //! when `(i + 1) % N == 0` and `i` is not the last chunk.
 
 use super::payload::{chunk_hash, counter, ChunkHash, EnvelopeKeys, PayloadDigest};
+use super::pool;
 use crate::hpke::TAG_LEN;
 use crate::keys::SIGNATURE_LEN;
 use crate::{Error, Result};
@@ -106,29 +107,13 @@ impl PayloadLayout {
 
 /// Runs `f(i, input_i, output_i)` over paired slices, on all cores with the
 /// `parallel` feature, and returns the results in order; the first error
-/// wins. The one chunk loop of the in-memory seal and open.
+/// in chunk order wins. The one chunk loop of the in-memory seal and open.
 fn map_pairs<T, F>(pairs: Vec<(&[u8], &mut [u8])>, f: F) -> Result<Vec<T>>
 where
     T: Send,
-    F: Fn(usize, &[u8], &mut [u8]) -> Result<T> + Sync + Send,
+    F: Fn(usize, &[u8], &mut [u8]) -> Result<T> + Sync,
 {
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        pairs
-            .into_par_iter()
-            .enumerate()
-            .map(|(i, (a, b))| f(i, a, b))
-            .collect()
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        pairs
-            .into_iter()
-            .enumerate()
-            .map(|(i, (a, b))| f(i, a, b))
-            .collect()
-    }
+    pool::map(pairs, |i, (a, b)| f(i, a, b))
 }
 
 /// Runs `f(j, slot_j)` over `buf` cut into slots of `stride` bytes (the
@@ -138,23 +123,9 @@ where
 pub(crate) fn map_in_place<T, F>(buf: &mut [u8], stride: usize, f: F) -> Result<Vec<T>>
 where
     T: Send,
-    F: Fn(usize, &mut [u8]) -> Result<T> + Sync + Send,
+    F: Fn(usize, &mut [u8]) -> Result<T> + Sync,
 {
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        buf.par_chunks_mut(stride)
-            .enumerate()
-            .map(|(j, slot)| f(j, slot))
-            .collect()
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        buf.chunks_mut(stride)
-            .enumerate()
-            .map(|(j, slot)| f(j, slot))
-            .collect()
-    }
+    pool::map(buf.chunks_mut(stride).collect(), f)
 }
 
 /// Cuts `buf` into the slices at `ranges`, which are sorted and disjoint.

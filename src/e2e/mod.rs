@@ -61,6 +61,7 @@ mod format;
 mod layer;
 mod open;
 mod payload;
+mod pool;
 mod seal;
 mod stream;
 

@@ -13,12 +13,13 @@ use super::format::{
 };
 use super::layer::{ContentKey, Layer, Sealing, CONTENT_KEY_LEN};
 use super::payload::{ChunkHash, EnvelopeKeys};
+use super::pool;
 use super::{
     key_id, sender_block_plain_len, stanza_suite, stream, Transcript, DEFAULT_CHUNK_SIZE,
     MAX_CHUNK_SIZE, MAX_RECIPIENTS, MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN,
 };
 use crate::hash::sha256;
-use crate::hpke::{self, SenderMode};
+use crate::hpke::{self, hazmat, PrivateKey, SenderMode, X25519_LEN};
 use crate::keys::{Identity, PublicIdentity};
 use crate::random::{self, CryptoRngCore, SystemRng};
 use crate::{Error, Result};
@@ -181,35 +182,53 @@ impl<'a> Sealer<'a> {
 
     /// Draws the content key and wraps it to every recipient.
     ///
-    /// With the operating system's generator each stanza's ephemeral key is
+    /// Every random byte is drawn first, in the documented order; then the
+    /// stanzas are sealed, on all cores with the `parallel` feature when
+    /// there are several (each costs an X25519 key generation and DH). With
+    /// the operating system's generator each stanza's ephemeral key is
     /// ring's ([`hpke::seal`]), which is faster; with a caller's generator it
-    /// is x25519-dalek's from 32 drawn bytes ([`hpke::seal_with_rng`]), so a
-    /// seeded generator replays byte for byte.
+    /// is x25519-dalek's from 32 drawn bytes, so a seeded generator replays
+    /// byte for byte.
     fn draw_keys(&self) -> Result<(ContentKey, Vec<Stanza>)> {
         let (suite, info) = stanza_suite(self.cipher);
-        self.with_rng(|rng| {
-            let mut bytes = zeroize::Zeroizing::new([0u8; CONTENT_KEY_LEN]);
+        let (content_key, ephemerals) = self.with_rng(|rng| -> Result<_> {
+            let mut bytes = Zeroizing::new([0u8; CONTENT_KEY_LEN]);
             random::fill(rng, bytes.as_mut())?;
-            let content_key = ContentKey::from_bytes(&bytes);
-            let stanzas = self
-                .recipients
-                .iter()
-                .map(|r| {
-                    let pk = r.encryption_key();
-                    let (mode, key) = (&SenderMode::Base, content_key.as_bytes());
-                    let (enc, wrapped) = match self.rng {
-                        None => hpke::seal(suite, mode, pk, &info, b"", key),
-                        Some(_) => hpke::seal_with_rng(suite, mode, pk, &info, b"", key, rng),
-                    }?;
-                    Ok(Stanza {
-                        key_id: self.key_ids.then(|| key_id(pk)),
-                        enc: enc.try_into().expect("X25519 enc is 32 bytes"),
-                        wrapped: wrapped.try_into().expect("32-byte key plus tag"),
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Ok((content_key, stanzas))
-        })
+            let mut ephemerals = Vec::with_capacity(self.recipients.len());
+            for _ in self.recipients {
+                ephemerals.push(match self.rng {
+                    None => None,
+                    Some(_) => {
+                        let mut sk = Zeroizing::new([0u8; X25519_LEN]);
+                        random::fill(rng, sk.as_mut())?;
+                        Some(sk)
+                    }
+                });
+            }
+            Ok((ContentKey::from_bytes(&bytes), ephemerals))
+        })?;
+        let key_ids = self.key_ids;
+        let wrap = |(r, sk_eph): (&PublicIdentity, &Option<Zeroizing<[u8; X25519_LEN]>>)| {
+            let pk = r.encryption_key();
+            let (mode, key) = (&SenderMode::Base, content_key.as_bytes());
+            let (enc, wrapped) = match sk_eph {
+                None => hpke::seal(suite, mode, pk, &info, b"", key)?,
+                Some(sk) => {
+                    let sk_eph = PrivateKey::from_bytes(sk.as_ref())?;
+                    let (enc, mut ctx) =
+                        hazmat::setup_sender_with_ephemeral(suite, mode, pk, &info, &sk_eph)?;
+                    (enc, ctx.seal(b"", key)?)
+                }
+            };
+            Ok(Stanza {
+                key_id: key_ids.then(|| key_id(pk)),
+                enc: enc.try_into().expect("X25519 enc is 32 bytes"),
+                wrapped: wrapped.try_into().expect("32-byte key plus tag"),
+            })
+        };
+        let pairs: Vec<_> = self.recipients.iter().zip(&ephemerals).collect();
+        let stanzas = pool::map(pairs, |_, pair| wrap(pair))?;
+        Ok((content_key, stanzas))
     }
 
     /// The sender block: the sender's public identity, then the recipients'

@@ -22,6 +22,7 @@ pub(crate) use open::{open, Verify};
 pub(crate) use seal::seal;
 
 use super::payload::ChunkHash;
+use super::pool;
 use super::SIGNATURE_BLOCK_LEN;
 use crate::hpke::TAG_LEN;
 use crate::Result;
@@ -48,20 +49,8 @@ const OPEN_DEPTH: usize = 2;
 /// [`STREAM_BATCH_SPAN`]. Never more than a checkpoint interval in
 /// practice, since a batch also ends at every checkpoint.
 pub(crate) fn batch_chunks(chunk: usize) -> usize {
-    let span = STREAM_BATCH_SPAN.max(CHUNKS_PER_CORE * threads() * chunk);
+    let span = STREAM_BATCH_SPAN.max(CHUNKS_PER_CORE * pool::threads() * chunk);
     (span / chunk).max(1)
-}
-
-/// The pool's size: rayon's global pool, or one without `parallel`.
-fn threads() -> usize {
-    #[cfg(feature = "parallel")]
-    {
-        rayon::current_num_threads()
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        1
-    }
 }
 
 /// A chunk is a middle one once more than a signature block follows it.
