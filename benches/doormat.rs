@@ -181,6 +181,23 @@ fn baselines(c: &mut Criterion) {
             },
         );
     }
+    // The ceiling before BLAKE3: the same with the SHA-256 digest.
+    let key = ring_key(PayloadCipher::ChaCha20Poly1305);
+    g.bench_function(
+        BenchmarkId::new("chacha20poly1305+sha256_one_core", &size),
+        |b| {
+            b.iter(|| {
+                buf.chunks_mut(CHUNK)
+                    .map(|c| {
+                        (
+                            ring::digest::digest(&ring::digest::SHA256, c),
+                            raw_seal(&key, c),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+        },
+    );
     g.bench_function(BenchmarkId::new("blake3_one_core", &size), |b| {
         b.iter(|| buf.chunks(CHUNK).map(blake3_chunk).collect::<Vec<_>>())
     });

@@ -89,7 +89,7 @@ impl<'a> Sealer<'a> {
     }
 
     /// The chunk size, between [`MIN_CHUNK_SIZE`] and [`MAX_CHUNK_SIZE`]
-    /// (checked when sealing). Streaming uses a few buffers of this size.
+    /// (checked when sealing). Streaming works in batches of whole chunks.
     pub fn chunk_size(mut self, chunk_size: u32) -> Self {
         self.chunk_size = chunk_size;
         self

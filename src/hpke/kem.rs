@@ -322,8 +322,9 @@ pub fn encap(
 
 /// `Encap(pkR)` and `AuthEncap(pkR, skS)` as [`encap`], with a fresh
 /// ephemeral key from the operating system's generator, generated and used
-/// by ring ([`random::x25519_ephemeral`]): the same bytes on the wire, in
-/// half the time. The receiving side is [`decap`], with x25519-dalek.
+/// by ring ([`random::x25519_ephemeral`]): the same bytes on the wire, a
+/// little faster (about 44 µs against 51 µs for key generation and DH
+/// here). The receiving side is [`decap`], with x25519-dalek.
 ///
 /// # Errors
 ///
