@@ -142,35 +142,42 @@ fn cut_mut(mut buf: &mut [u8], ranges: impl Iterator<Item = (usize, usize)>) -> 
     out
 }
 
-/// Folds the chunk hashes in order; calls `at_checkpoint(k, digest_k)` with
-/// the running digest after every `interval` chunks but the last; returns
-/// the digest of the whole payload.
-fn fold(
-    layout: &PayloadLayout,
-    hashes: &[ChunkHash],
-    mut at_checkpoint: impl FnMut(usize, &ChunkHash) -> Result<()>,
-) -> Result<ChunkHash> {
+/// What the sender signs over the folded chunk hashes: the digest of the
+/// chunks before checkpoint `k`, or of the whole payload.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Signed {
+    Checkpoint(u64),
+    Payload,
+}
+
+/// Folds the chunk hashes in order: the running digest at every checkpoint,
+/// then the digest of the whole payload, each with what signs it. The
+/// signatures are independent of each other, so they can be made or
+/// checked on all cores.
+fn fold(layout: &PayloadLayout, hashes: &[ChunkHash]) -> Result<Vec<(Signed, ChunkHash)>> {
     let mut digest = PayloadDigest::new();
+    let mut signed = Vec::with_capacity(layout.checkpoints() + 1);
     for (i, h) in hashes.iter().enumerate() {
         digest.push(h);
-        let k = (i + 1) / layout.interval;
         if (i + 1) % layout.interval == 0 && i + 1 < layout.count {
-            at_checkpoint(k, &digest.snapshot())?;
+            let k = counter((i + 1) / layout.interval)?;
+            signed.push((Signed::Checkpoint(k), digest.snapshot()));
         }
     }
-    Ok(digest.finish())
+    signed.push((Signed::Payload, digest.finish()));
+    Ok(signed)
 }
 
 /// Seals `plaintext` into `out` (exactly `layout.len()` bytes): every chunk,
-/// on all cores, then every checkpoint, sealed by `checkpoint(k, digest_k)`.
-/// Returns the digest of the whole payload, for the final signature.
+/// on all cores, then every checkpoint, and returns the sealed signature
+/// block; `sign(what, digest)` makes each sealed block, on all cores.
 pub(crate) fn seal_payload(
     keys: &EnvelopeKeys,
     layout: &PayloadLayout,
     plaintext: &[u8],
     out: &mut [u8],
-    checkpoint: impl Fn(u64, &ChunkHash) -> Vec<u8>,
-) -> Result<ChunkHash> {
+    sign: impl Fn(Signed, &ChunkHash) -> Vec<u8> + Sync,
+) -> Result<Vec<u8>> {
     let count = layout.count;
     let slots = cut_mut(
         out,
@@ -184,11 +191,17 @@ pub(crate) fn seal_payload(
         seal_chunk_in_slot(keys, counter(i)?, i + 1 == count, pt, slot)
     };
     let hashes = map_pairs(pieces.zip(slots).collect(), seal_one)?;
-    fold(layout, &hashes, |k, digest| {
-        let at = layout.checkpoint_start(k);
-        out[at..at + CHECKPOINT_LEN].copy_from_slice(&checkpoint(counter(k)?, digest));
-        Ok(())
-    })
+    let mut blocks = pool::map(fold(layout, &hashes)?, |_, (what, digest)| {
+        Ok((what, sign(what, &digest)))
+    })?;
+    let (_, signature) = blocks.pop().expect("the payload's signature comes last");
+    for (what, block) in blocks {
+        if let Signed::Checkpoint(k) = what {
+            let at = layout.checkpoint_start(usize::try_from(k).expect("a chunk index"));
+            out[at..at + CHECKPOINT_LEN].copy_from_slice(&block);
+        }
+    }
+    Ok(signature)
 }
 
 /// Copies chunk `pt` into `slot` (`pt.len() + TAG_LEN` bytes), hashes it
@@ -211,16 +224,18 @@ pub(crate) fn seal_chunk_in_slot(
 
 /// Opens a sealed payload into `plaintext` (exactly
 /// `layout.plaintext_len()` bytes): every chunk, on all cores, then every
-/// checkpoint through `checkpoint(k, digest_k, sealed_block)`. Returns the
-/// digest of the whole payload, for the final signature. On an error,
-/// `plaintext` holds unverified bytes: the caller discards them.
+/// checkpoint and the signature block through `verify(what, digest,
+/// sealed_block)`, also on all cores. The first failure in payload order
+/// wins. On an error, `plaintext` holds unverified bytes: the caller
+/// discards them.
 pub(crate) fn open_payload(
     keys: &EnvelopeKeys,
     layout: &PayloadLayout,
     payload: &[u8],
+    signature: &[u8],
     plaintext: &mut [u8],
-    checkpoint: impl Fn(u64, &ChunkHash, &[u8]) -> Result<()>,
-) -> Result<ChunkHash> {
+    verify: impl Fn(Signed, &ChunkHash, &[u8]) -> Result<()> + Sync,
+) -> Result<()> {
     let count = layout.count;
     let chunk = layout.chunk;
     let (middle_pt, last_pt) = plaintext.split_at_mut((count - 1) * chunk);
@@ -240,10 +255,17 @@ pub(crate) fn open_payload(
     let mut hashes = map_pairs(pairs, open_one)?;
     open_last_chunk_into(keys, counter(count - 1)?, sealed(count - 1), last_pt)?;
     hashes.push(chunk_hash(last_pt));
-    fold(layout, &hashes, |k, digest| {
-        let at = layout.checkpoint_start(k);
-        checkpoint(counter(k)?, digest, &payload[at..at + CHECKPOINT_LEN])
-    })
+    pool::map(fold(layout, &hashes)?, |_, (what, digest)| {
+        let block = match what {
+            Signed::Checkpoint(k) => {
+                let at = layout.checkpoint_start(usize::try_from(k).expect("a chunk index"));
+                &payload[at..at + CHECKPOINT_LEN]
+            }
+            Signed::Payload => signature,
+        };
+        verify(what, &digest, block)
+    })?;
+    Ok(())
 }
 
 /// Opens the final chunk in place (`buf` is ciphertext then tag) and

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 
 use zeroize::Zeroizing;
 
-use super::chunks::{open_payload, PayloadLayout};
+use super::chunks::{open_payload, PayloadLayout, Signed};
 use super::format::{has_duplicates, read_up_to, Header};
 use super::layer::{ContentKey, Layer, Opening, Unlocked, CONTENT_KEY_LEN};
 use super::payload::{ChunkHash, EnvelopeKeys};
@@ -310,14 +310,17 @@ impl InMemory<'_> {
     /// and checks every checkpoint and the signature.
     fn open_into(self, plaintext: &mut [u8]) -> Result<EnvelopeInfo> {
         let unsealed = &self.unsealed;
-        let digest = open_payload(
+        open_payload(
             &unsealed.keys,
             &self.layout,
             self.payload,
+            self.sig_block,
             plaintext,
-            |k, digest, block| unsealed.checkpoint(k, digest, block),
+            |what, digest, block| match what {
+                Signed::Checkpoint(k) => unsealed.checkpoint(k, digest, block),
+                Signed::Payload => unsealed.signature(block, digest),
+            },
         )?;
-        unsealed.signature(self.sig_block, &digest)?;
         Ok(self.unsealed.info)
     }
 }

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 
 use zeroize::Zeroizing;
 
-use super::chunks::{seal_payload, PayloadLayout};
+use super::chunks::{seal_payload, PayloadLayout, Signed};
 use super::format::{
     checkpoint_interval_fits, default_checkpoint_interval, has_duplicates, Header, PayloadCipher,
     Stanza,
@@ -282,14 +282,12 @@ impl<'a> Sealer<'a> {
 
     /// Signs and seals checkpoint `k` over the digest of the chunks before it.
     fn checkpoint(&self, begun: &Begun, k: u64, digest: &ChunkHash) -> Vec<u8> {
-        let msg = begun.transcript.checkpoint_message(k, digest);
-        begun.keys.seal_checkpoint(k, &self.sender.sign_raw(&msg))
+        begun.sign(self.sender, Signed::Checkpoint(k), digest)
     }
 
     /// Signs and seals the signature over everything.
     fn signature_block(&self, begun: &Begun, payload_digest: &ChunkHash) -> Vec<u8> {
-        let msg = begun.transcript.final_message(payload_digest);
-        begun.keys.seal_signature_block(&self.sender.sign_raw(&msg))
+        begun.sign(self.sender, Signed::Payload, payload_digest)
     }
 
     /// Seals `plaintext` in memory. With the `parallel` feature (default)
@@ -371,14 +369,15 @@ impl<'a> Sealer<'a> {
         let start = begun.prefix.len();
         let end = start + layout.len();
         out[..start].copy_from_slice(&begun.prefix);
-        let digest = seal_payload(
+        let sender = self.sender;
+        let signature = seal_payload(
             &begun.keys,
             layout,
             plaintext,
             &mut out[start..end],
-            |k, digest| self.checkpoint(begun, k, digest),
+            |what, digest| begun.sign(sender, what, digest),
         )?;
-        out[end..].copy_from_slice(&self.signature_block(begun, &digest));
+        out[end..].copy_from_slice(&signature);
         Ok(())
     }
 
@@ -447,6 +446,21 @@ struct Begun {
 }
 
 impl Begun {
+    /// Signs and seals a checkpoint or the final signature: what every
+    /// signature block of this envelope holds.
+    fn sign(&self, sender: &Identity, what: Signed, digest: &ChunkHash) -> Vec<u8> {
+        match what {
+            Signed::Checkpoint(k) => {
+                let msg = self.transcript.checkpoint_message(k, digest);
+                self.keys.seal_checkpoint(k, &sender.sign_raw(&msg))
+            }
+            Signed::Payload => {
+                let msg = self.transcript.final_message(digest);
+                self.keys.seal_signature_block(&sender.sign_raw(&msg))
+            }
+        }
+    }
+
     /// The length of the whole envelope with a payload of this layout.
     fn envelope_len(&self, layout: &PayloadLayout) -> usize {
         self.prefix.len() + layout.len() + SIGNATURE_BLOCK_LEN
