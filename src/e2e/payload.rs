@@ -199,7 +199,7 @@ fn open_meta(key: &LessSafeKey, n: u64, ct: &[u8]) -> Option<Zeroizing<Vec<u8>>>
 /// BLAKE3 because the signature's cost is this hash: the fold must be
 /// collision-resistant (that is what stops a co-recipient, who knows the
 /// content key, from swapping a chunk), and BLAKE3 hashes about 4 times
-/// faster per core than SHA-256 here (8.1 against 1.8 GiB/s, README,
+/// faster per core than SHA-256 here (about 8 against 1.9 GiB/s, README,
 /// "Benchmarks"), several times faster than the AEAD itself.
 pub(crate) struct PayloadDigest(blake3::Hasher);
 
