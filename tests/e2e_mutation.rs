@@ -318,7 +318,7 @@ fn every_header_bit_flip_fails() {
                 let bad = flipped(&fx.env, at, bit);
                 let allowed = header_flip_expectation(&fx, at, bit);
                 let what = format!("header byte {at} ({}) bit {bit}", range_of(&fx, at));
-                let stream = (at * 8 + bit as usize) % 3 == 0;
+                let stream = (at * 8 + bit as usize).is_multiple_of(3);
                 let e = fx.both_fail(&what, &bad, &allowed, stream);
                 match (&e, at) {
                     (Error::UnsupportedVersion(v), 7) => assert_eq!(*v, bad[7]),

@@ -286,7 +286,7 @@ impl<R: BufRead> ArmorReader<R> {
             Some("empty line")
         } else if line.len() > LINE_LEN {
             Some("longer than 64 characters")
-        } else if line.len() % 4 != 0 {
+        } else if !line.len().is_multiple_of(4) {
             Some("length is not a multiple of 4")
         } else if !line
             .iter()

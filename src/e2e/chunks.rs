@@ -10,6 +10,7 @@
 //! when `(i + 1) % N == 0` and `i` is not the last chunk.
 
 use super::payload::{chunk_hash, counter, ChunkHash, EnvelopeKeys, PayloadDigest};
+use super::pool;
 use crate::hpke::TAG_LEN;
 use crate::keys::SIGNATURE_LEN;
 use crate::{Error, Result};
@@ -104,37 +105,27 @@ impl PayloadLayout {
     }
 }
 
-/// Whether a checkpoint follows chunk `i`, given that `i` is not the last.
-pub(crate) fn checkpoint_after(i: u64, interval: u32) -> Option<u64> {
-    let next = i + 1;
-    (next % u64::from(interval) == 0).then(|| next / u64::from(interval))
-}
-
 /// Runs `f(i, input_i, output_i)` over paired slices, on all cores with the
 /// `parallel` feature, and returns the results in order; the first error
-/// wins. The one chunk loop of the in-memory seal and open.
+/// in chunk order wins. The one chunk loop of the in-memory seal and open.
 fn map_pairs<T, F>(pairs: Vec<(&[u8], &mut [u8])>, f: F) -> Result<Vec<T>>
 where
     T: Send,
-    F: Fn(usize, &[u8], &mut [u8]) -> Result<T> + Sync + Send,
+    F: Fn(usize, &[u8], &mut [u8]) -> Result<T> + Sync,
 {
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        pairs
-            .into_par_iter()
-            .enumerate()
-            .map(|(i, (a, b))| f(i, a, b))
-            .collect()
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        pairs
-            .into_iter()
-            .enumerate()
-            .map(|(i, (a, b))| f(i, a, b))
-            .collect()
-    }
+    pool::map(pairs, |i, (a, b)| f(i, a, b))
+}
+
+/// Runs `f(j, slot_j)` over `buf` cut into slots of `stride` bytes (the
+/// last may be shorter), on all cores with the `parallel` feature, and
+/// returns the results in order. The one chunk loop of streaming, which
+/// seals and opens a batch in place.
+pub(crate) fn map_in_place<T, F>(buf: &mut [u8], stride: usize, f: F) -> Result<Vec<T>>
+where
+    T: Send,
+    F: Fn(usize, &mut [u8]) -> Result<T> + Sync,
+{
+    pool::map(buf.chunks_mut(stride).collect(), f)
 }
 
 /// Cuts `buf` into the slices at `ranges`, which are sorted and disjoint.
@@ -151,35 +142,42 @@ fn cut_mut(mut buf: &mut [u8], ranges: impl Iterator<Item = (usize, usize)>) -> 
     out
 }
 
-/// Folds the chunk hashes in order; calls `at_checkpoint(k, digest_k)` with
-/// the running digest after every `interval` chunks but the last; returns
-/// the digest of the whole payload.
-fn fold(
-    layout: &PayloadLayout,
-    hashes: &[ChunkHash],
-    mut at_checkpoint: impl FnMut(usize, &ChunkHash) -> Result<()>,
-) -> Result<ChunkHash> {
+/// What the sender signs over the folded chunk hashes: the digest of the
+/// chunks before checkpoint `k`, or of the whole payload.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Signed {
+    Checkpoint(u64),
+    Payload,
+}
+
+/// Folds the chunk hashes in order: the running digest at every checkpoint,
+/// then the digest of the whole payload, each with what signs it. The
+/// signatures are independent of each other, so they can be made or
+/// checked on all cores.
+fn fold(layout: &PayloadLayout, hashes: &[ChunkHash]) -> Result<Vec<(Signed, ChunkHash)>> {
     let mut digest = PayloadDigest::new();
+    let mut signed = Vec::with_capacity(layout.checkpoints() + 1);
     for (i, h) in hashes.iter().enumerate() {
         digest.push(h);
-        let k = (i + 1) / layout.interval;
         if (i + 1) % layout.interval == 0 && i + 1 < layout.count {
-            at_checkpoint(k, &digest.snapshot())?;
+            let k = counter((i + 1) / layout.interval)?;
+            signed.push((Signed::Checkpoint(k), digest.snapshot()));
         }
     }
-    Ok(digest.finish())
+    signed.push((Signed::Payload, digest.finish()));
+    Ok(signed)
 }
 
 /// Seals `plaintext` into `out` (exactly `layout.len()` bytes): every chunk,
-/// on all cores, then every checkpoint, sealed by `checkpoint(k, digest_k)`.
-/// Returns the digest of the whole payload, for the final signature.
+/// on all cores, then every checkpoint, and returns the sealed signature
+/// block; `sign(what, digest)` makes each sealed block, on all cores.
 pub(crate) fn seal_payload(
     keys: &EnvelopeKeys,
     layout: &PayloadLayout,
     plaintext: &[u8],
     out: &mut [u8],
-    checkpoint: impl Fn(u64, &ChunkHash) -> Vec<u8>,
-) -> Result<ChunkHash> {
+    sign: impl Fn(Signed, &ChunkHash) -> Vec<u8> + Sync,
+) -> Result<Vec<u8>> {
     let count = layout.count;
     let slots = cut_mut(
         out,
@@ -190,32 +188,56 @@ pub(crate) fn seal_payload(
         &plaintext[start..start + layout.chunk_len(i) - TAG_LEN]
     });
     let seal_one = |i: usize, pt: &[u8], slot: &mut [u8]| -> Result<ChunkHash> {
-        let (body, tag_slot) = slot.split_at_mut(pt.len());
-        body.copy_from_slice(pt);
-        let tag = keys.seal_chunk(counter(i)?, i + 1 == count, body);
-        tag_slot.copy_from_slice(tag.as_ref());
-        Ok(chunk_hash(pt))
+        seal_chunk_in_slot(keys, counter(i)?, i + 1 == count, pt, slot)
     };
     let hashes = map_pairs(pieces.zip(slots).collect(), seal_one)?;
-    fold(layout, &hashes, |k, digest| {
-        let at = layout.checkpoint_start(k);
-        out[at..at + CHECKPOINT_LEN].copy_from_slice(&checkpoint(counter(k)?, digest));
-        Ok(())
-    })
+    let mut blocks = pool::map(fold(layout, &hashes)?, |_, (what, digest)| {
+        Ok((what, sign(what, &digest)))
+    })?;
+    let (_, signature) = blocks.pop().expect("the payload's signature comes last");
+    for (what, block) in blocks {
+        if let Signed::Checkpoint(k) = what {
+            let at = layout.checkpoint_start(usize::try_from(k).expect("a chunk index"));
+            out[at..at + CHECKPOINT_LEN].copy_from_slice(&block);
+        }
+    }
+    Ok(signature)
 }
 
-/// Opens a sealed payload: every chunk, on all cores, then every checkpoint
-/// through `checkpoint(k, digest_k, sealed_block)`. Returns the plaintext and
-/// the digest of the whole payload, for the final signature.
+/// Copies chunk `pt` into `slot` (`pt.len() + TAG_LEN` bytes), hashes it
+/// there while it is in cache, seals it in place and appends the tag.
+/// Returns the chunk's hash.
+pub(crate) fn seal_chunk_in_slot(
+    keys: &EnvelopeKeys,
+    ctr: u64,
+    last: bool,
+    pt: &[u8],
+    slot: &mut [u8],
+) -> Result<ChunkHash> {
+    let (body, tag_slot) = slot.split_at_mut(pt.len());
+    body.copy_from_slice(pt);
+    let hash = chunk_hash(body);
+    let tag = keys.seal_chunk(ctr, last, body);
+    tag_slot.copy_from_slice(tag.as_ref());
+    Ok(hash)
+}
+
+/// Opens a sealed payload into `plaintext` (exactly
+/// `layout.plaintext_len()` bytes): every chunk, on all cores, then every
+/// checkpoint and the signature block through `verify(what, digest,
+/// sealed_block)`, also on all cores. The first failure in payload order
+/// wins. On an error, `plaintext` holds unverified bytes: the caller
+/// discards them.
 pub(crate) fn open_payload(
     keys: &EnvelopeKeys,
     layout: &PayloadLayout,
     payload: &[u8],
-    checkpoint: impl Fn(u64, &ChunkHash, &[u8]) -> Result<()>,
-) -> Result<(Vec<u8>, ChunkHash)> {
+    signature: &[u8],
+    plaintext: &mut [u8],
+    verify: impl Fn(Signed, &ChunkHash, &[u8]) -> Result<()> + Sync,
+) -> Result<()> {
     let count = layout.count;
     let chunk = layout.chunk;
-    let mut plaintext = vec![0u8; layout.plaintext_len()];
     let (middle_pt, last_pt) = plaintext.split_at_mut((count - 1) * chunk);
     let sealed = |i: usize| {
         let start = layout.chunk_start(i);
@@ -231,29 +253,48 @@ pub(crate) fn open_payload(
         Ok(chunk_hash(out))
     };
     let mut hashes = map_pairs(pairs, open_one)?;
-    let mut last = sealed(count - 1).to_vec();
-    let n = open_last_chunk(keys, counter(count - 1)?, &mut last)?;
-    last_pt.copy_from_slice(&last[..n]);
+    open_last_chunk_into(keys, counter(count - 1)?, sealed(count - 1), last_pt)?;
     hashes.push(chunk_hash(last_pt));
-    let digest = fold(layout, &hashes, |k, digest| {
-        let at = layout.checkpoint_start(k);
-        checkpoint(counter(k)?, digest, &payload[at..at + CHECKPOINT_LEN])
+    pool::map(fold(layout, &hashes)?, |_, (what, digest)| {
+        let block = match what {
+            Signed::Checkpoint(k) => {
+                let at = layout.checkpoint_start(usize::try_from(k).expect("a chunk index"));
+                &payload[at..at + CHECKPOINT_LEN]
+            }
+            Signed::Payload => signature,
+        };
+        verify(what, &digest, block)
     })?;
-    Ok((plaintext, digest))
+    Ok(())
 }
 
-/// Opens the final chunk. A chunk that only opens as a *middle* chunk means
-/// the payload was cut at a chunk boundary: [`Error::Truncated`].
+/// Opens the final chunk in place (`buf` is ciphertext then tag) and
+/// returns the plaintext length; [`Error::Truncated`] as
+/// [`open_last_chunk_into`].
 pub(crate) fn open_last_chunk(keys: &EnvelopeKeys, ctr: u64, buf: &mut [u8]) -> Result<usize> {
+    let sealed = buf.to_vec();
+    let n = sealed.len() - TAG_LEN;
+    open_last_chunk_into(keys, ctr, &sealed, &mut buf[..n])?;
+    Ok(n)
+}
+
+/// Opens the final chunk `sealed` (ciphertext and tag) into `out`, which is
+/// `sealed.len() - TAG_LEN` bytes. A chunk that only opens as a *middle*
+/// chunk means the payload was cut at a chunk boundary: [`Error::Truncated`].
+pub(crate) fn open_last_chunk_into(
+    keys: &EnvelopeKeys,
+    ctr: u64,
+    sealed: &[u8],
+    out: &mut [u8],
+) -> Result<()> {
     // An empty final chunk is only canonical as the sole chunk.
-    if buf.len() == TAG_LEN && ctr > 0 {
+    if sealed.len() == TAG_LEN && ctr > 0 {
         return Err(Error::Truncated);
     }
-    let copy = buf.to_vec();
-    keys.open_chunk(ctr, true, buf).map_err(|e| {
-        let mut probe = copy;
-        match keys.open_chunk(ctr, false, &mut probe) {
-            Ok(_) => Error::Truncated,
+    let (ct, tag) = sealed.split_at(sealed.len() - TAG_LEN);
+    keys.open_chunk_into(ctr, true, ct, tag, out).map_err(|e| {
+        match keys.open_chunk_into(ctr, false, ct, tag, out) {
+            Ok(()) => Error::Truncated,
             Err(_) => e,
         }
     })

@@ -61,7 +61,9 @@ mod format;
 mod layer;
 mod open;
 mod payload;
+mod pool;
 mod seal;
+mod stream;
 
 pub use chunks::CHECKPOINT_LEN;
 pub use format::{
@@ -72,8 +74,10 @@ pub use format::{
 pub use layer::{ContentKey, Layer, Opening, Sealing, Unlocked, CONTENT_KEY_LEN};
 pub use open::{Opened, Opener, StreamOpened};
 pub use seal::Sealer;
+pub use stream::STREAM_BATCH_SPAN;
 
 use format::{FIXED_LEN, WRAPPED_KEY_LEN};
+use payload::ChunkHash;
 
 use crate::hash::{sha256, SHA256_LEN};
 use crate::hpke::xwing;
@@ -153,7 +157,7 @@ impl Transcript {
     }
 
     /// `SIGNATURE_LABEL || SHA-256(header) || SHA-256(aad) || SHA-256(sender block) || payload digest`.
-    fn final_message(&self, payload_digest: &[u8; SHA256_LEN]) -> Vec<u8> {
+    fn final_message(&self, payload_digest: &ChunkHash) -> Vec<u8> {
         [
             SIGNATURE_LABEL,
             &self.header_hash,
@@ -166,7 +170,7 @@ impl Transcript {
 
     /// `CHECKPOINT_LABEL || SHA-256(header) || SHA-256(aad) || SHA-256(sender block) || u64(k) || digest_k`:
     /// the digest of the first `k × interval` chunks.
-    fn checkpoint_message(&self, k: u64, digest: &[u8; SHA256_LEN]) -> Vec<u8> {
+    fn checkpoint_message(&self, k: u64, digest: &ChunkHash) -> Vec<u8> {
         [
             CHECKPOINT_LABEL,
             &self.header_hash,

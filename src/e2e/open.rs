@@ -6,15 +6,13 @@ use std::io::{Read, Write};
 
 use zeroize::Zeroizing;
 
-use super::chunks::{
-    checkpoint_after, open_last_chunk, open_payload, PayloadLayout, CHECKPOINT_LEN,
-};
+use super::chunks::{open_payload, PayloadLayout, Signed};
 use super::format::{has_duplicates, read_up_to, Header};
 use super::layer::{ContentKey, Layer, Opening, Unlocked, CONTENT_KEY_LEN};
-use super::payload::{chunk_hash, ChunkHash, EnvelopeKeys, PayloadDigest};
+use super::payload::{ChunkHash, EnvelopeKeys};
+use super::stream::{self, Verify};
 use super::{
-    counter_overflow, key_id, sender_block_plain_len, sender_slot_len, stanza_suite, Transcript,
-    SIGNATURE_BLOCK_LEN,
+    key_id, sender_block_plain_len, sender_slot_len, stanza_suite, Transcript, SIGNATURE_BLOCK_LEN,
 };
 use crate::hash::sha256;
 use crate::hpke::{self, xwing, ReceiverMode, TAG_LEN};
@@ -193,6 +191,45 @@ impl<'a> Opener<'a> {
     ///
     /// As [`open`](super::open), and any error of the [`Layer`].
     pub fn open(&self, envelope: &[u8]) -> Result<Opened> {
+        let parts = self.begin_in_memory(envelope)?;
+        // Fresh zeroed pages, faulted in by the workers that fill them.
+        let mut plaintext = vec![0u8; parts.layout.plaintext_len()];
+        let info = parts.open_into(&mut plaintext)?;
+        Ok(Opened { info, plaintext })
+    }
+
+    /// Opens an envelope in memory into `plaintext`, reusing its
+    /// allocation: the checks and the result of [`Opener::open`], with the
+    /// plaintext written over the buffer's previous contents. Opening many
+    /// envelopes into one buffer touches no fresh pages once it is large
+    /// enough (see [`Sealer::seal_into`](super::Sealer::seal_into)).
+    ///
+    /// # Errors
+    ///
+    /// As [`Opener::open`]. On an error `plaintext` is left empty (its
+    /// capacity is kept) and whatever was decrypted into it is wiped first:
+    /// nothing unverified stays behind.
+    pub fn open_into(&self, envelope: &[u8], plaintext: &mut Vec<u8>) -> Result<StreamOpened> {
+        let opened = self.begin_in_memory(envelope).and_then(|parts| {
+            plaintext.resize(parts.layout.plaintext_len(), 0);
+            parts.open_into(plaintext)
+        });
+        match opened {
+            Ok(info) => Ok(Opened {
+                info,
+                plaintext: plaintext.len() as u64,
+            }),
+            Err(e) => {
+                plaintext.fill(0);
+                plaintext.clear();
+                Err(e)
+            }
+        }
+    }
+
+    /// Everything of an in-memory open before the payload: header, sender
+    /// block, checks, and where the payload and signature block are.
+    fn begin_in_memory<'e>(&self, envelope: &'e [u8]) -> Result<InMemory<'e>> {
         let mut rest = envelope;
         let header = Header::read_from(&mut rest)?;
         let sb_len = header.sealed_sender_block_len();
@@ -210,14 +247,11 @@ impl<'a> Opener<'a> {
             header.chunk_size as usize,
             header.checkpoint_interval as usize,
         )?;
-        let (plaintext, digest) =
-            open_payload(&unsealed.keys, &layout, payload, |k, digest, block| {
-                unsealed.verify_checkpoint(k, digest, block)
-            })?;
-        unsealed.verify(sig_block, &digest)?;
-        Ok(Opened {
-            info: unsealed.info,
-            plaintext,
+        Ok(InMemory {
+            unsealed,
+            layout,
+            payload,
+            sig_block,
         })
     }
 
@@ -227,11 +261,14 @@ impl<'a> Opener<'a> {
     /// Chunks are authenticated as they arrive but held back until the
     /// sender's signature over them verifies: at each checkpoint (every
     /// [`Header::checkpoint_interval`] chunks) for the chunks since the last
-    /// one, and at the end for the rest. So memory is bounded by the
-    /// checkpoint span — at most [`MAX_CHECKPOINT_SPAN`](super::MAX_CHECKPOINT_SPAN)
-    /// bytes of plaintext, 4 MiB by default — plus one sealed chunk, one
-    /// signature block and one byte of look-ahead, plus a copy of the last
-    /// chunk while it is checked for truncation.
+    /// one, and at the end for the rest. The payload goes through in batches
+    /// of at least [`STREAM_BATCH_SPAN`](super::STREAM_BATCH_SPAN) bytes (a
+    /// batch also ends at each checkpoint), each opened on all cores with the
+    /// `parallel` feature while this thread reads the next batch and writes
+    /// one signed batch. So memory is bounded by the checkpoint span — at
+    /// most [`MAX_CHECKPOINT_SPAN`](super::MAX_CHECKPOINT_SPAN) bytes of
+    /// plaintext, 4 MiB by default — plus two batches (one being read, one
+    /// being opened) and a few hundred bytes of look-ahead.
     ///
     /// # Security
     ///
@@ -256,60 +293,46 @@ impl<'a> Opener<'a> {
             return Err(Error::Truncated);
         }
         let unsealed = self.begin(&header, &sealed_sb)?;
-        let keys = &unsealed.keys;
-        let chunk = header.chunk_size as usize;
-        let interval = header.checkpoint_interval;
-        let ct_chunk = chunk + TAG_LEN;
-        // A full middle chunk is certain once more than a last chunk and the
-        // signature block could hold is buffered.
-        let cap = ct_chunk + SIGNATURE_BLOCK_LEN + 1;
-        let mut buf = vec![0u8; cap];
-        // Authenticated plaintext whose signature has not been checked yet.
-        let mut held: Vec<u8> = Vec::new();
-        let mut filled = 0;
-        let mut ctr: u64 = 0;
-        let mut total: u64 = 0;
-        let mut digest = PayloadDigest::new();
-        loop {
-            filled += read_up_to(&mut reader, &mut buf[filled..])?;
-            if filled == cap {
-                let n = keys.open_chunk(ctr, false, &mut buf[..ct_chunk])?;
-                digest.push(&chunk_hash(&buf[..n]));
-                if held.capacity() == 0 {
-                    // Bounded by the header check: interval × chunk ≤ 16 MiB.
-                    held.reserve_exact(interval as usize * chunk);
-                }
-                held.extend_from_slice(&buf[..n]);
-                buf.copy_within(ct_chunk.., 0);
-                filled = cap - ct_chunk;
-                if let Some(k) = checkpoint_after(ctr, interval) {
-                    // The checkpoint is the next block, already buffered.
-                    unsealed.verify_checkpoint(k, &digest.snapshot(), &buf[..CHECKPOINT_LEN])?;
-                    writer.write_all(&held)?;
-                    total += held.len() as u64;
-                    held.clear();
-                    buf.copy_within(CHECKPOINT_LEN..filled, 0);
-                    filled -= CHECKPOINT_LEN;
-                }
-                ctr = ctr.checked_add(1).ok_or_else(counter_overflow)?;
-                continue;
-            }
-            if filled < TAG_LEN + SIGNATURE_BLOCK_LEN {
-                return Err(Error::Truncated);
-            }
-            let last_len = filled - SIGNATURE_BLOCK_LEN;
-            let n = open_last_chunk(keys, ctr, &mut buf[..last_len])?;
-            digest.push(&chunk_hash(&buf[..n]));
-            unsealed.verify(&buf[last_len..filled], &digest.finish())?;
-            writer.write_all(&held)?;
-            writer.write_all(&buf[..n])?;
-            total += (held.len() + n) as u64;
-            writer.flush()?;
-            return Ok(Opened {
-                info: unsealed.info,
-                plaintext: total,
-            });
-        }
+        let written = stream::open(
+            &unsealed.keys,
+            header.chunk_size as usize,
+            header.checkpoint_interval,
+            reader,
+            &mut writer,
+            &unsealed,
+        )?;
+        Ok(Opened {
+            info: unsealed.info,
+            plaintext: written,
+        })
+    }
+}
+
+/// An in-memory envelope whose header and sender block checked out.
+struct InMemory<'e> {
+    unsealed: Unsealed,
+    layout: PayloadLayout,
+    payload: &'e [u8],
+    sig_block: &'e [u8],
+}
+
+impl InMemory<'_> {
+    /// Opens the payload into `plaintext` (exactly the plaintext's length)
+    /// and checks every checkpoint and the signature.
+    fn open_into(self, plaintext: &mut [u8]) -> Result<EnvelopeInfo> {
+        let unsealed = &self.unsealed;
+        open_payload(
+            &unsealed.keys,
+            &self.layout,
+            self.payload,
+            self.sig_block,
+            plaintext,
+            |what, digest, block| match what {
+                Signed::Checkpoint(k) => unsealed.checkpoint(k, digest, block),
+                Signed::Payload => unsealed.signature(block, digest),
+            },
+        )?;
+        Ok(self.unsealed.info)
     }
 }
 
@@ -354,10 +377,10 @@ struct Unsealed {
     info: EnvelopeInfo,
 }
 
-impl Unsealed {
+impl Verify for Unsealed {
     /// Opens checkpoint `k` and verifies the sender's signature over the
     /// digest of the chunks before it.
-    fn verify_checkpoint(&self, k: u64, digest: &ChunkHash, block: &[u8]) -> Result<()> {
+    fn checkpoint(&self, k: u64, digest: &ChunkHash, block: &[u8]) -> Result<()> {
         let sig = self
             .keys
             .open_checkpoint(k, block)
@@ -367,7 +390,7 @@ impl Unsealed {
     }
 
     /// Opens the signature block and verifies the sender's signature.
-    fn verify(&self, sig_block: &[u8], payload_digest: &ChunkHash) -> Result<()> {
+    fn signature(&self, sig_block: &[u8], payload_digest: &ChunkHash) -> Result<()> {
         let sig = self
             .keys
             .open_signature_block(sig_block)
@@ -394,8 +417,9 @@ pub struct Opened<P = Vec<u8>> {
     plaintext: P,
 }
 
-/// What [`Opener::open_stream`] returns: everything but the plaintext, which
-/// went to the writer, and how many bytes of it there were.
+/// What [`Opener::open_stream`] and [`Opener::open_into`] return:
+/// everything but the plaintext, which went to the writer or the caller's
+/// buffer, and how many bytes of it there were.
 pub type StreamOpened = Opened<u64>;
 
 impl<P> Opened<P> {

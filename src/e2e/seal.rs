@@ -6,21 +6,22 @@ use std::io::{Read, Write};
 
 use zeroize::Zeroizing;
 
-use super::chunks::{checkpoint_after, seal_payload, PayloadLayout};
+use super::chunks::{seal_payload, PayloadLayout, Signed};
 use super::format::{
-    checkpoint_interval_fits, default_checkpoint_interval, has_duplicates, read_up_to, Header,
-    PayloadCipher, Stanza,
+    checkpoint_interval_fits, default_checkpoint_interval, has_duplicates, Header, PayloadCipher,
+    Stanza,
 };
 use super::layer::{ContentKey, Layer, Sealing, CONTENT_KEY_LEN};
-use super::payload::{chunk_hash, ChunkHash, EnvelopeKeys, PayloadDigest};
+use super::payload::{ChunkHash, EnvelopeKeys};
+use super::pool;
 use super::{
-    counter_overflow, key_id, sender_block_plain_len, sender_slot_len, stanza_suite, Transcript,
+    key_id, sender_block_plain_len, sender_slot_len, stanza_suite, stream, Transcript,
     DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MAX_RECIPIENTS, MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN,
 };
 use crate::hash::sha256;
-use crate::hpke::xwing;
-use crate::hpke::{self, SenderMode};
-use crate::keys::{EncryptionKey, Identity, PublicIdentity};
+use crate::hpke::xwing::{self, ENCAP_RANDOMNESS_LEN};
+use crate::hpke::{self, hazmat, PrivateKey, SenderMode, X25519_LEN};
+use crate::keys::{EncryptionKey, Identity, Kem, PublicIdentity};
 use crate::random::{self, CryptoRngCore, SystemRng};
 use crate::{Error, Result};
 
@@ -59,6 +60,17 @@ pub struct Sealer<'a> {
     rng: Option<RefCell<&'a mut dyn CryptoRngCore>>,
 }
 
+/// The randomness drawn for one stanza before any stanza is sealed.
+enum Draw {
+    /// An X25519 stanza with the operating system's generator: ring draws
+    /// its own ephemeral key.
+    Os,
+    /// An X25519 ephemeral secret from the caller's generator.
+    X25519(Zeroizing<[u8; X25519_LEN]>),
+    /// X-Wing's encapsulation randomness (from either generator).
+    XWing(Zeroizing<[u8; ENCAP_RANDOMNESS_LEN]>),
+}
+
 impl<'a> Sealer<'a> {
     /// A sealer from `sender` to `recipients`, with the default options.
     pub fn new(sender: &'a Identity, recipients: &'a [PublicIdentity]) -> Sealer<'a> {
@@ -91,7 +103,7 @@ impl<'a> Sealer<'a> {
     }
 
     /// The chunk size, between [`MIN_CHUNK_SIZE`] and [`MAX_CHUNK_SIZE`]
-    /// (checked when sealing). Streaming uses a few buffers of this size.
+    /// (checked when sealing). Streaming works in batches of whole chunks.
     pub fn chunk_size(mut self, chunk_size: u32) -> Self {
         self.chunk_size = chunk_size;
         self
@@ -214,42 +226,69 @@ impl<'a> Sealer<'a> {
     }
 
     /// Draws the content key and wraps it to every recipient.
+    ///
+    /// Every random byte is drawn first, in the documented order; then the
+    /// stanzas are sealed, on all cores with the `parallel` feature when
+    /// there are several (each costs an X25519 key generation and DH, or an
+    /// X-Wing encapsulation). With the operating system's generator an X25519
+    /// stanza's ephemeral key is ring's ([`hpke::seal`]), which is faster;
+    /// with a caller's generator it is x25519-dalek's from 32 drawn bytes, so
+    /// a seeded generator replays byte for byte. An X-Wing stanza always
+    /// takes 64 drawn bytes.
     fn draw_keys(&self) -> Result<(ContentKey, Vec<Stanza>)> {
         let (suite, info) = stanza_suite(self.cipher);
-        self.with_rng(|rng| {
-            let mut bytes = zeroize::Zeroizing::new([0u8; CONTENT_KEY_LEN]);
+        let (content_key, draws) = self.with_rng(|rng| -> Result<_> {
+            let mut bytes = Zeroizing::new([0u8; CONTENT_KEY_LEN]);
             random::fill(rng, bytes.as_mut())?;
-            let content_key = ContentKey::from_bytes(&bytes);
-            let stanzas = self
-                .recipients
-                .iter()
-                .map(|r| {
-                    let pk = r.encryption_key();
-                    let key = content_key.as_bytes();
-                    let (enc, wrapped) = match pk {
-                        EncryptionKey::X25519(pk) => {
-                            hpke::seal_with_rng(suite, &SenderMode::Base, pk, &info, b"", key, rng)?
-                        }
-                        EncryptionKey::XWing(pk) => xwing::seal_with_rng(
-                            suite,
-                            &SenderMode::Base,
-                            pk,
-                            &info,
-                            b"",
-                            key,
-                            rng,
-                        )?,
-                    };
-                    Ok(Stanza {
-                        key_id: self.key_ids.then(|| key_id(pk)),
-                        kem: pk.kem(),
-                        enc,
-                        wrapped: wrapped.try_into().expect("32-byte key plus tag"),
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Ok((content_key, stanzas))
-        })
+            let mut draws = Vec::with_capacity(self.recipients.len());
+            for r in self.recipients {
+                draws.push(match (r.kem(), &self.rng) {
+                    (Kem::X25519, None) => Draw::Os,
+                    (Kem::X25519, Some(_)) => {
+                        let mut sk = Zeroizing::new([0u8; X25519_LEN]);
+                        random::fill(rng, sk.as_mut())?;
+                        Draw::X25519(sk)
+                    }
+                    (Kem::XWing, _) => {
+                        let mut randomness = Zeroizing::new([0u8; ENCAP_RANDOMNESS_LEN]);
+                        random::fill(rng, randomness.as_mut())?;
+                        Draw::XWing(randomness)
+                    }
+                });
+            }
+            Ok((ContentKey::from_bytes(&bytes), draws))
+        })?;
+        let key_ids = self.key_ids;
+        let wrap = |(r, draw): (&PublicIdentity, &Draw)| {
+            let pk = r.encryption_key();
+            let (mode, key) = (&SenderMode::Base, content_key.as_bytes());
+            let (enc, wrapped) = match (pk, draw) {
+                (EncryptionKey::X25519(pk), Draw::Os) => {
+                    hpke::seal(suite, mode, pk, &info, b"", key)?
+                }
+                (EncryptionKey::X25519(pk), Draw::X25519(sk)) => {
+                    let sk_eph = PrivateKey::from_bytes(sk.as_ref())?;
+                    let (enc, mut ctx) =
+                        hazmat::setup_sender_with_ephemeral(suite, mode, pk, &info, &sk_eph)?;
+                    (enc, ctx.seal(b"", key)?)
+                }
+                (EncryptionKey::XWing(pk), Draw::XWing(randomness)) => {
+                    let (enc, mut ctx) =
+                        xwing::setup_sender_with_randomness(suite, mode, pk, &info, randomness)?;
+                    (enc, ctx.seal(b"", key)?)
+                }
+                _ => unreachable!("each draw is made for its recipient's KEM"),
+            };
+            Ok(Stanza {
+                key_id: key_ids.then(|| key_id(pk)),
+                kem: pk.kem(),
+                enc,
+                wrapped: wrapped.try_into().expect("32-byte key plus tag"),
+            })
+        };
+        let pairs: Vec<_> = self.recipients.iter().zip(&draws).collect();
+        let stanzas = pool::map(pairs, |_, pair| wrap(pair))?;
+        Ok((content_key, stanzas))
     }
 
     /// Whether the sender block needs the wide slot: for a post-quantum
@@ -324,14 +363,12 @@ impl<'a> Sealer<'a> {
 
     /// Signs and seals checkpoint `k` over the digest of the chunks before it.
     fn checkpoint(&self, begun: &Begun, k: u64, digest: &ChunkHash) -> Vec<u8> {
-        let msg = begun.transcript.checkpoint_message(k, digest);
-        begun.keys.seal_checkpoint(k, &self.sender.sign_raw(&msg))
+        begun.sign(self.sender, Signed::Checkpoint(k), digest)
     }
 
     /// Signs and seals the signature over everything.
     fn signature_block(&self, begun: &Begun, payload_digest: &ChunkHash) -> Vec<u8> {
-        let msg = begun.transcript.final_message(payload_digest);
-        begun.keys.seal_signature_block(&self.sender.sign_raw(&msg))
+        begun.sign(self.sender, Signed::Payload, payload_digest)
     }
 
     /// Seals `plaintext` in memory. With the `parallel` feature (default)
@@ -344,67 +381,114 @@ impl<'a> Sealer<'a> {
     /// header over 1 MiB); [`Error::RandomFailed`] if the generator fails;
     /// any error of the [`Layer`].
     pub fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>> {
+        let (begun, layout) = self.begin_in_memory(plaintext)?;
+        // A zeroed allocation is fresh pages from the OS, zeroed lazily as
+        // each worker first writes its chunks: no serial memset up front.
+        let mut out = vec![0u8; begun.envelope_len(&layout)];
+        self.seal_body(&begun, &layout, plaintext, &mut out)?;
+        Ok(out)
+    }
+
+    /// Seals `plaintext` in memory into `envelope`, reusing its allocation:
+    /// what [`Sealer::seal`] returns, written over the buffer's previous
+    /// contents. Sealing many messages into one buffer touches no fresh
+    /// pages once it is large enough, and a buffer that already holds at
+    /// least as many bytes as the envelope needs (for example the previous
+    /// envelope of a series) is not even zeroed first.
+    ///
+    /// ```
+    /// use doormat::{e2e, keys::Identity};
+    ///
+    /// let (alice, bob) = (Identity::generate(), Identity::generate());
+    /// let to_bob = [bob.public()];
+    /// let sealer = e2e::Sealer::new(&alice, &to_bob);
+    /// let opener = e2e::Opener::new(&bob);
+    /// let (mut envelope, mut plaintext) = (Vec::new(), Vec::new());
+    /// for message in [&b"first"[..], b"second", b"third"] {
+    ///     sealer.seal_into(message, &mut envelope)?;
+    ///     opener.open_into(&envelope, &mut plaintext)?;
+    ///     assert_eq!(plaintext, message);
+    /// }
+    /// # Ok::<(), doormat::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Sealer::seal`]; on an error `envelope` is left empty (its
+    /// capacity is kept).
+    pub fn seal_into(&self, plaintext: &[u8], envelope: &mut Vec<u8>) -> Result<()> {
+        let sealed = self.begin_in_memory(plaintext).and_then(|(begun, layout)| {
+            envelope.resize(begun.envelope_len(&layout), 0);
+            self.seal_body(&begun, &layout, plaintext, envelope)
+        });
+        if sealed.is_err() {
+            envelope.clear();
+        }
+        sealed
+    }
+
+    /// The header and keys of an in-memory envelope, and its payload's layout.
+    fn begin_in_memory(&self, plaintext: &[u8]) -> Result<(Begun, PayloadLayout)> {
         let begun = self.begin()?;
         let layout = PayloadLayout::of_plaintext(
             plaintext.len(),
             self.chunk_size as usize,
             begun.interval as usize,
         );
-        let start = begun.prefix.len();
-        let end = start + layout.len();
-        // A zeroed allocation is fresh pages from the OS, zeroed lazily as
-        // each worker first writes its chunks: no serial memset up front.
-        let mut out = vec![0u8; end + SIGNATURE_BLOCK_LEN];
-        out[..start].copy_from_slice(&begun.prefix);
-        let digest = seal_payload(
-            &begun.keys,
-            &layout,
-            plaintext,
-            &mut out[start..end],
-            |k, digest| self.checkpoint(&begun, k, digest),
-        )?;
-        out[end..].copy_from_slice(&self.signature_block(&begun, &digest));
-        Ok(out)
+        Ok((begun, layout))
     }
 
-    /// Seals everything `reader` yields into `writer`, in constant memory
-    /// (two chunk buffers), with a signed checkpoint after every
+    /// Writes the whole envelope into `out`, exactly `begun.envelope_len()`
+    /// bytes: every byte is overwritten.
+    fn seal_body(
+        &self,
+        begun: &Begun,
+        layout: &PayloadLayout,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<()> {
+        let start = begun.prefix.len();
+        let end = start + layout.len();
+        out[..start].copy_from_slice(&begun.prefix);
+        let sender = self.sender;
+        let signature = seal_payload(
+            &begun.keys,
+            layout,
+            plaintext,
+            &mut out[start..end],
+            |what, digest| begun.sign(sender, what, digest),
+        )?;
+        out[end..].copy_from_slice(&signature);
+        Ok(())
+    }
+
+    /// Seals everything `reader` yields into `writer`, in bounded memory,
+    /// with a signed checkpoint after every
     /// [`checkpoint_interval`](Sealer::checkpoint_interval) chunks. Returns
     /// the number of plaintext bytes sealed.
+    ///
+    /// The payload goes through in batches of at least
+    /// [`STREAM_BATCH_SPAN`](super::STREAM_BATCH_SPAN) bytes (1 MiB; a batch
+    /// also ends at each checkpoint), each sealed on all cores with the
+    /// `parallel` feature while this thread writes the batch before and
+    /// reads the batch after: three batches in memory. The reader and the
+    /// writer stay on the caller's thread.
     ///
     /// # Errors
     ///
     /// As [`Sealer::seal`], and [`Error::Io`] from the reader or writer.
-    pub fn seal_stream(&self, mut reader: impl Read, mut writer: impl Write) -> Result<u64> {
+    pub fn seal_stream(&self, reader: impl Read, mut writer: impl Write) -> Result<u64> {
         let begun = self.begin()?;
         writer.write_all(&begun.prefix)?;
-        let chunk = self.chunk_size as usize;
-        // One byte of look-ahead tells a full last chunk from a full middle one.
-        let mut buf = vec![0u8; chunk + 1];
-        let mut pending = 0;
-        let mut ctr: u64 = 0;
-        let mut total: u64 = 0;
-        let mut digest = PayloadDigest::new();
-        loop {
-            let filled = pending + read_up_to(&mut reader, &mut buf[pending..])?;
-            let last = filled <= chunk;
-            let len = filled.min(chunk);
-            digest.push(&chunk_hash(&buf[..len]));
-            let tag = begun.keys.seal_chunk(ctr, last, &mut buf[..len]);
-            writer.write_all(&buf[..len])?;
-            writer.write_all(tag.as_ref())?;
-            total += len as u64;
-            if last {
-                break;
-            }
-            if let Some(k) = checkpoint_after(ctr, begun.interval) {
-                writer.write_all(&self.checkpoint(&begun, k, &digest.snapshot()))?;
-            }
-            buf[0] = buf[chunk];
-            pending = 1;
-            ctr = ctr.checked_add(1).ok_or_else(counter_overflow)?;
-        }
-        writer.write_all(&self.signature_block(&begun, &digest.finish()))?;
+        let (total, digest) = stream::seal(
+            &begun.keys,
+            self.chunk_size as usize,
+            begun.interval,
+            reader,
+            &mut writer,
+            |k, digest| self.checkpoint(&begun, k, digest),
+        )?;
+        writer.write_all(&self.signature_block(&begun, &digest))?;
         writer.flush()?;
         Ok(total)
     }
@@ -440,4 +524,26 @@ struct Begun {
     transcript: Transcript,
     keys: EnvelopeKeys,
     interval: u32,
+}
+
+impl Begun {
+    /// Signs and seals a checkpoint or the final signature: what every
+    /// signature block of this envelope holds.
+    fn sign(&self, sender: &Identity, what: Signed, digest: &ChunkHash) -> Vec<u8> {
+        match what {
+            Signed::Checkpoint(k) => {
+                let msg = self.transcript.checkpoint_message(k, digest);
+                self.keys.seal_checkpoint(k, &sender.sign_raw(&msg))
+            }
+            Signed::Payload => {
+                let msg = self.transcript.final_message(digest);
+                self.keys.seal_signature_block(&sender.sign_raw(&msg))
+            }
+        }
+    }
+
+    /// The length of the whole envelope with a payload of this layout.
+    fn envelope_len(&self, layout: &PayloadLayout) -> usize {
+        self.prefix.len() + layout.len() + SIGNATURE_BLOCK_LEN
+    }
 }

@@ -301,10 +301,31 @@ pub fn setup_sender_with_rng<R: CryptoRngCore + ?Sized>(
     info: &[u8],
     rng: &mut R,
 ) -> Result<(Vec<u8>, SenderContext)> {
-    let (psk, psk_id) = unauthenticated(mode.mode_id(), mode.psk())?;
     let mut randomness = Zeroizing::new([0u8; ENCAP_RANDOMNESS_LEN]);
     random::fill(rng, randomness.as_mut())?;
-    let (ss, enc) = encap_deterministic(pk_recip, &randomness);
+    setup_sender_with_randomness(suite, mode, pk_recip, info, &randomness)
+}
+
+/// [`setup_sender`] with the caller's 64 bytes of encapsulation randomness
+/// (as [`encap_deterministic`]): for a caller that draws every random byte
+/// first and encapsulates later, e.g. on another thread.
+///
+/// # Security
+///
+/// As [`encap_deterministic`]: the randomness must be fresh and used once.
+///
+/// # Errors
+///
+/// As [`setup_sender`], except [`Error::RandomFailed`].
+pub fn setup_sender_with_randomness(
+    suite: Suite,
+    mode: &SenderMode<'_>,
+    pk_recip: &PublicKey,
+    info: &[u8],
+    randomness: &[u8; ENCAP_RANDOMNESS_LEN],
+) -> Result<(Vec<u8>, SenderContext)> {
+    let (psk, psk_id) = unauthenticated(mode.mode_id(), mode.psk())?;
+    let (ss, enc) = encap_deterministic(pk_recip, randomness);
     let ks = KeySchedule::for_kem(XWING_KEM_ID, suite, mode.mode_id(), &ss, info, psk, psk_id)?;
     Ok((enc, ks.into_sender(0)?))
 }

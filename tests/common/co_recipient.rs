@@ -36,6 +36,8 @@ const PAYLOAD_LABEL: &[u8] = b"doormat/v1 payload";
 const META_LABEL: &[u8] = b"doormat/v1 meta";
 const SIGNATURE_LABEL: &[u8] = b"doormat/v1 signature\0";
 const CHECKPOINT_LABEL: &[u8] = b"doormat/v1 checkpoint\0";
+const CHUNK_HASH_CONTEXT: &str = "doormat/v1 chunk hash";
+const PAYLOAD_DIGEST_CONTEXT: &str = "doormat/v1 payload digest";
 
 /// SHA-256 of the concatenation of `parts`.
 pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
@@ -308,10 +310,15 @@ impl Parts {
         env
     }
 
-    /// The digest of the first `n` chunks: `SHA-256(SHA-256(pt_0) || …)`.
+    /// The digest of the first `n` chunks, as FORMAT.md writes it:
+    /// `BLAKE3[PAYLOAD_DIGEST_CONTEXT](h_0 || … || h_{n-1})` with
+    /// `h_i = BLAKE3[CHUNK_HASH_CONTEXT](pt_i)`, key-derivation mode.
     fn digest(&self, n: usize) -> [u8; 32] {
-        let hashes: Vec<[u8; 32]> = self.chunks[..n].iter().map(|c| sha256(&[c])).collect();
-        sha256(&hashes.iter().map(|h| &h[..]).collect::<Vec<_>>())
+        let hashes: Vec<u8> = self.chunks[..n]
+            .iter()
+            .flat_map(|c| blake3::derive_key(CHUNK_HASH_CONTEXT, c))
+            .collect();
+        blake3::derive_key(PAYLOAD_DIGEST_CONTEXT, &hashes)
     }
 
     /// `"doormat/v1 checkpoint\0" || SHA-256(header) || SHA-256(aad) ||
@@ -329,7 +336,7 @@ impl Parts {
     }
 
     /// `"doormat/v1 signature\0" || SHA-256(header) || SHA-256(aad) ||
-    /// SHA-256(sender_block) || SHA-256(SHA-256(pt_0) || …)`.
+    /// SHA-256(sender_block) || payload digest` (see `digest`).
     pub fn signed_message(&self) -> Vec<u8> {
         let digest = self.digest(self.chunks.len());
         [

@@ -1,0 +1,184 @@
+//! Streaming on all cores. The payload goes through in *batches* of chunks,
+//! in a pipeline: up to a few batches are sealed or opened in place on the
+//! pool while the caller's thread reads the next batch and finishes the
+//! oldest one (folds its chunk hashes into the digest, signs or verifies a
+//! checkpoint, writes). The pool never waits for the caller's thread, and
+//! memory stays a few batches. Only the reader and the writer stay on the
+//! caller's thread: they need not be `Send`.
+//!
+//! A batch ends at the next checkpoint or after [`batch_chunks`] chunks,
+//! whichever comes first, so a checkpoint only ever follows a whole batch.
+//!
+//! * Sealing holds [`SEAL_DEPTH`] batches: being read, sealed or written.
+//! * Opening holds back every batch until the sender's signature over it
+//!   verifies (one checkpoint span, `N × C` bytes at most) and writes one
+//!   signed batch each time it finishes one, while the next span is
+//!   opened: at most the span plus [`OPEN_DEPTH`] batches.
+
+mod open;
+mod seal;
+
+pub(crate) use open::{open, Verify};
+pub(crate) use seal::seal;
+
+use super::payload::ChunkHash;
+use super::pool;
+use super::SIGNATURE_BLOCK_LEN;
+use crate::hpke::TAG_LEN;
+use crate::Result;
+
+/// A streaming batch holds this much plaintext (at least one chunk), or four
+/// chunks per core of the pool if that is more (on a machine of more than
+/// four cores, with 64 KiB chunks). Big enough that handing a batch to the
+/// pool costs little next to sealing it; small enough that `seal_stream`'s
+/// three batches, and the two that `open_stream` adds to its checkpoint
+/// span, stay a few MiB. A batch also ends at every checkpoint.
+pub const STREAM_BATCH_SPAN: usize = 1 << 20;
+
+/// On a machine with many cores a batch grows to this many chunks per core.
+const CHUNKS_PER_CORE: usize = 4;
+
+/// Batches in flight while sealing: one being read, one being sealed, one
+/// waiting (or being written), so the pool always has the next batch.
+const SEAL_DEPTH: usize = 3;
+
+/// Batches in flight while opening, on top of the held-back span.
+const OPEN_DEPTH: usize = 2;
+
+/// How many chunks of `chunk` bytes a batch holds at most: see
+/// [`STREAM_BATCH_SPAN`]. Never more than a checkpoint interval in
+/// practice, since a batch also ends at every checkpoint.
+pub(crate) fn batch_chunks(chunk: usize) -> usize {
+    let span = STREAM_BATCH_SPAN.max(CHUNKS_PER_CORE * pool::threads() * chunk);
+    (span / chunk).max(1)
+}
+
+/// A chunk is a middle one once more than a signature block follows it.
+const LOOK_AHEAD: usize = SIGNATURE_BLOCK_LEN + 1;
+
+/// Makes `buf` at least `len` bytes long, allocating `capacity` bytes the
+/// first time: every batch buffer has the same capacity, so a reused one
+/// never reallocates (which could double it).
+fn grow(buf: &mut Vec<u8>, len: usize, capacity: usize) {
+    if buf.capacity() < capacity {
+        buf.reserve_exact(capacity - buf.len());
+    }
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+}
+
+/// The geometry every batch shares.
+#[derive(Clone, Copy)]
+struct Geometry {
+    chunk: usize,
+    interval: u64,
+    batch: usize,
+}
+
+impl Geometry {
+    fn new(chunk: usize, interval: u32) -> Geometry {
+        Geometry {
+            chunk,
+            interval: u64::from(interval),
+            batch: batch_chunks(chunk),
+        }
+    }
+
+    /// A sealed chunk: plaintext and tag.
+    fn sealed(&self) -> usize {
+        self.chunk + TAG_LEN
+    }
+
+    /// How many chunks the batch starting at chunk `first` takes: up to the
+    /// next checkpoint, and at most a batch. Whether it ends at a checkpoint.
+    fn take(&self, first: u64) -> (usize, bool) {
+        let to_checkpoint = self.interval - first % self.interval;
+        match usize::try_from(to_checkpoint) {
+            Ok(n) if n <= self.batch => (n, true),
+            _ => (self.batch, false),
+        }
+    }
+}
+
+/// The caller's side of a streaming pass, on the caller's thread.
+trait Stages {
+    type Batch: Send;
+    /// Reads the next batch; `None` after the last one.
+    fn read(&mut self) -> Result<Option<Self::Batch>>;
+    /// Takes a batch back from the pool, in order, with what sealing or
+    /// opening it gave.
+    fn finish(&mut self, batch: Self::Batch, hashes: Result<Vec<ChunkHash>>) -> Result<()>;
+}
+
+/// Runs a streaming pass: up to `depth` batches go through `work` on the
+/// pool at once, while this thread reads the next ones and finishes the
+/// oldest, in order. The first error in stream order wins, as in a pass
+/// that reads, processes and finishes one batch at a time.
+fn run<S, F>(stages: &mut S, depth: usize, work: &F) -> Result<()>
+where
+    S: Stages,
+    F: Fn(&mut S::Batch) -> Result<Vec<ChunkHash>> + Sync,
+{
+    #[cfg(feature = "parallel")]
+    {
+        use std::collections::VecDeque;
+        use std::panic::{self, AssertUnwindSafe};
+        use std::sync::mpsc;
+
+        let (tx, rx) = mpsc::channel();
+        rayon::in_place_scope(|scope| {
+            // The batches in flight, oldest first; `Some` once back.
+            type Back<B> = Option<(B, std::thread::Result<Result<Vec<ChunkHash>>>)>;
+            let mut in_flight: VecDeque<Back<S::Batch>> = VecDeque::new();
+            let (mut spawned, mut oldest) = (0usize, 0usize);
+            let mut more = true;
+            // A read error is reported after the batches before it finish,
+            // as a one-batch-at-a-time pass would.
+            let mut read_error = None;
+            loop {
+                while more && in_flight.len() < depth {
+                    let mut batch = match stages.read() {
+                        Ok(Some(batch)) => batch,
+                        Ok(None) => {
+                            more = false;
+                            break;
+                        }
+                        Err(e) => {
+                            (more, read_error) = (false, Some(e));
+                            break;
+                        }
+                    };
+                    let (tx, index) = (tx.clone(), spawned);
+                    scope.spawn(move |_| {
+                        // A panic comes back as a value, so nobody waits forever.
+                        let done = panic::catch_unwind(AssertUnwindSafe(|| work(&mut batch)));
+                        let _ = tx.send((index, batch, done));
+                    });
+                    in_flight.push_back(None);
+                    spawned += 1;
+                }
+                if in_flight.is_empty() {
+                    return read_error.map_or(Ok(()), Err);
+                }
+                while in_flight[0].is_none() {
+                    let (index, batch, done) = rx.recv().expect("every task sends");
+                    in_flight[index - oldest] = Some((batch, done));
+                }
+                let (batch, done) = in_flight.pop_front().flatten().expect("the oldest is back");
+                oldest += 1;
+                let hashes = done.unwrap_or_else(|p| panic::resume_unwind(p));
+                stages.finish(batch, hashes)?;
+            }
+        })
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        let _ = depth;
+        while let Some(mut batch) = stages.read()? {
+            let hashes = work(&mut batch);
+            stages.finish(batch, hashes)?;
+        }
+        Ok(())
+    }
+}
