@@ -1,7 +1,7 @@
 //! # Blast radius: k stolen user keys against one escrow key
 //!
 //! Run it with `cargo run --release --example blast_radius`. It also writes
-//! the chart `docs/blast-radius.svg`.
+//! the chart `docs/blast-radius.svg` (or to the path given as its argument).
 //!
 //! A population of 10,000 users sends 1,000,000 messages, each to one to
 //! three people, with popularity following a Zipf law (a few hubs, many
@@ -28,8 +28,6 @@ use common::*;
 use doormat::attacks::blast_radius::{self, Params, Report};
 use doormat::attacks::{Mode, World};
 use plotters::prelude::*;
-
-const CHART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/blast-radius.svg");
 
 fn main() -> doormat::Result<()> {
     let started = Instant::now();
@@ -71,8 +69,10 @@ fn main() -> doormat::Result<()> {
         "model / sample time",
         format!("{:.2?} / {:.2?}", r.model_elapsed, r.sample_elapsed),
     );
-    draw(&r).map_err(|e| std::io::Error::other(format!("cannot draw {CHART}: {e}")))?;
-    fact("chart written", "docs/blast-radius.svg");
+    let chart = chart_path("blast-radius.svg");
+    draw(&r, &chart)
+        .map_err(|e| std::io::Error::other(format!("cannot draw {}: {e}", chart.display())))?;
+    fact("chart written", chart.display());
 
     let worst = r.points.last().expect("at least one k");
     println!();
@@ -94,8 +94,8 @@ fn main() -> doormat::Result<()> {
 }
 
 /// Exposure against compromised keys (log scale), three curves.
-fn draw(r: &Report) -> Result<(), Box<dyn std::error::Error>> {
-    let root = SVGBackend::new(CHART, (720, 420)).into_drawing_area();
+fn draw(r: &Report, chart: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    let root = SVGBackend::new(chart, (720, 420)).into_drawing_area();
     root.fill(&WHITE)?;
     let max_k = r.points.last().map_or(1, |p| p.k) as f64;
     let mut chart = ChartBuilder::on(&root)

@@ -1,7 +1,7 @@
 //! # What escrow costs: bytes, time, and the authority's reading rate
 //!
 //! Run it with `cargo run --release --example overhead`. It also writes the
-//! chart `docs/overhead.svg`.
+//! chart `docs/overhead.svg` (or to the path given as its argument).
 //!
 //! The same messages, from a 64-byte chat line to a 16 MiB file, for 1, 8
 //! and 64 recipients, are sealed end to end and escrowed, alternately, in
@@ -35,7 +35,6 @@ use doormat::hpke::PrivateKey;
 use doormat::keys::{Identity, PublicIdentity};
 use plotters::prelude::*;
 
-const CHART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/overhead.svg");
 /// Payload sizes: a chat line, a short mail, a photo, a document, a file.
 const SIZES: [usize; 5] = [64, 1 << 10, 64 << 10, 1 << 20, 16 << 20];
 const RECIPIENTS: [usize; 3] = [1, 8, 64];
@@ -156,8 +155,10 @@ fn main() -> doormat::Result<()> {
         about(rate * SECONDS_PER_DAY)
     ));
 
-    draw(&cells).map_err(|e| std::io::Error::other(format!("cannot draw {CHART}: {e}")))?;
-    fact("chart written", "docs/overhead.svg");
+    let chart = chart_path("overhead.svg");
+    draw(&cells, &chart)
+        .map_err(|e| std::io::Error::other(format!("cannot draw {}: {e}", chart.display())))?;
+    fact("chart written", chart.display());
 
     let field = cells[0].escrow_bytes - cells[0].clean_bytes;
     let constant = cells
@@ -310,8 +311,8 @@ fn about(x: f64) -> String {
 
 /// Escrow's overhead against payload size (log-log): extra time for each
 /// recipient count, and extra bytes.
-fn draw(cells: &[Cell]) -> Result<(), Box<dyn std::error::Error>> {
-    let root = SVGBackend::new(CHART, (720, 420)).into_drawing_area();
+fn draw(cells: &[Cell], chart: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    let root = SVGBackend::new(chart, (720, 420)).into_drawing_area();
     root.fill(&WHITE)?;
     let (min_x, max_x) = (SIZES[0] as f64, SIZES[SIZES.len() - 1] as f64);
     let mut chart = ChartBuilder::on(&root)

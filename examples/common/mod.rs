@@ -100,3 +100,18 @@ pub fn lesson(holds: bool, text: &str) {
 pub fn finished(started: Instant) {
     println!("\n(finished in {:.2} s)", started.elapsed().as_secs_f64());
 }
+
+/// Where an example draws its chart: the path given as its first argument,
+/// else `docs/<name>` in the repository (the chart the README shows). The
+/// smoke runs of `.ci/run` pass a path under `target/`, so checking the
+/// examples never rewrites the committed charts.
+pub fn chart_path(name: &str) -> std::path::PathBuf {
+    std::env::args_os().nth(1).map_or_else(
+        || {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("docs")
+                .join(name)
+        },
+        std::path::PathBuf::from,
+    )
+}
