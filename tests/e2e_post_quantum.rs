@@ -282,7 +282,30 @@ fn hostile_post_quantum_headers_are_refused_by_type() {
             ),
             "header longer than 1 MiB",
         ),
+        (
+            // 888 X-Wing and 117 classical stanzas with their KEM ids: the
+            // header would be 1 MiB + 3 bytes, just over the bound.
+            "mixed stanzas 3 bytes past 1 MiB",
+            header_with(
+                0x0c,
+                888 + 117,
+                &[
+                    [&XWING_KEM_ID.to_be_bytes()[..], &stanza]
+                        .concat()
+                        .repeat(888),
+                    [&0x0020u16.to_be_bytes()[..], &[0x77; ENC + WRAPPED]]
+                        .concat()
+                        .repeat(117),
+                ]
+                .concat(),
+            ),
+            "header longer than 1 MiB",
+        ),
     ];
+    assert_eq!(
+        FIXED + 888 * (2 + PQ_ENC + WRAPPED) + 117 * (2 + ENC + WRAPPED) + 4,
+        (1 << 20) + 3
+    );
     for (what, bytes, why) in cases {
         let e = must_fail_with(what, &["MalformedHeader"], || Header::parse(&bytes));
         assert!(
@@ -291,6 +314,32 @@ fn hostile_post_quantum_headers_are_refused_by_type() {
         );
         must_fail_with(what, &["MalformedHeader"], || e2e::open(&me, &bytes));
     }
+}
+
+/// Just under the bound, a mixed header of 888 X-Wing and 116 classical
+/// stanzas (1 MiB − 79 bytes) parses: the bound refuses nothing it allows.
+#[test]
+fn the_largest_mixed_headers_still_parse() {
+    let distinct = |i: usize, len: usize| {
+        let mut s = vec![0x33u8; len];
+        s[..4].copy_from_slice(&(i as u32).to_be_bytes());
+        s
+    };
+    let mut stanzas = Vec::new();
+    for i in 0..888 {
+        stanzas.extend_from_slice(&XWING_KEM_ID.to_be_bytes());
+        stanzas.extend(distinct(i, PQ_ENC + WRAPPED));
+    }
+    for i in 0..116 {
+        stanzas.extend_from_slice(&0x0020u16.to_be_bytes());
+        stanzas.extend(distinct(i, ENC + WRAPPED));
+    }
+    let bytes = header_with(0x0c, 888 + 116, &[&stanzas[..], &[0; 4]].concat());
+    assert_eq!(bytes.len(), (1 << 20) - 79);
+    let header = Header::parse(&bytes).unwrap();
+    assert_eq!(header.stanza_count(), 1004);
+    assert_eq!(header.as_bytes(), &bytes[..]);
+    assert_eq!(header.stanza_kem(1003), Some(Kem::X25519));
 }
 
 /// The wide slot has one encoding: a sender who pads its identity with

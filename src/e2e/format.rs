@@ -103,12 +103,10 @@ pub(crate) struct Stanza {
 }
 
 impl Stanza {
-    /// Its length on the wire, with or without a key id and a kind.
-    fn len(kem: Kem, key_ids: bool, kinds: bool) -> usize {
-        usize::from(kinds) * KIND_LEN
-            + usize::from(key_ids) * KEY_ID_LEN
-            + kem.enc_len()
-            + WRAPPED_KEY_LEN
+    /// Its length on the wire, with or without a key id (and without the
+    /// KEM id a mixed header puts before it).
+    fn len(kem: Kem, key_ids: bool) -> usize {
+        usize::from(key_ids) * KEY_ID_LEN + kem.enc_len() + WRAPPED_KEY_LEN
     }
 
     /// Parses one stanza of `kem` from `bytes` (of exactly its length).
@@ -295,10 +293,7 @@ impl Header {
         let layout = StanzaLayout::of(stanzas);
         let kinds = layout == StanzaLayout::Mixed;
         let wide_sender = wide_sender || layout != StanzaLayout::Classical;
-        let stanzas_len: usize = stanzas
-            .iter()
-            .map(|s| Stanza::len(s.kem, key_ids, kinds))
-            .sum();
+        let stanzas_len: usize = stanzas.iter().map(|s| Stanza::len(s.kem, key_ids)).sum();
         let mut out = Vec::with_capacity(FIXED_LEN + stanzas_len);
         out.extend_from_slice(MAGIC);
         out.push(VERSION);
@@ -496,7 +491,7 @@ fn read_stanzas(
         StanzaLayout::Mixed => None,
     } {
         // One allocation, bounded: at most 1 MiB.
-        let len = Stanza::len(kem, key_ids, false);
+        let len = Stanza::len(kem, key_ids);
         if FIXED_LEN + count * len + 4 > MAX_HEADER_LEN {
             return Err(too_long());
         }
@@ -515,7 +510,7 @@ fn read_stanzas(
         read_header_exact(r, &mut kind)?;
         let kem = Kem::from_id(u16::from_be_bytes(kind))
             .ok_or(Error::MalformedHeader("unknown stanza kind"))?;
-        let len = Stanza::len(kem, key_ids, false);
+        let len = Stanza::len(kem, key_ids);
         if FIXED_LEN + bytes.len() + KIND_LEN + len + 4 > MAX_HEADER_LEN {
             return Err(too_long());
         }
