@@ -51,7 +51,12 @@ struct Cell {
     clean_bytes: usize,
     escrow_bytes: usize,
     clean: Duration,
+    /// The median of the paired differences, or zero when that median is
+    /// negative (see `within_noise`).
     extra: Duration,
+    /// The escrowed seal measured no slower than the clean one: the extra
+    /// time is lost in the machine's noise, not zero.
+    within_noise: bool,
 }
 
 impl Cell {
@@ -104,11 +109,25 @@ fn main() -> doormat::Result<()> {
                 cell.escrow_bytes,
                 format!("+{}", cell.escrow_bytes - cell.clean_bytes),
                 micros(cell.clean),
-                micros(cell.extra),
-                format!("{:.2} %", cell.time_pct())
+                if cell.within_noise {
+                    "noise".to_string()
+                } else {
+                    micros(cell.extra)
+                },
+                if cell.within_noise {
+                    "-".to_string()
+                } else {
+                    format!("{:.2} %", cell.time_pct())
+                }
             );
             cells.push(cell);
         }
+    }
+    if cells.iter().any(|c| c.within_noise) {
+        println!(
+            "noise: the escrowed seal measured no slower than the clean one; its extra time is\n\
+             smaller than this machine's run-to-run variation at that size."
+        );
     }
     println!();
     fact("one X25519 keygen + DH (dalek)", micros(keygen_dh));
@@ -216,13 +235,15 @@ fn measure(
         diffs.push(te - tc);
         round += 1;
     }
+    let extra = median_f64(diffs);
     Ok(Cell {
         size: plaintext.len(),
         recipients: to.len(),
         clean_bytes,
         escrow_bytes,
         clean: Duration::from_secs_f64(median_f64(times)),
-        extra: Duration::from_secs_f64(median_f64(diffs).max(0.0)),
+        extra: Duration::from_secs_f64(extra.max(0.0)),
+        within_noise: extra <= 0.0,
     })
 }
 
@@ -337,8 +358,9 @@ fn draw(cells: &[Cell], chart: &std::path::Path) -> Result<(), Box<dyn std::erro
     for (n, colour) in RECIPIENTS.iter().zip(colours) {
         let points: Vec<(f64, f64)> = cells
             .iter()
-            .filter(|c| c.recipients == *n)
-            .map(|c| (c.size as f64, c.time_pct().max(0.0005)))
+            // A cell lost in the noise has no point on a log scale.
+            .filter(|c| c.recipients == *n && !c.within_noise)
+            .map(|c| (c.size as f64, c.time_pct()))
             .collect();
         chart.draw_series(points.iter().map(|p| Circle::new(*p, 3, colour.filled())))?;
         chart

@@ -13,6 +13,19 @@
 //! of any X25519 public key made from them — classical keys, ephemeral keys,
 //! the X25519 half of X-Wing keys — and has no method for ML-KEM.
 //!
+//! Historical case: none yet — quantum day is still ahead, and this lesson
+//! is about traffic recorded before it. age 1.3 seals to post-quantum
+//! recipients with X-Wing (MLKEM768-X25519) and refuses to mix them with
+//! classical recipients in one file, because one classical stanza would
+//! let a future quantum computer open what is recorded today; an escrowed
+//! envelope adds a stanza its sender did not choose. The escrow half is
+//! the 1997 report's warning again ("The Risks of Key Recovery, Key Escrow,
+//! and Trusted Third-Party Encryption", Abelson et al., named new targets
+//! for attack and the loss of forward secrecy among its risks): the one
+//! long-lived escrow key stays that target with a post-quantum KEM.
+//! Sources: <https://github.com/FiloSottile/age>,
+//! <https://www.derechos.org/nizkor/espana/doc/encryption2.html>.
+//!
 //! What to watch for: the X25519 halves fall in every regime and open
 //! nothing, since an X-Wing stanza needs both halves. The classical access
 //! field is the one stanza nobody chose, and through it everything opens.

@@ -284,6 +284,8 @@ impl<R: BufRead> ArmorReader<R> {
         let line = &self.line;
         let reason = if line.is_empty() {
             Some("empty line")
+        } else if line.last().is_some_and(|c| c.is_ascii_whitespace()) {
+            Some("trailing whitespace")
         } else if line.len() > LINE_LEN {
             Some("longer than 64 characters")
         } else if !line.len().is_multiple_of(4) {
@@ -463,7 +465,18 @@ mod tests {
         refused(with_line(3, |l| format!("-{}", &l[1..])), 4, "alphabet");
         refused(with_line(3, |l| format!("_{}", &l[1..])), 4, "alphabet");
         refused(with_line(3, |l| l[..6].to_string()), 4, "multiple of 4");
-        refused(with_line(3, |l| format!("{} ", &l[..7])), 4, "alphabet");
+        refused(
+            with_line(3, |l| format!("{} ", &l[..7])),
+            4,
+            "trailing whitespace",
+        );
+        refused(
+            with_line(3, |l| format!("{} ", l)),
+            4,
+            "trailing whitespace",
+        );
+        refused(with_line(1, |l| format!("{l}\t")), 2, "trailing whitespace");
+        refused(with_line(3, |l| format!("{}-", &l[..7])), 4, "alphabet");
         refused(
             with_line(1, |l| format!("{}={}", &l[..10], &l[11..])),
             2,

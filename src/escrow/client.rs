@@ -32,8 +32,8 @@ use crate::Result;
 ///
 /// The field wraps the content key with the escrow key's KEM, whatever the
 /// recipients' KEM. Sealing to post-quantum recipients with a classical
-/// (X25519) escrow key is allowed — it is the lesson of
-/// [`attacks::quantum_day`](crate::attacks::quantum_day) — and it undoes
+/// (X25519) escrow key is allowed — it is the lesson of the `quantum_day`
+/// example — and it undoes
 /// what the recipients' keys buy: the envelope is post-quantum for its
 /// recipients and classical for everyone who records it, so a future
 /// quantum computer that solves X25519 reads it through the field

@@ -18,8 +18,14 @@ use crate::escrow::{self, EscrowAuthority, EscrowKey};
 use std::sync::Mutex;
 
 use crate::keys::{Fingerprint, Identity, Kem, PublicIdentity};
-use crate::random::{CryptoRng, RngCore, SeedableRng, SeededRng};
+use crate::random::{RngCore, SeedableRng, SeededRng};
 use crate::{Error, Result};
+
+mod logged;
+mod people;
+
+use logged::Logged;
+pub use people::{Intercept, Sent, Service, User};
 
 /// A message drafted but not yet sealed: day, sender, recipients, plaintext.
 type Draft = (u64, UserId, Vec<UserId>, Vec<u8>);
@@ -47,99 +53,6 @@ impl Mode {
     }
 }
 
-/// A person in the world and their device's keys.
-pub struct User {
-    name: String,
-    identity: Identity,
-}
-
-impl User {
-    /// The user's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The secret keys on the user's device.
-    pub fn identity(&self) -> &Identity {
-        &self.identity
-    }
-
-    /// The public identity the directory publishes.
-    pub fn public(&self) -> PublicIdentity {
-        self.identity.public()
-    }
-}
-
-impl fmt::Debug for User {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "User({}, {:?})", self.name, self.identity)
-    }
-}
-
-/// The messaging service: it relays every envelope and runs the key
-/// directory that clients look recipients up in. It holds no decryption key.
-#[derive(Debug, Default)]
-pub struct Service {
-    directory: Vec<(String, Vec<PublicIdentity>)>,
-    relayed: usize,
-}
-
-impl Service {
-    /// The keys the directory publishes for `name`: normally one; a
-    /// directory that adds a silent participant returns more.
-    pub fn lookup(&self, name: &str) -> Option<&[PublicIdentity]> {
-        self.directory
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, keys)| keys.as_slice())
-    }
-
-    /// Adds `extra` to what the directory publishes for `name` (the "ghost
-    /// user" of the 2018 GCHQ proposal: a client that trusts the directory
-    /// seals to it too).
-    pub fn add_silent_key(&mut self, name: &str, extra: PublicIdentity) -> Result<()> {
-        let entry = self
-            .directory
-            .iter_mut()
-            .find(|(n, _)| n == name)
-            .ok_or(Error::InvalidArgument("no such user in the directory"))?;
-        entry.1.push(extra);
-        Ok(())
-    }
-
-    /// How many envelopes the service relayed.
-    pub fn relayed(&self) -> usize {
-        self.relayed
-    }
-}
-
-/// One envelope as the wiretap recorded it: the day and the bytes.
-#[derive(Clone, Debug)]
-pub struct Intercept {
-    /// The message it carries.
-    pub id: MessageId,
-    /// The simulated day it crossed the wire.
-    pub day: u64,
-    /// The bytes on the wire.
-    pub envelope: Vec<u8>,
-}
-
-/// What was really sent: the ground truth an attack is scored against. An
-/// attack never reads it to decide anything.
-#[derive(Clone, Debug)]
-pub struct Sent {
-    /// Its index.
-    pub id: MessageId,
-    /// The day it was sent.
-    pub day: u64,
-    /// The sender.
-    pub from: UserId,
-    /// The recipients the sender chose.
-    pub to: Vec<UserId>,
-    /// The plaintext.
-    pub plaintext: Vec<u8>,
-}
-
 /// What keys the world's people and state hold, and whether its
 /// randomness is logged.
 #[derive(Clone, Copy, Debug)]
@@ -164,50 +77,6 @@ impl Default for Keys {
         }
     }
 }
-
-/// A generator that copies every 32-byte piece of its output into a log.
-struct Logged<'l, R> {
-    inner: R,
-    log: Option<&'l Mutex<Vec<[u8; 32]>>>,
-}
-
-impl<R: RngCore> RngCore for Logged<'_, R> {
-    fn next_u32(&mut self) -> u32 {
-        self.inner.next_u32()
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.inner.next_u64()
-    }
-
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        self.inner.fill_bytes(dest);
-        self.record(dest);
-    }
-
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> core::result::Result<(), rand_core::Error> {
-        self.inner.try_fill_bytes(dest)?;
-        self.record(dest);
-        Ok(())
-    }
-}
-
-impl<R> Logged<'_, R> {
-    fn record(&self, bytes: &[u8]) {
-        if let Some(log) = self.log {
-            let mut log = log
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            log.extend(
-                bytes
-                    .chunks_exact(32)
-                    .map(|c| <[u8; 32]>::try_from(c).expect("32 bytes")),
-            );
-        }
-    }
-}
-
-impl<R: CryptoRng> CryptoRng for Logged<'_, R> {}
 
 /// Traffic to simulate: `days` of `per_day` messages, each from a random
 /// user to 1..=`max_recipients` others.
