@@ -33,9 +33,15 @@
 //! A generator that fails (`try_fill_bytes` returns an error) makes the
 //! operation fail with [`Error::RandomFailed`]; doormat never panics on it,
 //! except in the documented convenience constructors without a generator
-//! argument (`Identity::generate`, `PrivateKey::generate`,
-//! `EscrowAuthority::generate`, `FamilyKey::generate`), which have nowhere to
-//! report it.
+//! argument, which have nowhere to report it: `Identity::generate` and
+//! `generate_post_quantum`, `hpke::PrivateKey::generate`,
+//! `hpke::xwing::PrivateKey::generate`, `EscrowAuthority::generate` and
+//! `generate_post_quantum`, `FamilyKey::generate`, and the process's default
+//! family key (`FamilyKey::default`), drawn from the operating system once,
+//! on first use — so the first escrow call in a process that relies on it
+//! (`escrow::seal`, `open`, `sealer`, `opener`, `AccessField::to`,
+//! `Compliance::pinned` or `unpinned`) panics if the operating system
+//! cannot supply 32 bytes; once drawn, they never panic on randomness.
 
 use core::fmt;
 use core::num::NonZeroU32;

@@ -12,7 +12,9 @@
 //!   (for Dave) or reordered;
 //! * (c) the signature of another envelope from Alice swapped in;
 //! * (d) two envelopes from Alice spliced;
-//! * and the same with associated data, including a changed one.
+//! * and the same with associated data, including a changed one;
+//! * (e) chunks forged deep inside a checkpoint span several streaming
+//!   batches long, as in the default geometry.
 //!
 //! Carol, another recipient, must refuse each forgery with `BadSignature`,
 //! from `open` and from `open_stream`, for both payload ciphers, without and
@@ -442,8 +444,86 @@ fn b_bob_rewrites_the_recipient_set() {
                 report.expect(&c.dave, &name, &f.seal(), b"", "BadSignature");
             }
         }
+
+        // A one-chunk envelope carries no checkpoint: the final signature
+        // alone binds its recipient set (as for every default envelope under
+        // one checkpoint span, 4 MiB).
+        let short = c.sealed_parts(cfg, &[&c.bob, &c.carol, &c.erin], &bytes(7, 40));
+        assert!(short.checkpoints.is_empty() && short.chunks.len() == 1);
+        report.genuine(&[&orig.plaintext(), &short.plaintext()]);
+        let fp = short.fingerprints();
+        let one_chunk: [(&str, Vec<[u8; 32]>); 3] = [
+            ("one chunk: Bob and Carol swapped", swap(fp.clone(), 0, 1)),
+            (
+                "one chunk: Erin replaced by Dave",
+                [&fp[..2], &[dave_fp]].concat(),
+            ),
+            (
+                "one chunk: fingerprints rotated",
+                [&fp[1..], &fp[..1]].concat(),
+            ),
+        ];
+        for (name, fps) in one_chunk {
+            let f = edited(&short, |p| p.set_fingerprints(fps));
+            assert_eq!(f.header, short.header, "{name}");
+            report.forged(name, &f);
+        }
+        let f = edited(&short, |p| {
+            p.set_stanzas(p.stanzas()[..2].to_vec());
+            p.set_fingerprints(p.fingerprints()[..2].to_vec());
+        });
+        report.forged("one chunk: Erin removed", &f);
     }
-    report.finish(12 * CONFIGS.len());
+    report.finish(16 * CONFIGS.len());
+}
+
+/// (a) again, at the default geometry's scale: a checkpoint span (here 4 MiB,
+/// as by default) is four times a streaming batch (1 MiB), so the opener
+/// holds several batches back. A forged chunk anywhere in a span — in its
+/// first batch, its second, its last chunk — releases nothing of that span;
+/// the stream writes exactly the spans whose checkpoints verified.
+#[test]
+fn e_forged_chunks_deep_in_a_long_span_never_reach_the_sink() {
+    const BIG_CHUNK: u32 = 4096;
+    const BIG_INTERVAL: u32 = 1024;
+    let span = (BIG_CHUNK * BIG_INTERVAL) as usize;
+    assert!(
+        span >= 4 * e2e::STREAM_BATCH_SPAN,
+        "a span of several batches"
+    );
+    let c = cast();
+    let mut report = Report::new(&c);
+    let len = 2 * span + 3 * BIG_CHUNK as usize + 100;
+    let pt = bytes(11, len);
+    for cfg in [CONFIGS[0], CONFIGS[1]] {
+        report.config(cfg);
+        let to: Vec<PublicIdentity> = [&c.bob, &c.carol].iter().map(|i| i.public()).collect();
+        let env = Sealer::new(&c.alice, &to)
+            .cipher(cfg.0)
+            .chunk_size(BIG_CHUNK)
+            .checkpoint_interval(BIG_INTERVAL)
+            .seal(&pt)
+            .unwrap();
+        let orig = Parts::open(&c.bob, &env, b"").unwrap();
+        assert_eq!(orig.checkpoints.len(), 2);
+        report.genuine(&[&pt]);
+        let chunks = orig.chunks.len();
+        let positions = [
+            ("span 1, first chunk", 0),
+            ("span 1, second batch", 300),
+            ("span 1, last chunk", 1023),
+            ("span 2, third batch", 1024 + 600),
+            ("span 3, last chunk", chunks - 1),
+        ];
+        for (pos, at) in positions {
+            let f = edited(&orig, |p| p.chunks[at] = own(&p.chunks[at]));
+            let name = format!("{pos} replaced");
+            report.forged(&name, &f);
+            let signed = at / BIG_INTERVAL as usize * span;
+            assert_eq!(report.released(&name), signed, "{name}");
+        }
+    }
+    report.finish(5 * 2);
 }
 
 /// (c) Bob swaps in the signature of another envelope from Alice: opened

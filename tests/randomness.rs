@@ -262,6 +262,9 @@ struct Kat {
     seed: Vec<u8>,
     cipher: String,
     chunk_size: u32,
+    /// Chunks between checkpoints, when not the default (one per 4 MiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    checkpoint_interval: Option<u32>,
     key_ids: bool,
     #[serde(with = "hex")]
     aad: Vec<u8>,
@@ -290,6 +293,9 @@ impl Kat {
             .chunk_size(self.chunk_size)
             .key_ids(self.key_ids)
             .associated_data(&self.aad);
+        if let Some(interval) = self.checkpoint_interval {
+            sealer = sealer.checkpoint_interval(interval);
+        }
         if let Some(escrow) = &self.escrow {
             let authority: EscrowAuthority = escrow.parse().unwrap();
             let family_seed: [u8; 32] = self.family_seed.clone().try_into().unwrap();
@@ -311,9 +317,11 @@ fn read_kats() -> KatFile {
 #[test]
 fn whole_envelope_known_answers() {
     let kats = read_kats();
-    assert!(kats.vectors.len() >= 4, "at least four vectors");
-    let mut escrowed = 0;
+    assert!(kats.vectors.len() >= 5, "at least five vectors");
+    let (mut escrowed, mut checkpoints) = (0, 0);
     for kat in &kats.vectors {
+        let layout = common::Layout::parse(&kat.envelope);
+        checkpoints += layout.checkpoints.len();
         assert!(
             kat.seal() == kat.envelope,
             "{}: sealing with the seed no longer gives the recorded bytes",
@@ -344,6 +352,7 @@ fn whole_envelope_known_answers() {
         }
     }
     assert!(escrowed >= 1, "at least one escrowed vector");
+    assert!(checkpoints >= 2, "the checkpoint encoding is pinned too");
 }
 
 /// Rewrites the envelopes of `tests/data/envelope-kat.json` from its inputs,

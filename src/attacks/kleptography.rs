@@ -8,9 +8,9 @@
 //! next envelope's content key. Replace the constant — as someone replaced
 //! Juniper's Dual_EC `Q` in 2012 — and the power moves to the new holder.
 //!
-//! The teaching simplification is HISTORY's: `seed_{i+1} = H(Y^{e_i})`
-//! where `e_i` is envelope `i`'s first ephemeral scalar, with X25519 for the
-//! group and BLAKE3 for `H`.
+//! A teaching simplification of Young and Yung's SETUP:
+//! `seed_{i+1} = H(Y^{e_i})` where `e_i` is envelope `i`'s first ephemeral
+//! scalar, with X25519 for the group and BLAKE3 for `H`.
 
 use super::world::{Mode, UserId, World};
 use super::KnownContentKey;

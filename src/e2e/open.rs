@@ -268,7 +268,9 @@ impl<'a> Opener<'a> {
     /// one signed batch. So memory is bounded by the checkpoint span — at
     /// most [`MAX_CHECKPOINT_SPAN`](super::MAX_CHECKPOINT_SPAN) bytes of
     /// plaintext, 4 MiB by default — plus two batches (one being read, one
-    /// being opened) and a few hundred bytes of look-ahead.
+    /// being opened), a few hundred bytes of look-ahead, and a copy of the
+    /// last sealed chunk (at most one chunk size) while it is probed for
+    /// truncation (`docs/FORMAT.md`, "In-memory open versus streaming open").
     ///
     /// # Security
     ///

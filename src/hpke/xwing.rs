@@ -27,7 +27,7 @@ use subtle::ConstantTimeEq;
 use x_wing::{Decapsulate, Decapsulator, KeyExport};
 use zeroize::Zeroizing;
 
-use super::kem::SharedSecret;
+use super::kem::{SharedSecret, X25519_LEN};
 use super::setup::{verify_psk_inputs, KeySchedule, ReceiverContext, SenderContext};
 use super::{ReceiverMode, SenderMode, Suite};
 use crate::random::{self, CryptoRngCore, SystemRng};
@@ -202,9 +202,9 @@ impl PublicKey {
 
     /// The X25519 component (the last 32 bytes): what a quantum computer
     /// that solves X25519 — and only X25519 — could attack.
-    pub fn x25519_component(&self) -> [u8; 32] {
-        let mut x = [0u8; 32];
-        x.copy_from_slice(&self.bytes[PUBLIC_KEY_LEN - 32..]);
+    pub fn x25519_component(&self) -> [u8; X25519_LEN] {
+        let mut x = [0u8; X25519_LEN];
+        x.copy_from_slice(&self.bytes[PUBLIC_KEY_LEN - X25519_LEN..]);
         x
     }
 }

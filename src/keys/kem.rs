@@ -7,6 +7,11 @@ use core::fmt;
 use crate::hpke::{self, xwing, X25519_LEN};
 use crate::{Error, Result};
 
+/// The secret bytes of a decryption key of either KEM: an X25519 scalar,
+/// or the X-Wing seed every X-Wing key is expanded from.
+pub const DECRYPTION_KEY_LEN: usize = X25519_LEN;
+const _: () = assert!(xwing::PRIVATE_KEY_LEN == DECRYPTION_KEY_LEN);
+
 /// Which KEM an identity decrypts with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kem {
@@ -166,7 +171,7 @@ impl DecryptionKey {
 
     /// The 32 secret bytes (an X25519 scalar or an X-Wing seed), wiped
     /// when dropped.
-    pub fn to_bytes(&self) -> zeroize::Zeroizing<[u8; 32]> {
+    pub fn to_bytes(&self) -> zeroize::Zeroizing<[u8; DECRYPTION_KEY_LEN]> {
         match self {
             DecryptionKey::X25519(sk) => sk.to_bytes(),
             DecryptionKey::XWing(sk) => sk.to_bytes(),

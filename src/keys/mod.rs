@@ -43,7 +43,7 @@ mod fingerprint;
 mod kem;
 
 pub use fingerprint::{safety_number, Fingerprint, SafetyNumber, FINGERPRINT_LEN};
-pub use kem::{DecryptionKey, EncryptionKey, Kem};
+pub use kem::{DecryptionKey, EncryptionKey, Kem, DECRYPTION_KEY_LEN};
 
 /// Length of an Ed25519 public key or seed.
 pub const ED25519_LEN: usize = 32;
@@ -57,7 +57,7 @@ pub const PUBLIC_IDENTITY_LEN: usize = X25519_LEN + ED25519_LEN;
 pub const PQ_PUBLIC_IDENTITY_LEN: usize = xwing::PUBLIC_KEY_LEN + ED25519_LEN;
 /// Length of a serialized [`Identity`] of either kind (the 32-byte KEM
 /// secret, then the Ed25519 seed).
-pub const IDENTITY_LEN: usize = X25519_LEN + ED25519_LEN;
+pub const IDENTITY_LEN: usize = DECRYPTION_KEY_LEN + ED25519_LEN;
 
 /// Text prefix of a classical [`PublicIdentity`].
 pub const PUBLIC_PREFIX: &str = "doormat-public-1";
@@ -188,9 +188,9 @@ impl Identity {
                 got: bytes.len(),
             });
         }
-        let decryption = DecryptionKey::from_bytes(kem, &bytes[..32])?;
+        let decryption = DecryptionKey::from_bytes(kem, &bytes[..DECRYPTION_KEY_LEN])?;
         let mut seed = Zeroizing::new([0u8; ED25519_LEN]);
-        seed.copy_from_slice(&bytes[32..]);
+        seed.copy_from_slice(&bytes[DECRYPTION_KEY_LEN..]);
         Ok(Identity::from_decryption_key(decryption, &seed))
     }
 
@@ -207,8 +207,8 @@ impl Identity {
     /// the text form carries it.
     pub fn to_bytes(&self) -> Zeroizing<[u8; IDENTITY_LEN]> {
         let mut out = Zeroizing::new([0u8; IDENTITY_LEN]);
-        out[..32].copy_from_slice(self.decryption.to_bytes().as_ref());
-        out[32..].copy_from_slice(self.seed.as_ref());
+        out[..DECRYPTION_KEY_LEN].copy_from_slice(self.decryption.to_bytes().as_ref());
+        out[DECRYPTION_KEY_LEN..].copy_from_slice(self.seed.as_ref());
         out
     }
 
