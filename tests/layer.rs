@@ -183,18 +183,93 @@ fn unlocked_by_a_known_content_key() {
         .open(&envelope),
         Err(Error::HeaderTampered)
     ));
-    // A layer that does not unlock gives no key; `layer` replaces the
-    // unlocking layer, so the result has none either.
+    // A layer that does not unlock gives no key. A layer added after the
+    // unlocking one adds its check and does not take over the unlocking.
     assert!(matches!(
         e2e::Opener::unlocked_by(Refuse).open(&envelope),
         Err(Error::NotARecipient)
     ));
     assert!(matches!(
         e2e::Opener::unlocked_by(&by_layer)
-            .layer(Stamp::default())
+            .associated_data(aad)
+            .layer(Refuse)
             .open(&envelope),
-        Err(Error::NotARecipient)
+        Err(Error::InvalidAccessField)
     ));
+    let opened = e2e::Opener::unlocked_by(&by_layer)
+        .associated_data(aad)
+        .layer(&stamp)
+        .open(&envelope)
+        .unwrap();
+    assert_eq!(opened.plaintext(), b"for the key holder");
+}
+
+/// Layers stack: a layer added to an escrowed sealer or a compliant opener
+/// adds to the access field and the compliance check; it never drops them.
+#[test]
+fn layers_stack_and_never_drop_the_escrow_layer() {
+    use doormat::escrow::{self, EscrowAuthority};
+    let (alice, to) = cast();
+    let pubs = common::publics(&to);
+    let authority = EscrowAuthority::generate();
+    let key = authority.public_key();
+    let stamp = Stamp::default();
+    let escrowed = escrow::sealer(&alice, &pubs, &key)
+        .layer(&stamp)
+        .seal(b"both layers")
+        .unwrap();
+    let header = Header::parse(&escrowed).unwrap();
+    assert!(header.extension(TAG_TYPE).is_some(), "the stamp");
+    assert_eq!(
+        escrow::named_key(&header),
+        Some(key.clone()),
+        "the access field"
+    );
+    assert_eq!(
+        authority.open(&escrowed).unwrap().plaintext(),
+        b"both layers"
+    );
+    let opened = escrow::opener(&to[0], &key)
+        .layer(&stamp)
+        .open(&escrowed)
+        .unwrap();
+    assert_eq!(opened.plaintext(), b"both layers");
+    assert_eq!(
+        stamp.checked.lock().unwrap().len(),
+        1,
+        "the stamp's check ran"
+    );
+
+    // A clean envelope with the stamp: the stamp passes, compliance does not.
+    let clean = e2e::Sealer::new(&alice, &pubs)
+        .layer(&stamp)
+        .seal(b"clean")
+        .unwrap();
+    for layered in [
+        escrow::opener(&to[0], &key).layer(&stamp),
+        e2e::Opener::new(&to[0])
+            .layer(&stamp)
+            .layer(escrow::Compliance::pinned(&key)),
+    ] {
+        assert!(matches!(layered.open(&clean), Err(Error::NotEscrowed)));
+        let mut out = Vec::new();
+        assert!(matches!(
+            layered.open_stream(&clean[..], &mut out),
+            Err(Error::NotEscrowed)
+        ));
+        assert!(out.is_empty());
+    }
+    // Every check runs, in order: a refusing layer anywhere refuses.
+    assert!(matches!(
+        escrow::opener(&to[0], &key).layer(Refuse).open(&escrowed),
+        Err(Error::InvalidAccessField)
+    ));
+    // Two layers that add the same extension type clash.
+    assert!(e2e::Sealer::new(&alice, &pubs)
+        .layer(&stamp)
+        .layer(&stamp)
+        .seal(b"twice")
+        .is_err());
 }
 
 #[test]

@@ -138,6 +138,11 @@ pub struct Unlocked {
 ///    reader that is not a recipient ([`Layer::unlock`], used by
 ///    [`Opener::unlocked_by`](super::Opener::unlocked_by)).
 ///
+/// Layers stack: a sealer adds every layer's extensions, an opener runs
+/// every layer's check in the order given, and only the layer given to
+/// `unlocked_by` unlocks. So a layer added to an escrowed sealer or a
+/// compliant opener adds to escrow; it cannot drop it.
+///
 /// A layer cannot do anything else: it never sees the plaintext, cannot
 /// change the stanzas, the chunks or the signature, and cannot make an
 /// envelope open that fails any of the envelope's own checks. Whatever it

@@ -29,7 +29,9 @@ pub struct Opener<'a> {
     recipient: Option<&'a Identity>,
     aad: Option<&'a [u8]>,
     expected_sender: Option<&'a PublicIdentity>,
-    layer: Option<Box<dyn Layer + 'a>>,
+    /// The layers, in the order given; with no recipient, the first one
+    /// (given to [`Opener::unlocked_by`]) unlocks.
+    layers: Vec<Box<dyn Layer + 'a>>,
 }
 
 impl<'a> Opener<'a> {
@@ -39,7 +41,7 @@ impl<'a> Opener<'a> {
             recipient: Some(recipient),
             aad: None,
             expected_sender: None,
-            layer: None,
+            layers: Vec::new(),
         }
     }
 
@@ -52,7 +54,7 @@ impl<'a> Opener<'a> {
             recipient: None,
             aad: None,
             expected_sender: None,
-            layer: Some(Box::new(layer)),
+            layers: vec![Box::new(layer)],
         }
     }
 
@@ -70,11 +72,12 @@ impl<'a> Opener<'a> {
         self
     }
 
-    /// Attaches a [`Layer`], whose check runs before anything is released.
-    /// One layer per opener: this replaces the one given to
-    /// [`Opener::unlocked_by`], if any.
+    /// Adds a [`Layer`], whose check runs before anything is released.
+    /// Layers stack: every layer's check runs, in the order given, and all
+    /// must pass (so `escrow::opener(…).layer(mine)` keeps its compliance
+    /// check); only the layer given to [`Opener::unlocked_by`] unlocks.
     pub fn layer(mut self, layer: impl Layer + 'a) -> Self {
-        self.layer = Some(Box::new(layer));
+        self.layers.push(Box::new(layer));
         self
     }
 
@@ -82,7 +85,7 @@ impl<'a> Opener<'a> {
     /// DH each, stopping at the first that opens) or from the layer.
     fn unlock(&self, header: &Header) -> Result<Unlocked> {
         let Some(recipient) = self.recipient else {
-            return match &self.layer {
+            return match self.layers.first() {
                 Some(layer) => layer.unlock(header),
                 None => Err(Error::NotARecipient),
             };
@@ -163,7 +166,7 @@ impl<'a> Opener<'a> {
                 return Err(Error::NotARecipient);
             }
         }
-        if let Some(layer) = &self.layer {
+        for layer in &self.layers {
             layer.check(&Opening {
                 header,
                 content_key: &content_key,
@@ -348,7 +351,7 @@ impl fmt::Debug for Opener<'_> {
         f.debug_struct("Opener")
             .field("unlock", &unlock)
             .field("expected_sender", &self.expected_sender)
-            .field("layer", &self.layer)
+            .field("layers", &self.layers)
             .finish_non_exhaustive()
     }
 }

@@ -54,7 +54,7 @@ pub struct Sealer<'a> {
     key_ids: bool,
     mixed_kems: bool,
     extensions: Vec<(u16, Vec<u8>)>,
-    layer: Option<Box<dyn Layer + 'a>>,
+    layers: Vec<Box<dyn Layer + 'a>>,
     /// The caller's generator; `None` is the operating system's. In a cell
     /// so that sealing takes `&self`: a sealer is never re-entered.
     rng: Option<RefCell<&'a mut dyn CryptoRngCore>>,
@@ -84,7 +84,7 @@ impl<'a> Sealer<'a> {
             key_ids: false,
             mixed_kems: false,
             extensions: Vec::new(),
-            layer: None,
+            layers: Vec::new(),
             rng: None,
         }
     }
@@ -174,10 +174,12 @@ impl<'a> Sealer<'a> {
         self
     }
 
-    /// Attaches a [`Layer`], which adds its extensions to every envelope this
-    /// sealer makes. One layer per sealer: a second call replaces the first.
+    /// Adds a [`Layer`], which adds its extensions to every envelope this
+    /// sealer makes. Layers stack: each call adds one, after those before it
+    /// (so `escrow::sealer(…).layer(mine)` keeps its access field), and
+    /// every extension type must stay distinct.
     pub fn layer(mut self, layer: impl Layer + 'a) -> Self {
-        self.layer = Some(Box::new(layer));
+        self.layers.push(Box::new(layer));
         self
     }
 
@@ -333,7 +335,7 @@ impl<'a> Sealer<'a> {
             self.wide_sender(),
         );
         let mut extensions = self.extensions.clone();
-        if let Some(layer) = &self.layer {
+        for layer in &self.layers {
             extensions.extend(layer.extensions(&Sealing {
                 content_key: &content_key,
                 core_header: &core,
@@ -505,7 +507,7 @@ impl fmt::Debug for Sealer<'_> {
             .field("checkpoint_interval", &self.interval())
             .field("key_ids", &self.key_ids)
             .field("extensions", &self.extensions.len())
-            .field("layer", &self.layer)
+            .field("layers", &self.layers)
             .field(
                 "rng",
                 &if self.rng.is_some() {
