@@ -9,7 +9,12 @@
 //! ordinary, compliant, escrowed client. Every check passes. The authority
 //! opens the outer envelope and finds ciphertext. A second evasion, a
 //! modified client that copies an access field from another envelope, is
-//! refused by compliant clients — and read by any that is not.
+//! refused by compliant clients — and read by any that is not. A third
+//! uses a secret the pair agreed on as associated data: through compliant
+//! clients the authority reads it anyway (the field binds the data's hash),
+//! and a modified client that seals twice from one seed to carry a field
+//! claiming no associated data is refused by compliant clients and keeps
+//! the authority out.
 //!
 //! Historical case: the March 2017 Guardian commentary on calls for access
 //! to WhatsApp messages made the point that a ban on end-to-end encryption
@@ -97,6 +102,42 @@ fn main() -> doormat::Result<()> {
             "opens nothing"
         },
     );
+    heading("A shared secret as associated data");
+    fact(
+        "through a compliant client",
+        if r.secret_aad_read_by_authority {
+            bad("the authority reads it")
+        } else {
+            good("the authority cannot read it")
+        },
+    );
+    fact(
+        "a modified client's field",
+        if r.aad_dodge_refused_by_compliant {
+            "claims no secret: compliant clients refuse it"
+        } else {
+            "claims no secret: compliant clients accept it"
+        },
+    );
+    fact(
+        "the partner",
+        if r.aad_dodge_read_by_partner {
+            "reads it (knows the secret)"
+        } else {
+            "cannot"
+        },
+    );
+    fact(
+        "the authority",
+        match (
+            r.aad_dodge_opened_by_authority,
+            r.aad_dodge_opened_with_the_secret,
+        ) {
+            (false, true) => "opens nothing, and would with the secret",
+            (false, false) => "opens nothing, even with the secret",
+            (true, _) => "opens it",
+        },
+    );
     println!();
     say(
         "The access field can be made unforgeable. It cannot make anyone put a \
@@ -106,7 +147,10 @@ fn main() -> doormat::Result<()> {
         r.law_abiding_read == r.law_abiding
             && r.compliant_accepted == r.superencrypted
             && r.inner_read_by_authority == 0
-            && r.inner_read_by_recipient == r.superencrypted,
+            && r.inner_read_by_recipient == r.superencrypted
+            && r.secret_aad_read_by_authority
+            && r.aad_dodge_refused_by_compliant
+            && !r.aad_dodge_opened_by_authority,
         "escrow exposes everyone who complies and no one who superencrypts.",
     );
     finished(started);

@@ -293,6 +293,16 @@ fn superencryption_escapes_even_recompute() {
     assert!(r.modified_refused_by_compliant);
     assert!(r.modified_read_by_noncompliant);
     assert!(!r.modified_opened_by_authority);
+    // Secret associated data: exposed through a compliant client; dodged
+    // only by a modified one.
+    assert!(r.secret_aad_read_by_authority);
+    assert!(r.aad_dodge_refused_by_compliant);
+    assert!(r.aad_dodge_read_by_partner);
+    assert!(!r.aad_dodge_opened_by_authority);
+    assert!(
+        r.aad_dodge_opened_with_the_secret,
+        "only the secret was missing"
+    );
 }
 
 #[test]

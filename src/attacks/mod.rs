@@ -87,7 +87,11 @@
 //! send the result through a compliant escrowed client leave the authority
 //! only ciphertext, while the law-abiding stay fully readable; a modified
 //! client with a copied field is refused by compliant clients and read by
-//! others.
+//! others. A secret passed as associated data is read by the authority
+//! through compliant clients (the field binds its hash); a modified client
+//! that seals twice from one seed, to carry a field that claims no
+//! associated data, is refused by compliant clients and keeps the
+//! authority out.
 //! *Mirrors:* "the people who do not want to be monitored … would find ways
 //! to avoid it" (quoted in The Guardian, March 2017); NIST's 1994 reply that
 //! the access feature "could be nullified".

@@ -8,11 +8,29 @@
 //! A second evasion needs a modified client: one that attaches an access
 //! field copied from another envelope. Compliant clients refuse it; a
 //! non-compliant reader does not, and the authority reads nothing.
+//!
+//! The third is the associated-data dodge that an outside review found in
+//! an earlier version of doormat, when the field wrapped only the content
+//! key: two people who share a secret pass it as associated data, which
+//! the payload keys depend on and which is never sent. Now the field wraps
+//! `content_key || SHA-256(aad)`, so through a compliant client the
+//! authority reads such a message like any other. A modified client can
+//! still dodge, with nothing but the public API and the injectable
+//! randomness: it seals the same message twice from one seed — same content
+//! key, same stanzas — once without associated data, to get a field that
+//! claims none, and once with the secret, carrying that field. Compliant
+//! clients recompute the field and refuse it; the partner's modified client
+//! reads it; the authority unwraps the content key and still cannot open
+//! it, for want of the secret.
 
 use super::world::{Mode, UserId, World};
 use crate::e2e::{self, Header};
 use crate::escrow::{self, LEAF_EXTENSION};
+use crate::random::{RngCore, SeedableRng, SeededRng};
 use crate::{Error, Result};
+
+/// The secret two criminals agreed on, passed as associated data.
+const SHARED_SECRET: &[u8] = b"thirty-two bytes agreed in person";
 
 /// Who is who.
 #[derive(Clone, Debug)]
@@ -46,6 +64,19 @@ pub struct Report {
     pub modified_read_by_noncompliant: bool,
     /// … opened by the authority.
     pub modified_opened_by_authority: bool,
+    /// A secret shared as associated data, through a compliant client: read
+    /// by the authority all the same.
+    pub secret_aad_read_by_authority: bool,
+    /// A modified client's field that claims no associated data, on an
+    /// envelope sealed with the secret: refused by a compliant client.
+    pub aad_dodge_refused_by_compliant: bool,
+    /// … read by the partner, who knows the secret.
+    pub aad_dodge_read_by_partner: bool,
+    /// … opened by the authority.
+    pub aad_dodge_opened_by_authority: bool,
+    /// … opened by the authority once it is handed the secret: the field
+    /// was sound, the secret alone kept the authority out.
+    pub aad_dodge_opened_with_the_secret: bool,
 }
 
 /// Runs the scenario in an escrowed world whose law-abiding traffic has
@@ -130,5 +161,53 @@ pub fn run(world: &mut World, params: &Params) -> Result<Report> {
     report.modified_read_by_noncompliant = e2e::open(world.user(to).identity(), &modified)
         .is_ok_and(|o| o.plaintext() == b"meet at the usual place");
     report.modified_opened_by_authority = world.authority().open(&modified).is_ok();
+
+    // Associated data through a compliant client: the field binds its hash.
+    let message = b"the usual place, the usual time";
+    let sender = world.user(from).identity();
+    let compliant = escrow::sealer(sender, &recipient, &key)
+        .associated_data(SHARED_SECRET)
+        .seal(message)?;
+    report.secret_aad_read_by_authority = world
+        .authority()
+        .open(&compliant)
+        .is_ok_and(|o| o.plaintext() == message);
+
+    // The dodge: one seed, two seals. The first, without associated data,
+    // yields a field that claims none; the second, with the secret and the
+    // same content key and stanzas, carries that field instead of its own.
+    let mut seed = [0u8; 32];
+    world.rng().fill_bytes(&mut seed);
+    let sender = world.user(from).identity();
+    let mut first = SeededRng::from_seed(seed);
+    let template = escrow::sealer(sender, &recipient, &key)
+        .rng(&mut first)
+        .seal(message)?;
+    let claims_no_aad = Header::parse(&template)?
+        .extension(LEAF_EXTENSION)
+        .ok_or(Error::NotEscrowed)?
+        .to_vec();
+    let mut second = SeededRng::from_seed(seed);
+    let dodge = e2e::Sealer::new(sender, &recipient)
+        .associated_data(SHARED_SECRET)
+        .extension(LEAF_EXTENSION, claims_no_aad)
+        .rng(&mut second)
+        .seal(message)?;
+    let partner = world.user(to).identity();
+    report.aad_dodge_refused_by_compliant = escrow::opener(partner, &key)
+        .associated_data(SHARED_SECRET)
+        .open(&dodge)
+        .is_err();
+    report.aad_dodge_read_by_partner = e2e::Opener::new(partner)
+        .associated_data(SHARED_SECRET)
+        .open(&dodge)
+        .is_ok_and(|o| o.plaintext() == message);
+    report.aad_dodge_opened_by_authority = world.authority().open(&dodge).is_ok();
+    report.aad_dodge_opened_with_the_secret = world
+        .authority()
+        .opener()
+        .associated_data(SHARED_SECRET)
+        .open(&dodge)
+        .is_ok_and(|o| o.plaintext() == message);
     Ok(report)
 }
