@@ -19,14 +19,24 @@ mod keys;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{AuthorityCommand, Cli, Command, EscrowCommand};
-use crate::failure::{Code, Failure};
+use crate::failure::{Code, Failure, EXIT_CODES};
 use crate::keyfile::Contacts;
 
+/// Every command's help ends with the exit codes, not only the top level's.
+fn with_exit_codes(command: clap::Command) -> clap::Command {
+    command
+        .after_help(EXIT_CODES)
+        .mut_subcommands(with_exit_codes)
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = with_exit_codes(Cli::command())
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

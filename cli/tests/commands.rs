@@ -413,4 +413,14 @@ fn help_and_version_exit_zero_and_document_the_exit_codes() {
     desk.doormat("--version")
         .success()
         .stdout(predicate::str::starts_with("doormat "));
+    // Every command's own help page documents them too.
+    for command in [
+        &["open"][..],
+        &["escrow", "open"],
+        &["authority", "recover"],
+    ] {
+        desk.run(&[command, &["--help"][..]].concat())
+            .success()
+            .stdout(predicate::str::contains("5  escrow compliance"));
+    }
 }
