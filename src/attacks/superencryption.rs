@@ -30,7 +30,7 @@ use crate::random::{RngCore, SeedableRng, SeededRng};
 use crate::{Error, Result};
 
 /// The secret two criminals agreed on, passed as associated data.
-const SHARED_SECRET: &[u8] = b"thirty-two bytes agreed in person";
+const SHARED_SECRET: &[u8] = b"the words we agreed on in person";
 
 /// Who is who.
 #[derive(Clone, Debug)]
@@ -58,7 +58,8 @@ pub struct Report {
     pub inner_read_by_authority: usize,
     /// Of those, whose inner message the criminal recipient read.
     pub inner_read_by_recipient: usize,
-    /// A modified client's copied access field: refused by a compliant client.
+    /// A modified client's copied access field: refused by a compliant
+    /// client's check (`InvalidAccessField`, not any other failure).
     pub modified_refused_by_compliant: bool,
     /// … read by a non-compliant reader.
     pub modified_read_by_noncompliant: bool,
@@ -68,7 +69,8 @@ pub struct Report {
     /// by the authority all the same.
     pub secret_aad_read_by_authority: bool,
     /// A modified client's field that claims no associated data, on an
-    /// envelope sealed with the secret: refused by a compliant client.
+    /// envelope sealed with the secret: refused by a compliant client's
+    /// check (`InvalidAccessField`).
     pub aad_dodge_refused_by_compliant: bool,
     /// … read by the partner, who knows the secret.
     pub aad_dodge_read_by_partner: bool,
@@ -156,8 +158,10 @@ pub fn run(world: &mut World, params: &Params) -> Result<Report> {
     let modified = e2e::Sealer::new(world.user(from).identity(), &recipient)
         .extension(LEAF_EXTENSION, field)
         .seal(b"meet at the usual place")?;
-    report.modified_refused_by_compliant =
-        escrow::open(world.user(to).identity(), &key, &modified).is_err();
+    report.modified_refused_by_compliant = matches!(
+        escrow::open(world.user(to).identity(), &key, &modified),
+        Err(Error::InvalidAccessField)
+    );
     report.modified_read_by_noncompliant = e2e::open(world.user(to).identity(), &modified)
         .is_ok_and(|o| o.plaintext() == b"meet at the usual place");
     report.modified_opened_by_authority = world.authority().open(&modified).is_ok();
@@ -194,10 +198,12 @@ pub fn run(world: &mut World, params: &Params) -> Result<Report> {
         .rng(&mut second)
         .seal(message)?;
     let partner = world.user(to).identity();
-    report.aad_dodge_refused_by_compliant = escrow::opener(partner, &key)
-        .associated_data(SHARED_SECRET)
-        .open(&dodge)
-        .is_err();
+    report.aad_dodge_refused_by_compliant = matches!(
+        escrow::opener(partner, &key)
+            .associated_data(SHARED_SECRET)
+            .open(&dodge),
+        Err(Error::InvalidAccessField)
+    );
     report.aad_dodge_read_by_partner = e2e::Opener::new(partner)
         .associated_data(SHARED_SECRET)
         .open(&dodge)

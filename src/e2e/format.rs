@@ -293,7 +293,12 @@ impl Header {
         let layout = StanzaLayout::of(stanzas);
         let kinds = layout == StanzaLayout::Mixed;
         let wide_sender = wide_sender || layout != StanzaLayout::Classical;
-        let stanzas_len: usize = stanzas.iter().map(|s| Stanza::len(s.kem, key_ids)).sum();
+        let kind_ids = if kinds { stanzas.len() * KIND_LEN } else { 0 };
+        let stanzas_len: usize = kind_ids
+            + stanzas
+                .iter()
+                .map(|s| Stanza::len(s.kem, key_ids))
+                .sum::<usize>();
         let mut out = Vec::with_capacity(FIXED_LEN + stanzas_len);
         out.extend_from_slice(MAGIC);
         out.push(VERSION);
