@@ -7,13 +7,11 @@ use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use doormat::e2e::PayloadCipher;
 use doormat::escrow::LeafCheck;
 
-use crate::failure::EXIT_CODES;
-
 /// Seal, open and inspect doormat envelopes, and play the escrow authority:
 /// a classroom tool for seeing why key escrow fails. The escrow commands are
 /// a demonstration; never use them to protect anything.
 #[derive(Debug, Parser)]
-#[command(name = "doormat", version, after_help = EXIT_CODES)]
+#[command(name = "doormat", version)]
 pub struct Cli {
     /// Names for keys: lines of `doormat-public-1… NAME` or
     /// `doormat-escrow-1… NAME` (or their post-quantum forms,
