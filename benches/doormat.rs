@@ -7,8 +7,13 @@
 //!   the same run: raw ring AEAD on one core and on all cores, BLAKE3 alone,
 //!   "AEAD + BLAKE3 per 64 KiB chunk" on one core and all cores (a co-recipient
 //!   knows the content key, so the signature must cover a hash of every
-//!   chunk: this is the fastest an envelope can be), the key agreements and
-//!   the Ed25519 signature.
+//!   chunk: this is the fastest an envelope can be), the key agreements, one
+//!   HPKE stanza, and the Ed25519 signature.
+//! * `stanza` — what one recipient costs: doormat's X25519 HPKE stanza
+//!   (x25519-dalek 3, drawn through the generator) beside the two X25519s it
+//!   could use, ring's ephemeral key agreement (the path before the KEM seam)
+//!   and x25519-dalek 3's; the difference of the two is what the one X25519
+//!   path costs or saves per stanza.
 //! * `bulk` — 16 MiB and 256 MiB envelopes, both ciphers: in memory into a
 //!   fresh buffer (`seal`, `open`) and into a reused one (`seal_into`,
 //!   `open_into`), and streamed from a slice to `io::sink()`; each set right
@@ -43,9 +48,9 @@ use ring::signature::Ed25519KeyPair;
 
 use doormat::e2e::{self, PayloadCipher, DEFAULT_CHUNK_SIZE};
 use doormat::escrow::{self, EscrowAuthority};
-use doormat::hpke::PrivateKey;
-use doormat::keys::Identity;
-use doormat::random::{RngCore, SystemRng};
+use doormat::hpke::{self, Aead, Kdf, PrivateKey, PublicKey, SenderMode, Suite, X25519};
+use doormat::keys::{EncryptionKey, Identity};
+use doormat::random::{SystemRng, TryRng};
 
 /// The in-memory size of the targets: large enough that per-envelope costs
 /// (HPKE, signatures) vanish and chunk throughput is what is measured.
@@ -72,7 +77,9 @@ const CIPHERS: [(PayloadCipher, &str); 2] = [
 
 fn random_bytes(len: usize) -> Vec<u8> {
     let mut v = vec![0u8; len];
-    SystemRng.fill_bytes(&mut v);
+    SystemRng
+        .try_fill_bytes(&mut v)
+        .expect("the operating system's generator");
     v
 }
 
@@ -111,8 +118,8 @@ fn blake3_chunk(chunk: &[u8]) -> blake3::Hash {
         .finalize()
 }
 
-/// One ring X25519 ephemeral key generation and DH: what a stanza costs
-/// with the operating system's generator.
+/// One ring X25519 ephemeral key generation and DH: what a stanza's X25519
+/// cost with the operating system's generator before the KEM seam.
 fn ring_keygen_dh(rng: &SystemRandom, pk_peer: &[u8; 32]) -> [u8; 32] {
     let sk = agreement::EphemeralPrivateKey::generate(&agreement::X25519, rng).expect("rng");
     let enc = sk.compute_public_key().expect("public key");
@@ -125,12 +132,20 @@ fn ring_keygen_dh(rng: &SystemRandom, pk_peer: &[u8; 32]) -> [u8; 32] {
     .expect("honest key")
 }
 
-/// One x25519-dalek key generation and DH: what the access field adds (its
-/// ephemeral key is derived, so ring cannot hold it).
-fn dalek_keygen_dh(pk_peer: &doormat::hpke::PublicKey) -> [u8; 32] {
-    let sk = PrivateKey::generate();
+/// One x25519-dalek key generation and DH: what a stanza's X25519 costs,
+/// and what the access field adds.
+fn dalek_keygen_dh(pk_peer: &PublicKey<X25519>) -> [u8; 32] {
+    let sk = PrivateKey::<X25519>::generate();
     black_box(sk.public_key());
     *sk.dh(pk_peer).expect("honest key")
+}
+
+/// A classical identity's X25519 key.
+fn x25519_key(identity: &Identity) -> PublicKey<X25519> {
+    match identity.public().encryption_key() {
+        EncryptionKey::X25519(pk) => pk.clone(),
+        EncryptionKey::XWing(_) => unreachable!("Identity::generate is classical"),
+    }
 }
 
 fn short_config() -> Criterion {
@@ -214,11 +229,7 @@ fn baselines(c: &mut Criterion) {
     });
 
     g.throughput(Throughput::Elements(1));
-    let rng = SystemRandom::new();
-    let pk_peer = PrivateKey::generate().public_key();
-    g.bench_function("x25519_ring_keygen+dh", |b| {
-        b.iter(|| ring_keygen_dh(&rng, black_box(pk_peer.as_bytes())))
-    });
+    let pk_peer = PrivateKey::<X25519>::generate().public_key();
     g.bench_function("x25519_dalek_keygen+dh", |b| {
         b.iter(|| dalek_keygen_dh(black_box(&pk_peer)))
     });
@@ -226,6 +237,46 @@ fn baselines(c: &mut Criterion) {
     let msg = random_bytes(SIGNED_MESSAGE_LEN);
     g.bench_function(format!("ed25519_sign_{SIGNED_MESSAGE_LEN}B"), |b| {
         b.iter(|| signer.sign(black_box(&msg)))
+    });
+    g.finish();
+}
+
+/// What one recipient costs: the stanza, and the X25519s it is made of.
+///
+/// Before the KEM seam, a stanza sealed with the operating system's
+/// generator took its ephemeral key from ring, and a seeded one from
+/// x25519-dalek 2; now every stanza draws 32 bytes through the generator
+/// and uses x25519-dalek 3. The two key agreements are measured here in the
+/// same run: `stanza` minus the dalek row plus the ring row is what the
+/// stanza cost on ring's path.
+fn stanza(c: &mut Criterion) {
+    let mut g = c.benchmark_group("stanza");
+    g.throughput(Throughput::Elements(1));
+    let rng = SystemRandom::new();
+    let pk_peer = PrivateKey::<X25519>::generate().public_key();
+    let peer_bytes: [u8; 32] = pk_peer.to_array();
+    g.bench_function("x25519_ring_keygen+dh", |b| {
+        b.iter(|| ring_keygen_dh(&rng, black_box(&peer_bytes)))
+    });
+    g.bench_function("x25519_dalek3_keygen+dh", |b| {
+        b.iter(|| dalek_keygen_dh(black_box(&pk_peer)))
+    });
+    let suite = Suite::new(Kdf::HkdfSha256, Aead::ChaCha20Poly1305);
+    let info = b"doormat/v1 stanza\x00\x03";
+    let content_key = random_bytes(32);
+    g.bench_function("hpke_seal_32B_x25519", |b| {
+        b.iter(|| {
+            hpke::seal(
+                suite,
+                &SenderMode::Base,
+                &pk_peer,
+                info,
+                b"",
+                black_box(&content_key),
+                &mut SystemRng,
+            )
+            .expect("seal")
+        })
     });
     g.finish();
 }
@@ -305,24 +356,18 @@ fn small_seal(c: &mut Criterion) {
         b.iter(|| e2e::seal(&alice, &to_bob, black_box(&plaintext)).expect("seal"))
     });
     // The primitives an envelope cannot do without, nothing else: one
-    // ephemeral X25519 key generation and DH (ring's, as the envelope uses
-    // with the operating system's generator), one Ed25519 signature of the
+    // ephemeral X25519 key generation and DH (x25519-dalek 3's, as the
+    // envelope's stanza uses), one Ed25519 signature of the
     // signed message's length, one ChaCha20-Poly1305 seal and one BLAKE3
     // hash of 1 KiB.
-    let rng = SystemRandom::new();
-    let pk_recip = bob
-        .public()
-        .encryption_key()
-        .x25519()
-        .expect("classical")
-        .to_bytes();
+    let pk_recip = x25519_key(&bob);
     let signer = Ed25519KeyPair::from_seed_unchecked(&random_bytes(32)).expect("32-byte seed");
     let msg = random_bytes(SIGNED_MESSAGE_LEN);
     let key = ring_key(PayloadCipher::ChaCha20Poly1305);
     let mut buf = random_bytes(SMALL);
     g.bench_function("sum_of_primitives", |b| {
         b.iter(|| {
-            let shared = ring_keygen_dh(&rng, black_box(&pk_recip));
+            let shared = dalek_keygen_dh(black_box(&pk_recip));
             let sig = signer.sign(black_box(&msg));
             let hash = blake3_chunk(black_box(&buf));
             let tag = raw_seal(&key, black_box(&mut buf));
@@ -437,6 +482,6 @@ fn authority_archive(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = short_config();
-    targets = baselines, bulk, small_seal, escrow_overhead, authority_archive
+    targets = baselines, stanza, bulk, small_seal, escrow_overhead, authority_archive
 }
 criterion_main!(benches);

@@ -15,12 +15,14 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion};
 
 use doormat::e2e::{self, overhead, overhead_post_quantum, Opener, PayloadCipher};
 use doormat::escrow::{self, EscrowAuthority, EscrowKey};
-use doormat::hpke::{self, xwing, Kdf, ReceiverMode, SenderMode, Suite};
+use doormat::hpke::{self, Kdf, PrivateKey, ReceiverMode, SenderMode, Suite, XWing, X25519};
 use doormat::keys::{Identity, Kem, PublicIdentity};
+use doormat::random::SystemRng;
 
 const SMALL: usize = 1 << 10;
 const KEMS: [Kem; 2] = [Kem::X25519, Kem::XWing];
@@ -66,33 +68,31 @@ fn print_sizes() {
     );
 }
 
+/// Key generation, and the seal and open of one stanza, for the KEM `K`.
+fn kem_rows<K: hpke::Kem>(g: &mut BenchmarkGroup<'_, WallTime>, suite: Suite, key: &[u8; 32]) {
+    let name = K::NAME.to_lowercase().replace('-', "");
+    g.bench_function(format!("keygen/{name}"), |b| {
+        b.iter(PrivateKey::<K>::generate)
+    });
+    let sk = PrivateKey::<K>::generate();
+    let pk = sk.public_key();
+    let mode = SenderMode::Base;
+    let (enc, ct) = hpke::seal(suite, &mode, &pk, b"", b"", key, &mut SystemRng).unwrap();
+    g.bench_function(format!("wrap/{name}"), |b| {
+        b.iter(|| hpke::seal(suite, &mode, &pk, b"", b"", black_box(key), &mut SystemRng))
+    });
+    g.bench_function(format!("unwrap/{name}"), |b| {
+        b.iter(|| hpke::open(suite, &ReceiverMode::Base, &enc, &sk, b"", b"", &ct))
+    });
+}
+
 fn pq_kem(c: &mut Criterion) {
     print_sizes();
     let mut g = c.benchmark_group("pq_kem");
     let suite = Suite::new(Kdf::HkdfSha256, hpke::Aead::ChaCha20Poly1305);
     let key = [7u8; 32];
-    g.bench_function("keygen/x25519", |b| b.iter(hpke::PrivateKey::generate));
-    g.bench_function("keygen/xwing", |b| b.iter(xwing::PrivateKey::generate));
-
-    let sk = hpke::PrivateKey::generate();
-    let pk = sk.public_key();
-    let (enc, ct) = hpke::seal(suite, &SenderMode::Base, &pk, b"", b"", &key).unwrap();
-    g.bench_function("wrap/x25519", |b| {
-        b.iter(|| hpke::seal(suite, &SenderMode::Base, &pk, b"", b"", black_box(&key)))
-    });
-    g.bench_function("unwrap/x25519", |b| {
-        b.iter(|| hpke::open(suite, &ReceiverMode::Base, &enc, &sk, b"", b"", &ct))
-    });
-
-    let sk = xwing::PrivateKey::generate();
-    let pk = sk.public_key();
-    let (enc, ct) = xwing::seal(suite, &SenderMode::Base, &pk, b"", b"", &key).unwrap();
-    g.bench_function("wrap/xwing", |b| {
-        b.iter(|| xwing::seal(suite, &SenderMode::Base, &pk, b"", b"", black_box(&key)))
-    });
-    g.bench_function("unwrap/xwing", |b| {
-        b.iter(|| xwing::open(suite, &ReceiverMode::Base, &enc, &sk, b"", b"", &ct))
-    });
+    kem_rows::<X25519>(&mut g, suite, &key);
+    kem_rows::<XWing>(&mut g, suite, &key);
     g.finish();
 }
 

@@ -25,11 +25,11 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use doormat::attacks::blast_radius::{self, Params, Report};
-use doormat::attacks::{Mode, World};
+use doormat_attacks::blast_radius::{self, Params, Report};
+use doormat_attacks::{Mode, World};
 use plotters::prelude::*;
 
-fn main() -> doormat::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     title("Blast radius: k stolen user keys against one escrow key");
     let mut world = World::new(1997, Mode::Escrowed);
@@ -70,8 +70,7 @@ fn main() -> doormat::Result<()> {
         format!("{:.2?} / {:.2?}", r.model_elapsed, r.sample_elapsed),
     );
     let chart = chart_path("blast-radius.svg");
-    draw(&r, &chart)
-        .map_err(|e| std::io::Error::other(format!("cannot draw {}: {e}", chart.display())))?;
+    draw(&r, &chart).map_err(|e| format!("cannot draw {}: {e}", chart.display()))?;
     fact("chart written", chart.display());
 
     let worst = r.points.last().expect("at least one k");

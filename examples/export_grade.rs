@@ -27,11 +27,11 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use doormat::attacks::export_grade::{self, Params};
-use doormat::attacks::{Mode, World};
+use doormat_attacks::export_grade::{self, Params};
+use doormat_attacks::{Mode, World};
 use indicatif::{ProgressBar, ProgressStyle};
 
-fn main() -> doormat::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let max_bits: u32 = std::env::args()
         .nth(1)

@@ -27,10 +27,10 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use doormat::attacks::ghost_user::{self, Params};
-use doormat::attacks::{Mode, World};
+use doormat_attacks::ghost_user::{self, Params};
+use doormat_attacks::{Mode, World};
 
-fn main() -> doormat::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     title("The ghost user: an extra end in the key directory");
     let mut world = World::with_users(2018, Mode::EndToEnd, &["Alice", "Bob", "Carol"]);

@@ -24,10 +24,10 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use doormat::attacks::harvest_now_decrypt_later::{self as hndl, Params};
-use doormat::attacks::{Mode, World};
+use doormat_attacks::harvest_now_decrypt_later::{self as hndl, Params};
+use doormat_attacks::{Mode, World};
 
-fn main() -> doormat::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     title("Harvest now, decrypt later: one leak opens every year");
     let names = [

@@ -30,10 +30,10 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use doormat::attacks::key_substitution::{self, Params};
-use doormat::attacks::{Mode, World};
+use doormat_attacks::key_substitution::{self, Params};
+use doormat_attacks::{Mode, World};
 
-fn main() -> doormat::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     title("Escrow key substitution: whoever changes the key becomes the escrow");
     let names = ["Alice", "Bob", "Carol", "Dave", "Erin", "Frank"];

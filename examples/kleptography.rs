@@ -28,10 +28,10 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use doormat::attacks::kleptography::{self, Params};
-use doormat::attacks::{Mode, World};
+use doormat_attacks::kleptography::{self, Params};
+use doormat_attacks::{Mode, World};
 
-fn main() -> doormat::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     title("Kleptography: a generator that leaks every next key");
     let mut world = World::with_users(1996, Mode::EndToEnd, &["Alice", "Bob"]);

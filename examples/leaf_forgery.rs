@@ -31,10 +31,10 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use doormat::attacks::leaf_forgery::{self, Params};
-use doormat::attacks::{Mode, World};
+use doormat_attacks::leaf_forgery::{self, Params};
+use doormat_attacks::{Mode, World};
 
-fn main() -> doormat::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     title("LEAF forgery: 65,536 tries against a 16-bit check");
     let mut world = World::with_users(1994, Mode::Escrowed, &["Alice", "Bob"]);

@@ -31,8 +31,8 @@ use std::time::{Duration, Instant};
 use common::*;
 use doormat::e2e::Sealer;
 use doormat::escrow::{self, EscrowAuthority};
-use doormat::hpke::PrivateKey;
-use doormat::keys::{Identity, PublicIdentity};
+use doormat::hpke::{PrivateKey, X25519};
+use doormat::keys::{EncryptionKey, Identity, PublicIdentity};
 use plotters::prelude::*;
 
 /// Payload sizes: a chat line, a short mail, a photo, a document, a file.
@@ -71,7 +71,7 @@ impl Cell {
     }
 }
 
-fn main() -> doormat::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     title("What escrow costs: bytes, time, and the authority's reading rate");
     let authority = EscrowAuthority::generate();
@@ -79,10 +79,12 @@ fn main() -> doormat::Result<()> {
     let alice = Identity::generate();
     let people: Vec<Identity> = (0..64).map(|_| Identity::generate()).collect();
     let publics: Vec<PublicIdentity> = people.iter().map(Identity::public).collect();
+    let EncryptionKey::X25519(pk_peer) = publics[0].encryption_key() else {
+        unreachable!("Identity::generate is classical")
+    };
     let keygen_dh = median_of(2000, || {
-        let sk = PrivateKey::generate();
-        let _ =
-            std::hint::black_box(sk.dh(publics[0].encryption_key().x25519().expect("classical")));
+        let sk = PrivateKey::<X25519>::generate();
+        let _ = std::hint::black_box(sk.dh(pk_peer));
     });
 
     heading("Sealing, end to end and escrowed (medians, reused buffers)");
@@ -175,8 +177,7 @@ fn main() -> doormat::Result<()> {
     ));
 
     let chart = chart_path("overhead.svg");
-    draw(&cells, &chart)
-        .map_err(|e| std::io::Error::other(format!("cannot draw {}: {e}", chart.display())))?;
+    draw(&cells, &chart).map_err(|e| format!("cannot draw {}: {e}", chart.display()))?;
     fact("chart written", chart.display());
 
     let field = cells[0].escrow_bytes - cells[0].clean_bytes;
@@ -252,7 +253,10 @@ fn measure(
 }
 
 /// A wiretap's archive: 1 KiB messages between 64 people, all escrowed.
-fn intercept(people: &[Identity], escrow_key: &escrow::EscrowKey) -> doormat::Result<Vec<Vec<u8>>> {
+fn intercept(
+    people: &[Identity],
+    escrow_key: &escrow::EscrowKey,
+) -> Result<Vec<Vec<u8>>, escrow::Error> {
     (0..ARCHIVE)
         .map(|i| {
             let sender = &people[i % people.len()];

@@ -37,9 +37,9 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use doormat::attacks::quantum_day::{self, Params, Regime};
+use doormat_attacks::quantum_day::{self, Params, Regime};
 
-fn main() -> doormat::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     title("Quantum day: a classical access field reopens harvest now, decrypt later");
     let params = Params {

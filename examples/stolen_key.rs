@@ -26,9 +26,9 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use doormat::attacks::{stolen_key, Mode, Traffic, World};
+use doormat_attacks::{stolen_key, Mode, Traffic, World};
 
-fn main() -> doormat::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     title("A stolen escrow key: the copy is the authority");
     let names: Vec<String> = (1..=12).map(|i| format!("user {i}")).collect();

@@ -32,10 +32,10 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use doormat::attacks::superencryption::{self, Params};
-use doormat::attacks::{Mode, Traffic, World};
+use doormat_attacks::superencryption::{self, Params};
+use doormat_attacks::{Mode, Traffic, World};
 
-fn main() -> doormat::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     title("Superencryption: escrow catches only those who comply");
     let names = [

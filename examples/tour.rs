@@ -31,8 +31,8 @@
 //! are identical: the mathematics has no place to check a warrant. Split
 //! custody changes who must be breached, not what the rebuilt key can do.
 //!
-//! The people, the service, the wiretap and the matrix come from
-//! `doormat::attacks` (its `world` and `matrix`), which every other example
+//! The people, the service, the wiretap and the matrix come from the
+//! lessons' crate, `doormat-attacks` (its `world` and `matrix`), which every other example
 //! uses too; `examples/README.md` gives the reading order.
 
 mod common;
@@ -40,13 +40,15 @@ mod common;
 use std::time::Instant;
 
 use common::{bad, finished, good, heading, quiet, strong, title};
-use doormat::attacks::matrix::{self, Outcome};
-use doormat::attacks::{Mode, Traffic, World};
-use doormat::e2e::{self, Opened};
+use doormat::e2e::{self, OpenError, Opened};
 use doormat::escrow::{self, EscrowAuthority, KeyShare, LEAF_EXTENSION, LEAF_LEN};
-use doormat::hpke::{self, Aead, Kdf, PrivateKey, ReceiverMode, SenderMode, Suite};
+use doormat::hpke::{self, Aead, Kdf, Kem, PrivateKey, ReceiverMode, SenderMode, Suite, X25519};
 use doormat::keys::safety_number;
-use doormat::{Error, Result};
+use doormat::random::SystemRng;
+use doormat_attacks::matrix::{self, Outcome};
+use doormat_attacks::{Mode, Traffic, World};
+
+type Result<T, E = Box<dyn std::error::Error>> = core::result::Result<T, E>;
 
 /// Width of the label column in the narrated sections.
 const W: usize = 21;
@@ -62,7 +64,7 @@ fn main() -> Result<()> {
     // ------------------------------------------------------------------
     heading("1. HPKE (RFC 9180): a message to a public key");
     let suite = Suite::new(Kdf::HkdfSha256, Aead::ChaCha20Poly1305);
-    let id = suite.suite_id();
+    let id = suite.suite_id(X25519::ID);
     println!(
         "{:W$}{} kem 0x{:04x} kdf 0x{:04x} aead 0x{:04x}  ({:?}, {:?})",
         "suite_id",
@@ -73,13 +75,14 @@ fn main() -> Result<()> {
         suite.kdf,
         suite.aead,
     );
-    let sk_recip = PrivateKey::generate();
+    let sk_recip = PrivateKey::<X25519>::generate();
     let pk_recip = sk_recip.public_key();
     println!("{:W$}{}", "pk_recip", hex::encode(pk_recip.as_bytes()));
     let info = b"doormat tour, section 1";
     let aad = b"sent over an open network";
     let msg_hpke = b"hello from RFC 9180";
-    let (enc, mut ctx_sender) = hpke::setup_sender(suite, &SenderMode::Base, &pk_recip, info)?;
+    let (enc, mut ctx_sender) =
+        hpke::setup_sender(suite, &SenderMode::Base, &pk_recip, info, &mut SystemRng)?;
     let ct = ctx_sender.seal(aad, msg_hpke)?;
     println!(
         "{:W$}{} ({} bytes) -> enc {} bytes + ciphertext {} bytes",
@@ -105,13 +108,13 @@ fn main() -> Result<()> {
         export_sender.len(),
         yes_no(exports_equal)
     );
-    let sk_other = PrivateKey::generate();
+    let sk_other = PrivateKey::<X25519>::generate();
     let other = hpke::setup_receiver(suite, &ReceiverMode::Base, &enc, &sk_other, info)
         .and_then(|mut ctx| ctx.open(aad, &ct));
     println!("{:W$}{}", "someone else's key", outcome(&other));
     assert_eq!(pt_hpke, msg_hpke);
     assert!(exports_equal);
-    assert!(matches!(other, Err(Error::OpenFailed)));
+    assert!(matches!(other, Err(hpke::Error::OpenFailed)));
 
     // ------------------------------------------------------------------
     heading("2. End to end: Alice writes to Bob and Carol; Eve listens");
@@ -160,7 +163,7 @@ fn main() -> Result<()> {
     }
     let eve_clean = e2e::open(world.user(eve).identity(), &clean);
     println!("{:W$}{}", "Eve", outcome(&eve_clean));
-    assert!(matches!(eve_clean, Err(Error::NotARecipient)));
+    assert!(matches!(eve_clean, Err(OpenError::NotARecipient)));
 
     // ------------------------------------------------------------------
     heading("3. The escrowed twin: the same call, plus the authority's key");
@@ -217,7 +220,10 @@ fn main() -> Result<()> {
         size_difference - leaf_len
     );
     assert_eq!(same_views, 2);
-    assert!(matches!(eve_escrowed, Err(Error::NotARecipient)));
+    assert!(matches!(
+        eve_escrowed,
+        Err(escrow::Error::Open(OpenError::NotARecipient))
+    ));
     assert_eq!(seized.plaintext(), message);
     assert_eq!(seized.sender(), &world.user(alice).public());
     assert_eq!(leaf_len, LEAF_LEN);
@@ -282,7 +288,10 @@ fn main() -> Result<()> {
     let shares = archive.authority().split(2, 3)?;
     // Each custodian files their share as text, and later brings it back.
     let filed: Vec<_> = shares.iter().map(KeyShare::to_secret_string).collect();
-    let returned: Vec<KeyShare> = filed.iter().map(|s| s.parse()).collect::<Result<_>>()?;
+    let returned: Vec<KeyShare> = filed
+        .iter()
+        .map(|s| s.parse())
+        .collect::<Result<_, escrow::Error>>()?;
     for (custodian, share) in custodians.iter().zip(&returned) {
         println!(
             "{:W$}holds share {} of {} (threshold {})",
@@ -299,7 +308,7 @@ fn main() -> Result<()> {
     }
     assert!(matches!(
         alone,
-        Err(Error::TooFewShares { needed: 2, got: 1 })
+        Err(escrow::Error::TooFewShares { needed: 2, got: 1 })
     ));
     let mut recovered_reads = Vec::new();
     for (i, j) in [(0, 1), (0, 2), (1, 2)] {
@@ -422,7 +431,7 @@ fn main() -> Result<()> {
 
 /// Every other example's scenario, run small, in one computed line each.
 fn other_lessons() -> Result<Vec<String>> {
-    use doormat::attacks::{
+    use doormat_attacks::{
         blast_radius, export_grade, ghost_user, harvest_now_decrypt_later as hndl,
         key_substitution, kleptography, leaf_forgery, quantum_day, stolen_key, superencryption,
         warrant_overreach,
@@ -617,7 +626,7 @@ fn yes_no(b: bool) -> &'static str {
 }
 
 /// "reads" or "cannot read: <why>", for an open the caller just made.
-fn outcome<T>(r: &Result<T>) -> String {
+fn outcome<T, E: std::fmt::Display>(r: &Result<T, E>) -> String {
     match r {
         Ok(_) => "reads".to_string(),
         Err(e) => format!("cannot read: {e}"),

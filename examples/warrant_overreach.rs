@@ -24,10 +24,10 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use doormat::attacks::warrant_overreach::{self, Warrant, MONTH};
-use doormat::attacks::{Mode, Traffic, World};
+use doormat_attacks::warrant_overreach::{self, Warrant, MONTH};
+use doormat_attacks::{Mode, Traffic, World};
 
-fn main() -> doormat::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     title("Warrant overreach: a warrant for one, a key for all");
     let names = [

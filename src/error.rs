@@ -1,186 +1,235 @@
-//! The one error type of the crate.
+//! The umbrella error: every layer's error in one type, for callers that do
+//! not care which layer failed, and a [`kind`](Error::kind) that says what
+//! a person or a script should do about it.
 //!
-//! Shape problems (a wrong prefix, a malformed header, too many recipients) get
-//! their own variants so callers can tell a bug from an attack. Authentication
-//! failures are deliberately coarse: HPKE's `open` reports a single
-//! [`Error::OpenFailed`], never *which* check failed, so no oracle leaks.
+//! Each layer has its own error, and its functions return it:
+//! [`hpke::Error`], [`keys::Error`], [`e2e::SealError`] and
+//! [`e2e::OpenError`] (which carry a [`Layer`](e2e::Layer)'s own error
+//! boxed), [`escrow::Error`]. `?` turns any of them into this one.
 
 use core::fmt;
+use std::error::Error as StdError;
 
-/// Everything that can go wrong in doormat.
-///
-/// `#[non_exhaustive]`: new variants may appear in minor releases.
+use crate::e2e::{OpenError, SealError};
+use crate::{escrow, hpke, keys};
+
+/// Any doormat error.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    // ----- text forms and keys -----
-    /// A text form did not start with the expected typed, versioned prefix.
-    WrongPrefix {
-        /// The prefix that was expected, e.g. `doormat-public-1`.
-        expected: &'static str,
-    },
-    /// An input had the wrong length (in bytes, or in hex digits for a text form).
-    InvalidLength {
-        /// The length required.
-        expected: usize,
-        /// The length given.
-        got: usize,
-    },
-    /// A text form contained something other than lowercase hex digits.
-    InvalidHex,
-    /// Bytes of the right length that are not a valid key.
-    InvalidKey,
-    /// The random number generator failed to supply bytes (the operating
-    /// system's, or one the caller gave).
-    RandomFailed,
+    /// From HPKE.
+    Hpke(hpke::Error),
+    /// From keys and their text forms.
+    Key(keys::Error),
+    /// From sealing an envelope.
+    Seal(SealError),
+    /// From opening an envelope.
+    Open(OpenError),
+    /// From the escrow twin (including a layer error of its own that came
+    /// out of an envelope).
+    Escrow(escrow::Error),
+}
 
-    // ----- HPKE (RFC 9180) -----
-    /// The context's sequence number would overflow (RFC 9180 §5.2,
-    /// `MessageLimitReachedError`); the context is spent.
-    MessageLimitReached,
-    /// `psk` and `psk_id` must be both present or both absent, and present
-    /// exactly in the PSK modes (RFC 9180 §5.1, `VerifyPSKInputs`).
-    InconsistentPsk,
-    /// A PSK shorter than 32 bytes (RFC 9180 §5.1.2 requires 32 bytes of
-    /// entropy).
-    PskTooShort,
-    /// A Diffie-Hellman output was all zeros: the peer's public key is a
-    /// low-order point (RFC 9180 §7.1.4).
-    ZeroSharedSecret,
-    /// An HPKE mode the KEM does not define (draft-ietf-hpke-pq gives the
-    /// post-quantum KEMs no authenticated modes).
-    UnsupportedMode(u8),
-    /// `export` asked for more than 255 × Nh bytes (RFC 9180 §5.3).
-    ExportTooLong,
-    /// `seal` or `open` on a context set up with [`Aead::ExportOnly`](crate::hpke::Aead::ExportOnly).
-    ExportOnly,
-    /// HPKE decryption failed. Deliberately opaque: wrong key, wrong `info`,
-    /// wrong `aad`, wrong PSK or a modified ciphertext all look the same.
-    OpenFailed,
+/// What kind of failure, whatever the layer: what to do about it.
+///
+/// Deliberately exhaustive, so a caller (the command-line tool's exit
+/// codes, say) maps every kind without a catch-all; a new kind would be a
+/// breaking change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The caller asked for something impossible: bad options, a mode the
+    /// KEM does not have, a spent context, too few key shares. Fix the call.
+    Usage,
+    /// The operating system failed: a read, a write, or its random number
+    /// generator. Retry or fix the environment.
+    Io,
+    /// The key given does not open this: not a recipient, a field for
+    /// another authority, another sender than expected, key shares that do
+    /// not rebuild a key.
+    WrongKey,
+    /// The input is not valid: not an envelope or a key, malformed,
+    /// truncated, tampered with, or a signature that does not verify.
+    InvalidInput,
+    /// A layer refused an otherwise valid envelope: a compliant client's
+    /// check, or a third-party layer's own.
+    Refused,
+}
 
-    // ----- envelopes -----
-    /// The bytes do not start with a doormat envelope's magic.
-    NotAnEnvelope,
-    /// A doormat envelope of a version this build does not read.
-    UnsupportedVersion(u8),
-    /// A suite (payload cipher) id this build does not know.
-    UnsupportedSuite(u16),
-    /// The envelope header is malformed: a length or count out of bounds, a
-    /// duplicated stanza or recipient, extensions out of order, an unknown flag.
-    MalformedHeader(&'static str),
-    /// The caller asked for something the format cannot carry (no recipients,
-    /// more than the recipient limit, a chunk size out of range).
-    InvalidArgument(&'static str),
-    /// Post-quantum and classical recipients in one envelope, without the
-    /// sealer's opt-in ([`Sealer::allow_mixed_kems`](crate::e2e::Sealer::allow_mixed_kems)):
-    /// the classical stanza would let a future quantum computer read what
-    /// the post-quantum ones protect.
-    MixedKems,
-    /// None of the envelope's stanzas opens with this identity's key, or one
-    /// does but the sender's signed recipient set does not name this identity
-    /// (same X25519 key, different signing key).
-    NotARecipient,
-    /// The header (or the associated data) does not match the one the
-    /// content key was sealed with: the sealed sender block fails to open.
-    HeaderTampered,
-    /// The sender's signature over header and payload does not verify.
-    BadSignature,
-    /// The envelope verified, but its sender is not the one the opener was
-    /// told to expect ([`Opener::expect_sender`](crate::e2e::Opener::expect_sender)).
-    UnexpectedSender,
-    /// A payload chunk or the sealed signature block failed authentication:
-    /// modified, reordered, spliced, or with bytes appended.
-    PayloadTampered,
-    /// The payload ended early: cut at a chunk boundary (the last chunk present
-    /// was sealed as a middle one) or inside the final blocks.
-    Truncated,
-    /// An I/O error from a streaming reader or writer.
-    Io(std::io::Error),
+impl Error {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Hpke(e) => hpke_kind(*e),
+            Error::Key(e) => key_kind(*e),
+            Error::Seal(e) => seal_kind(e),
+            Error::Open(e) => open_kind(e),
+            Error::Escrow(e) => escrow_kind(e),
+        }
+    }
+}
 
-    // ----- escrow -----
-    /// The envelope carries no escrow access field: it is a clean E2E envelope
-    /// and there is nothing for an escrow authority to open.
-    NotEscrowed,
-    /// The escrow access field is present but fails the compliance check, or
-    /// (for an authority) is forged or made for another authority.
-    InvalidAccessField,
-    /// Fewer key shares than the threshold.
-    TooFewShares {
-        /// Shares needed.
-        needed: u8,
-        /// Shares given.
-        got: usize,
-    },
-    /// Two shares with the same index.
-    DuplicateShare(u8),
-    /// Shares that do not belong together (different thresholds, sets or lengths),
-    /// or that recombine to a key whose check fails.
-    InconsistentShares,
+fn hpke_kind(e: hpke::Error) -> ErrorKind {
+    use hpke::Error as E;
+    match e {
+        E::RandomFailed => ErrorKind::Io,
+        E::OpenFailed | E::ZeroSharedSecret => ErrorKind::WrongKey,
+        E::InvalidLength { .. } | E::InvalidKey => ErrorKind::InvalidInput,
+        _ => ErrorKind::Usage,
+    }
+}
+
+fn key_kind(e: keys::Error) -> ErrorKind {
+    use keys::Error as E;
+    match e {
+        E::RandomFailed => ErrorKind::Io,
+        _ => ErrorKind::InvalidInput,
+    }
+}
+
+fn seal_kind(e: &SealError) -> ErrorKind {
+    match e {
+        SealError::Io(_) | SealError::RandomFailed => ErrorKind::Io,
+        SealError::Layer(inner) => layer_kind(&**inner),
+        SealError::Hpke(e) => hpke_kind(*e),
+        _ => ErrorKind::Usage,
+    }
+}
+
+fn open_kind(e: &OpenError) -> ErrorKind {
+    match e {
+        OpenError::Io(_) => ErrorKind::Io,
+        OpenError::NotARecipient | OpenError::UnexpectedSender => ErrorKind::WrongKey,
+        OpenError::Layer(inner) => layer_kind(&**inner),
+        _ => ErrorKind::InvalidInput,
+    }
+}
+
+fn escrow_kind(e: &escrow::Error) -> ErrorKind {
+    use escrow::Error as E;
+    match e {
+        E::NotEscrowed | E::InvalidAccessField => ErrorKind::Refused,
+        E::InvalidArgument(_) => ErrorKind::Usage,
+        // Shares that do not rebuild a key are, to whoever holds them, the
+        // wrong key: too few, one twice, or shares of different keys.
+        E::TooFewShares { .. } | E::DuplicateShare(_) | E::InconsistentShares => {
+            ErrorKind::WrongKey
+        }
+        E::RandomFailed => ErrorKind::Io,
+        E::Key(e) => key_kind(*e),
+        E::Seal(e) => seal_kind(e),
+        E::Open(e) => open_kind(e),
+    }
+}
+
+/// A layer's own error: escrow's by its kind, any other layer's a refusal.
+fn layer_kind(e: &(dyn StdError + Send + Sync + 'static)) -> ErrorKind {
+    match e.downcast_ref::<escrow::Error>() {
+        Some(e) => escrow_kind(e),
+        None => ErrorKind::Refused,
+    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::WrongPrefix { expected } => {
-                write!(f, "text form does not start with `{expected}`")
-            }
-            Error::InvalidLength { expected, got } => {
-                write!(f, "wrong length: expected {expected}, got {got}")
-            }
-            Error::InvalidHex => f.write_str("text form is not lowercase hex"),
-            Error::InvalidKey => f.write_str("bytes are not a valid key"),
-            Error::RandomFailed => f.write_str("the random number generator failed"),
-            Error::MessageLimitReached => f.write_str("HPKE sequence number exhausted"),
-            Error::InconsistentPsk => f.write_str("inconsistent psk / psk_id for this HPKE mode"),
-            Error::PskTooShort => f.write_str("HPKE PSK shorter than 32 bytes"),
-            Error::ZeroSharedSecret => {
-                f.write_str("all-zero Diffie-Hellman output (low-order public key)")
-            }
-            Error::UnsupportedMode(m) => write!(f, "HPKE mode {m} is not defined for this KEM"),
-            Error::ExportTooLong => f.write_str("HPKE export length over 255 * Nh"),
-            Error::ExportOnly => f.write_str("seal/open on an export-only HPKE context"),
-            Error::OpenFailed => f.write_str("HPKE decryption failed"),
-            Error::NotAnEnvelope => f.write_str("not a doormat envelope"),
-            Error::UnsupportedVersion(v) => write!(f, "unsupported envelope version {v}"),
-            Error::UnsupportedSuite(s) => write!(f, "unsupported suite 0x{s:04x}"),
-            Error::MalformedHeader(why) => write!(f, "malformed envelope header: {why}"),
-            Error::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
-            Error::MixedKems => f.write_str(
-                "post-quantum and classical recipients in one envelope (a quantum computer \
-                 could read it through the classical stanza); opt in to allow it",
-            ),
-            Error::NotARecipient => f.write_str("not a recipient of this envelope"),
-            Error::HeaderTampered => f.write_str("header or associated data does not match"),
-            Error::BadSignature => f.write_str("sender signature does not verify"),
-            Error::UnexpectedSender => f.write_str("envelope is from another sender"),
-            Error::PayloadTampered => f.write_str("payload chunk failed authentication"),
-            Error::Truncated => f.write_str("payload truncated or extended"),
-            Error::Io(e) => write!(f, "I/O error: {e}"),
-            Error::NotEscrowed => f.write_str("envelope has no escrow access field"),
-            Error::InvalidAccessField => {
-                f.write_str("escrow access field fails the compliance check")
-            }
-            Error::TooFewShares { needed, got } => write!(f, "need {needed} key shares, got {got}"),
-            Error::DuplicateShare(i) => write!(f, "key share {i} given twice"),
-            Error::InconsistentShares => f.write_str("key shares do not belong together"),
+            Error::Hpke(e) => e.fmt(f),
+            Error::Key(e) => e.fmt(f),
+            Error::Seal(e) => e.fmt(f),
+            Error::Open(e) => e.fmt(f),
+            Error::Escrow(e) => e.fmt(f),
         }
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
-            Error::Io(e) => Some(e),
-            _ => None,
+            Error::Hpke(e) => Some(e),
+            Error::Key(e) => Some(e),
+            Error::Seal(e) => Some(e),
+            Error::Open(e) => Some(e),
+            Error::Escrow(e) => Some(e),
         }
     }
 }
 
-impl From<std::io::Error> for Error {
-    fn from(e: std::io::Error) -> Self {
-        Error::Io(e)
+impl From<hpke::Error> for Error {
+    fn from(e: hpke::Error) -> Error {
+        Error::Hpke(e)
     }
 }
 
-/// `Result` with doormat's [`Error`].
-pub type Result<T> = core::result::Result<T, Error>;
+impl From<keys::Error> for Error {
+    fn from(e: keys::Error) -> Error {
+        Error::Key(e)
+    }
+}
+
+impl From<SealError> for Error {
+    /// An escrow layer's error comes out of its box as [`Error::Escrow`].
+    fn from(e: SealError) -> Error {
+        match escrow::Error::from(e) {
+            escrow::Error::Seal(e) => Error::Seal(e),
+            e => Error::Escrow(e),
+        }
+    }
+}
+
+impl From<OpenError> for Error {
+    /// An escrow layer's error comes out of its box as [`Error::Escrow`].
+    fn from(e: OpenError) -> Error {
+        match escrow::Error::from(e) {
+            escrow::Error::Open(e) => Error::Open(e),
+            e => Error::Escrow(e),
+        }
+    }
+}
+
+impl From<escrow::Error> for Error {
+    fn from(e: escrow::Error) -> Error {
+        match e {
+            escrow::Error::Key(e) => Error::Key(e),
+            escrow::Error::Seal(e) => Error::Seal(e),
+            escrow::Error::Open(e) => Error::Open(e),
+            e => Error::Escrow(e),
+        }
+    }
+}
+
+/// `Result` with the umbrella [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind is reachable, and an escrow refusal boxed in the envelope
+    /// comes out as escrow's, not as an opaque layer error.
+    #[test]
+    fn kinds_by_layer() {
+        let boxed = OpenError::Layer(Box::new(escrow::Error::NotEscrowed));
+        let e = Error::from(boxed);
+        assert!(matches!(e, Error::Escrow(escrow::Error::NotEscrowed)));
+        assert_eq!(e.kind(), ErrorKind::Refused);
+        assert_eq!(
+            Error::from(OpenError::NotARecipient).kind(),
+            ErrorKind::WrongKey
+        );
+        assert_eq!(
+            Error::from(OpenError::BadSignature).kind(),
+            ErrorKind::InvalidInput
+        );
+        assert_eq!(
+            Error::from(SealError::InvalidArgument("x")).kind(),
+            ErrorKind::Usage
+        );
+        let io = std::io::Error::other("disk");
+        assert_eq!(Error::from(OpenError::Io(io)).kind(), ErrorKind::Io);
+        assert_eq!(Error::from(hpke::Error::RandomFailed).kind(), ErrorKind::Io);
+        let nested = escrow::Error::Open(OpenError::Truncated);
+        assert!(matches!(
+            Error::from(nested),
+            Error::Open(OpenError::Truncated)
+        ));
+    }
+}

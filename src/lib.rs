@@ -6,13 +6,15 @@
 
 mod error;
 mod hash;
-mod text;
 
-pub mod attacks;
+#[cfg(feature = "armor")]
+pub mod armor;
 pub mod e2e;
 pub mod escrow;
+#[cfg(feature = "hazmat")]
+pub mod hazmat;
 pub mod hpke;
 pub mod keys;
 pub mod random;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};

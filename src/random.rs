@@ -4,8 +4,8 @@
 //! key, a new [`Identity`](crate::keys::Identity), [`hpke::PrivateKey`](crate::hpke::PrivateKey)
 //! or [`EscrowAuthority`](crate::escrow::EscrowAuthority), the coefficients of
 //! a key split — can take a caller's generator: anything implementing
-//! `rand_core` 0.6's [`RngCore`] + [`CryptoRng`] (the traits x25519-dalek and
-//! most of the ecosystem use). Without one, doormat uses [`SystemRng`], the
+//! `rand_core` 0.10's [`TryCryptoRng`] (the major x25519-dalek and x-wing use, so one
+//! `rand_core` is compiled). Without one, doormat uses [`SystemRng`], the
 //! operating system's generator. This module is the only place that reaches
 //! the operating system's generator.
 //!
@@ -15,7 +15,7 @@
 //!
 //! ```
 //! use doormat::{e2e, keys::Identity, random::SeededRng};
-//! use rand_core::SeedableRng;
+//! use doormat::random::SeedableRng;
 //!
 //! let seal_once = || -> doormat::Result<Vec<u8>> {
 //!     let mut rng = SeededRng::from_seed([7; 32]);
@@ -31,11 +31,11 @@
 //! # Failure policy
 //!
 //! A generator that fails (`try_fill_bytes` returns an error) makes the
-//! operation fail with [`Error::RandomFailed`]; doormat never panics on it,
+//! operation fail with its layer's `RandomFailed` error (made from
+//! [`RandomFailed`]); doormat never panics on it,
 //! except in the documented convenience constructors without a generator
 //! argument, which have nowhere to report it: `Identity::generate` and
-//! `generate_post_quantum`, `hpke::PrivateKey::generate`,
-//! `hpke::xwing::PrivateKey::generate`, `EscrowAuthority::generate` and
+//! `generate_post_quantum`, `hpke::PrivateKey::generate`, `EscrowAuthority::generate` and
 //! `generate_post_quantum`, `FamilyKey::generate`, and the process's default
 //! family key (`FamilyKey::default`), drawn from the operating system once,
 //! on first use — so the first escrow call in a process that relies on it
@@ -44,49 +44,48 @@
 //! cannot supply 32 bytes; once drawn, they never panic on randomness.
 
 use core::fmt;
-use core::num::NonZeroU32;
 
-pub use rand_core::{CryptoRng, CryptoRngCore, RngCore, SeedableRng};
-use ring::agreement::{EphemeralPrivateKey, X25519};
+use rand_core::utils::next_word_via_fill;
+pub use rand_core::{CryptoRng, Rng, SeedableRng, TryCryptoRng, TryRng};
 use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroize;
 
-use crate::{Error, Result};
-
 /// The operating system's generator (through `ring::rand::SystemRandom`),
-/// the default wherever a generator is not given.
+/// the default wherever a generator is not given. It can fail, so it is a
+/// [`TryCryptoRng`], not a [`CryptoRng`]: doormat reports the failure.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystemRng;
 
-impl RngCore for SystemRng {
-    fn next_u32(&mut self) -> u32 {
-        rand_core::impls::next_u32_via_fill(self)
+impl TryRng for SystemRng {
+    type Error = RandomFailed;
+
+    fn try_next_u32(&mut self) -> Result<u32, RandomFailed> {
+        next_word_via_fill(self)
     }
 
-    fn next_u64(&mut self) -> u64 {
-        rand_core::impls::next_u64_via_fill(self)
+    fn try_next_u64(&mut self) -> Result<u64, RandomFailed> {
+        next_word_via_fill(self)
     }
 
-    /// # Panics
-    ///
-    /// If the operating system cannot supply randomness (the trait's
-    /// infallible method has nowhere to report it). doormat itself only calls
-    /// [`RngCore::try_fill_bytes`].
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        self.try_fill_bytes(dest)
-            .expect("the operating system's random number generator failed");
-    }
-
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> core::result::Result<(), rand_core::Error> {
-        SystemRandom::new().fill(dest).map_err(|_| {
-            rand_core::Error::from(
-                NonZeroU32::new(rand_core::Error::CUSTOM_START).expect("a nonzero code"),
-            )
-        })
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), RandomFailed> {
+        SystemRandom::new().fill(dest).map_err(|_| RandomFailed)
     }
 }
 
-impl CryptoRng for SystemRng {}
+impl TryCryptoRng for SystemRng {}
+
+/// A generator failed to supply bytes: the operating system's, or one the
+/// caller gave. Every layer's error has a `RandomFailed` variant made from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RandomFailed;
+
+impl fmt::Display for RandomFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the random number generator failed")
+    }
+}
+
+impl std::error::Error for RandomFailed {}
 
 /// A deterministic generator: BLAKE3 in extendable-output mode, keyed by a
 /// 32-byte seed, read as one endless stream.
@@ -118,26 +117,24 @@ impl SeedableRng for SeededRng {
     }
 }
 
-impl RngCore for SeededRng {
-    fn next_u32(&mut self) -> u32 {
-        rand_core::impls::next_u32_via_fill(self)
+impl TryRng for SeededRng {
+    type Error = core::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        next_word_via_fill(self)
     }
 
-    fn next_u64(&mut self) -> u64 {
-        rand_core::impls::next_u64_via_fill(self)
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        next_word_via_fill(self)
     }
 
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        self.0.fill(dest);
-    }
-
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> core::result::Result<(), rand_core::Error> {
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Self::Error> {
         self.0.fill(dest);
         Ok(())
     }
 }
 
-impl CryptoRng for SeededRng {}
+impl TryCryptoRng for SeededRng {}
 
 impl Drop for SeededRng {
     fn drop(&mut self) {
@@ -151,19 +148,88 @@ impl fmt::Debug for SeededRng {
     }
 }
 
-/// Fills `buf` from `rng`, reporting a failure as [`Error::RandomFailed`]:
-/// the one way doormat draws random bytes.
-pub(crate) fn fill<R: CryptoRngCore + ?Sized>(rng: &mut R, buf: &mut [u8]) -> Result<()> {
-    rng.try_fill_bytes(buf).map_err(|_| Error::RandomFailed)
+/// Fills `buf` from `rng`: the one way doormat draws random bytes.
+///
+/// # Errors
+///
+/// [`RandomFailed`] if the generator fails.
+pub(crate) fn fill<R: TryCryptoRng + ?Sized>(
+    rng: &mut R,
+    buf: &mut [u8],
+) -> Result<(), RandomFailed> {
+    rng.try_fill_bytes(buf).map_err(|_| RandomFailed)
 }
 
-/// A fresh X25519 ephemeral key from the operating system's generator, held
-/// by ring. Sealing draws one per HPKE stanza, and ring's key generation and
-/// Diffie-Hellman take about 15 % less time than x25519-dalek's here (README,
-/// "Benchmarks"). ring consumes the key in its one DH and does not wipe it
-/// (see the crate docs). Only used where no caller's generator is given: a
-/// caller's generator gives x25519-dalek its 32 bytes instead, so seeded
-/// runs replay byte for byte.
-pub(crate) fn x25519_ephemeral() -> Result<EphemeralPrivateKey> {
-    EphemeralPrivateKey::generate(&X25519, &SystemRandom::new()).map_err(|_| Error::RandomFailed)
+/// A generator with its error type erased, so a builder can hold any
+/// caller's generator behind one `&mut dyn Generator`.
+pub(crate) trait Generator {
+    /// [`fill`], through a trait object.
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), RandomFailed>;
 }
+
+impl<R: TryCryptoRng + ?Sized> Generator for R {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), RandomFailed> {
+        fill(self, buf)
+    }
+}
+
+/// A [`Generator`] as a [`TryCryptoRng`] again, for the functions that take one.
+pub(crate) struct Erased<'g>(pub(crate) &'g mut dyn Generator);
+
+impl TryRng for Erased<'_> {
+    type Error = RandomFailed;
+
+    fn try_next_u32(&mut self) -> Result<u32, RandomFailed> {
+        next_word_via_fill(self)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, RandomFailed> {
+        next_word_via_fill(self)
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), RandomFailed> {
+        self.0.fill(dest)
+    }
+}
+
+impl TryCryptoRng for Erased<'_> {}
+
+/// Bytes drawn earlier, handed out once in order: lets a caller draw every
+/// random byte of an operation up front (in a documented order) and run the
+/// draws' consumers later, on other threads, through the same code as a live
+/// generator. Running dry is a failure, never a repeat.
+pub(crate) struct Drawn<'b>(&'b [u8]);
+
+impl<'b> Drawn<'b> {
+    pub(crate) fn new(bytes: &'b [u8]) -> Drawn<'b> {
+        Drawn(bytes)
+    }
+}
+
+impl TryRng for Drawn<'_> {
+    type Error = RandomFailed;
+
+    fn try_next_u32(&mut self) -> Result<u32, RandomFailed> {
+        next_word_via_fill(self)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, RandomFailed> {
+        next_word_via_fill(self)
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), RandomFailed> {
+        if dest.len() > self.0.len() {
+            return Err(RandomFailed);
+        }
+        let (now, rest) = self.0.split_at(dest.len());
+        dest.copy_from_slice(now);
+        self.0 = rest;
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for Drawn<'_> {}
+
+/// A process-wide panic for the convenience constructors that have nowhere
+/// to report a failed operating-system generator.
+pub(crate) const OS_RNG_FAILED: &str = "the operating system's random number generator failed";

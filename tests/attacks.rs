@@ -1,8 +1,8 @@
-//! One test per teaching attack (`doormat::attacks`), asserting its report,
+//! One test per teaching attack (`doormat_attacks`), asserting its report,
 //! and the tour's who-can-read-what matrix, cell by cell.
 
-use doormat::attacks::matrix::{self, Outcome, PARTIES};
-use doormat::attacks::{
+use doormat_attacks::matrix::{self, Outcome, PARTIES};
+use doormat_attacks::{
     blast_radius, harvest_now_decrypt_later as hndl, stolen_key, warrant_overreach, Mode, Traffic,
     World,
 };
@@ -225,7 +225,7 @@ fn who_can_read_what_every_cell() {
 
 // ----- the historical attacks -----
 
-use doormat::attacks::{
+use doormat_attacks::{
     export_grade, ghost_user, key_substitution, kleptography, leaf_forgery, superencryption,
 };
 
@@ -408,7 +408,7 @@ fn export_grade_keys_fall_to_brute_force() {
 /// post-quantum authority key opens everything.
 #[test]
 fn quantum_day_opens_classical_fields_and_only_them() {
-    use doormat::attacks::quantum_day::{self, Regime};
+    use doormat_attacks::quantum_day::{self, Regime};
     let report = quantum_day::run(quantum_day::Params {
         seed: 13,
         users: 6,
@@ -452,10 +452,10 @@ fn quantum_day_opens_classical_fields_and_only_them() {
 /// quietly answer keys it never saw.
 #[test]
 fn the_quantum_oracle_needs_the_randomness_log() {
-    use doormat::attacks::quantum_day::QuantumOracle;
+    use doormat_attacks::quantum_day::QuantumOracle;
     let world = escrowed_world(3);
     assert!(matches!(
         QuantumOracle::new(&world),
-        Err(doormat::Error::InvalidArgument(_))
+        Err(doormat_attacks::Error::InvalidArgument(_))
     ));
 }

@@ -32,9 +32,8 @@ mod common;
 mod kit;
 
 use common::{bytes, identity, kind, Layout};
-use doormat::e2e::{self, Opener, PayloadCipher, Sealer};
+use doormat::e2e::{self, OpenError, Opener, PayloadCipher, Sealer};
 use doormat::keys::{Identity, PublicIdentity};
-use doormat::Error;
 use kit::{insert, swap, Parts};
 
 /// A small chunk size, so a short payload has a first, middle and last chunk.
@@ -108,7 +107,7 @@ fn own(old: &[u8]) -> Vec<u8> {
 }
 
 /// What opening said: `"opened"` or the error's variant name.
-fn outcome<T>(r: Result<T, Error>) -> String {
+fn outcome<T>(r: Result<T, OpenError>) -> String {
     r.map_or_else(|e| kind(&e), |_| "opened".to_owned())
 }
 

@@ -5,12 +5,10 @@ mod common;
 
 use common::*;
 use doormat::e2e::{
-    self, overhead, Opener, PayloadCipher, Sealer, DEFAULT_CHUNK_SIZE, MAGIC, MAX_CHUNK_SIZE,
-    MAX_HEADER_LEN, MAX_RECIPIENTS, MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN, VERSION,
+    self, overhead, OpenError, Opener, PayloadCipher, SealError, Sealer, DEFAULT_CHUNK_SIZE, MAGIC,
+    MAX_CHUNK_SIZE, MAX_HEADER_LEN, MAX_RECIPIENTS, MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN, VERSION,
 };
-use doormat::hpke::PrivateKey;
-use doormat::keys::{Identity, PublicIdentity};
-use doormat::Error;
+use doormat::keys::{DecryptionKey, Identity, Kem, PublicIdentity};
 use proptest::prelude::*;
 
 const MIB: usize = 1 << 20;
@@ -225,38 +223,38 @@ fn exclusivity() {
         );
         for outsider in [&alice, &dave] {
             assert!(
-                matches!(e2e::open(outsider, &env), Err(Error::NotARecipient)),
+                matches!(e2e::open(outsider, &env), Err(OpenError::NotARecipient)),
                 "key_ids={key_ids}: a non-recipient"
             );
             assert!(matches!(
                 Opener::new(outsider).open_stream(&env[..], std::io::sink()),
-                Err(Error::NotARecipient)
+                Err(OpenError::NotARecipient)
             ));
         }
 
         // Bob's decryption key, someone else's signing key: the stanza opens
         // but the signed recipient set names Bob's *full* identity.
-        let x25519 = PrivateKey::from_bytes(&bob.decryption_key().to_bytes()[..]).unwrap();
-        let bob_twin = Identity::from_keys(x25519, &other_seed);
+        let x25519 = DecryptionKey::from_bytes(Kem::X25519, &bob.decryption_key().to_bytes()[..]);
+        let bob_twin = Identity::from_decryption_key(x25519.unwrap(), &other_seed);
         assert_eq!(
             bob_twin.public().encryption_key().as_bytes(),
             bob.public().encryption_key().as_bytes()
         );
         assert_ne!(bob_twin.public(), bob.public());
         assert!(
-            matches!(e2e::open(&bob_twin, &env), Err(Error::NotARecipient)),
+            matches!(e2e::open(&bob_twin, &env), Err(OpenError::NotARecipient)),
             "key_ids={key_ids}: same X25519 key, other Ed25519 key"
         );
         assert!(matches!(
             Opener::new(&bob_twin).open_stream(&env[..], std::io::sink()),
-            Err(Error::NotARecipient)
+            Err(OpenError::NotARecipient)
         ));
     }
 
     // An impostor with Alice's X25519 key and its own signing key: its
     // envelope opens, but names the impostor as sender, never Alice.
-    let x25519 = PrivateKey::from_bytes(&alice.decryption_key().to_bytes()[..]).unwrap();
-    let impostor = Identity::from_keys(x25519, &other_seed);
+    let x25519 = DecryptionKey::from_bytes(Kem::X25519, &alice.decryption_key().to_bytes()[..]);
+    let impostor = Identity::from_decryption_key(x25519.unwrap(), &other_seed);
     let forged = e2e::seal(&impostor, &to, b"love, alice").unwrap();
     let opened = e2e::open(&bob, &forged).unwrap();
     assert_eq!(opened.plaintext(), b"love, alice");
@@ -298,7 +296,7 @@ fn associated_data_is_bound() {
         for wrong in [&b""[..], b"ticket #43", b"ticket #42\0", b"ticket #4"] {
             let r = Opener::new(&bob).associated_data(wrong).open(&env);
             assert!(
-                matches!(r, Err(Error::HeaderTampered)),
+                matches!(r, Err(OpenError::HeaderTampered)),
                 "aad {wrong:?}: {r:?}"
             );
             let mut out = Vec::new();
@@ -306,7 +304,7 @@ fn associated_data_is_bound() {
                 .associated_data(wrong)
                 .open_stream(&env[..], &mut out);
             assert!(
-                matches!(r, Err(Error::HeaderTampered)),
+                matches!(r, Err(OpenError::HeaderTampered)),
                 "aad {wrong:?}: {r:?}"
             );
             assert!(
@@ -314,7 +312,10 @@ fn associated_data_is_bound() {
                 "nothing written before the sender block opens"
             );
         }
-        assert!(matches!(e2e::open(&bob, &env), Err(Error::HeaderTampered)));
+        assert!(matches!(
+            e2e::open(&bob, &env),
+            Err(OpenError::HeaderTampered)
+        ));
 
         // And the other way: sealed without, opened with.
         let plain = Sealer::new(&alice, &to)
@@ -324,13 +325,16 @@ fn associated_data_is_bound() {
         assert!(e2e::open(&bob, &plain).is_ok());
         assert!(matches!(
             Opener::new(&bob).associated_data(b"x").open(&plain),
-            Err(Error::HeaderTampered)
+            Err(OpenError::HeaderTampered)
         ));
     }
 }
 
-fn assert_invalid_argument(what: &str, r: Result<Vec<u8>, Error>) {
-    assert!(matches!(r, Err(Error::InvalidArgument(_))), "{what}: {r:?}");
+fn assert_invalid_argument(what: &str, r: Result<Vec<u8>, SealError>) {
+    assert!(
+        matches!(r, Err(SealError::InvalidArgument(_))),
+        "{what}: {r:?}"
+    );
 }
 
 /// Bad options are refused with `InvalidArgument`, by `seal` and by
@@ -405,7 +409,10 @@ fn invalid_arguments_are_refused() {
     for (what, sealer) in sealers {
         let mut out = Vec::new();
         let r = sealer.seal_stream(&b"payload"[..], &mut out);
-        assert!(matches!(r, Err(Error::InvalidArgument(_))), "{what}: {r:?}");
+        assert!(
+            matches!(r, Err(SealError::InvalidArgument(_))),
+            "{what}: {r:?}"
+        );
         assert!(out.is_empty(), "{what}: wrote {} bytes", out.len());
     }
 
@@ -547,7 +554,10 @@ fn extensions_are_authenticated() {
                 for bit in [0, 7] {
                     let bad = flipped(&env, at, bit);
                     let r = e2e::open(&rs[1], &bad);
-                    assert!(matches!(r, Err(Error::HeaderTampered)), "byte {at}: {r:?}");
+                    assert!(
+                        matches!(r, Err(OpenError::HeaderTampered)),
+                        "byte {at}: {r:?}"
+                    );
                 }
             }
         }
@@ -790,11 +800,11 @@ fn expect_sender_fails_closed() {
     );
     assert!(matches!(
         expecting(&alice_pub).open(&from_mallory),
-        Err(Error::UnexpectedSender)
+        Err(OpenError::UnexpectedSender)
     ));
     let mut out = Vec::new();
     let r = expecting(&alice_pub).open_stream(&from_mallory[..], &mut out);
-    assert!(matches!(r, Err(Error::UnexpectedSender)));
+    assert!(matches!(r, Err(OpenError::UnexpectedSender)));
     assert!(out.is_empty(), "nothing released");
     // Without the expectation, the same envelope opens and names Mallory.
     assert_eq!(

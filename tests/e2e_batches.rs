@@ -9,10 +9,9 @@
 mod common;
 
 use common::*;
-use doormat::e2e::{Opener, Sealer, SIGNATURE_BLOCK_LEN, STREAM_BATCH_SPAN};
+use doormat::e2e::{OpenError, Opener, Sealer, SIGNATURE_BLOCK_LEN, STREAM_BATCH_SPAN};
 use doormat::keys::Identity;
 use doormat::random::{SeedableRng, SeededRng};
-use doormat::Error;
 
 const CHUNK: usize = 64;
 const INTERVAL: usize = 40_000;
@@ -110,7 +109,7 @@ fn a_damaged_batch_releases_exactly_the_signed_spans_before_it() {
         let mut out = Vec::new();
         let r = Opener::new(&bob).open_stream(&damaged[..], &mut out);
         assert!(
-            matches!(r, Err(Error::PayloadTampered)),
+            matches!(r, Err(OpenError::PayloadTampered)),
             "chunk {chunk}: {r:?}"
         );
         assert!(
@@ -126,7 +125,7 @@ fn a_damaged_batch_releases_exactly_the_signed_spans_before_it() {
             let mut out = Vec::new();
             let r = Opener::new(&bob).open_stream(cut, &mut out);
             assert!(
-                matches!(r, Err(Error::Truncated)),
+                matches!(r, Err(OpenError::Truncated)),
                 "cut after {chunk}: {r:?}"
             );
             assert!(out == signed_before(chunk), "cut after {chunk}");

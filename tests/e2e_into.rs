@@ -5,10 +5,11 @@
 mod common;
 
 use common::*;
-use doormat::e2e::{self, Opener, PayloadCipher, Sealer, SIGNATURE_BLOCK_LEN};
+use doormat::e2e::{
+    self, OpenError, Opener, PayloadCipher, SealError, Sealer, SIGNATURE_BLOCK_LEN,
+};
 use doormat::keys::Identity;
 use doormat::random::{SeedableRng, SeededRng};
-use doormat::Error;
 
 /// With the same generator, `seal_into` writes exactly the bytes `seal`
 /// returns, whatever the buffer held before (shorter, longer, garbage), and
@@ -98,7 +99,7 @@ fn buffers_are_reused() {
 }
 
 /// Which error a case expects.
-type Expected = fn(&Error) -> bool;
+type Expected = fn(&OpenError) -> bool;
 
 /// An error leaves the buffer empty, and the next call succeeds in it.
 #[test]
@@ -114,36 +115,36 @@ fn errors_leave_the_buffer_empty() {
 
     let mut out = vec![7u8; 50];
     let r = Sealer::new(&alice, &[]).seal_into(&pt, &mut out);
-    assert!(matches!(r, Err(Error::InvalidArgument(_))), "{r:?}");
+    assert!(matches!(r, Err(SealError::InvalidArgument(_))), "{r:?}");
     assert!(out.is_empty(), "seal_into error: {} bytes left", out.len());
     let r = Sealer::new(&alice, &to)
         .chunk_size(1)
         .seal_into(&pt, &mut out);
-    assert!(matches!(r, Err(Error::InvalidArgument(_))), "{r:?}");
+    assert!(matches!(r, Err(SealError::InvalidArgument(_))), "{r:?}");
     assert!(out.is_empty());
 
     let cases: Vec<(&str, Vec<u8>, &Identity, Expected)> = vec![
         ("not a recipient", envelope.clone(), &stranger, |e| {
-            matches!(e, Error::NotARecipient)
+            matches!(e, OpenError::NotARecipient)
         }),
         (
             "damaged chunk",
             flipped(&envelope, layout.chunks[3].start + 5, 0),
             &rs[0],
-            |e| matches!(e, Error::PayloadTampered),
+            |e| matches!(e, OpenError::PayloadTampered),
         ),
         // The last chunk: every chunk before it opened into the buffer.
         (
             "damaged last chunk",
             flipped(&envelope, layout.chunks[9].start, 1),
             &rs[0],
-            |e| matches!(e, Error::PayloadTampered),
+            |e| matches!(e, OpenError::PayloadTampered),
         ),
         (
             "damaged signature",
             flipped(&envelope, layout.signature.start + 9, 2),
             &rs[0],
-            |e| matches!(e, Error::PayloadTampered),
+            |e| matches!(e, OpenError::PayloadTampered),
         ),
         // Cut after chunk 5 and 80 bytes of chunk 6, which pass for the
         // signature block: chunk 5 opens, but only as a middle chunk.
@@ -151,10 +152,10 @@ fn errors_leave_the_buffer_empty() {
             "cut after a chunk",
             envelope[..layout.chunks[6].start + SIGNATURE_BLOCK_LEN].to_vec(),
             &rs[0],
-            |e| matches!(e, Error::Truncated),
+            |e| matches!(e, OpenError::Truncated),
         ),
         ("not an envelope", b"hello".to_vec(), &rs[0], |e| {
-            matches!(e, Error::NotAnEnvelope)
+            matches!(e, OpenError::NotAnEnvelope)
         }),
     ];
     for (what, env, who, expected) in cases {

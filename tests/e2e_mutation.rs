@@ -13,11 +13,10 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use doormat::e2e::{
-    Opened, Opener, PayloadCipher, Sealer, StreamOpened, MAGIC, MAX_CHECKPOINT_SPAN,
+    OpenError, Opened, Opener, PayloadCipher, Sealer, StreamOpened, MAGIC, MAX_CHECKPOINT_SPAN,
     MAX_CHUNK_SIZE, MAX_HEADER_LEN, MAX_RECIPIENTS, MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN,
 };
 use doormat::keys::{Identity, PublicIdentity};
-use doormat::Error;
 use proptest::prelude::*;
 
 // ----- the largest single allocation, per thread -----
@@ -151,17 +150,17 @@ impl Fixture {
         Opener::new(&self.recipients[self.me]).associated_data(&self.aad)
     }
 
-    fn open(&self, env: &[u8]) -> Result<Opened, Error> {
+    fn open(&self, env: &[u8]) -> Result<Opened, OpenError> {
         self.opener().open(env)
     }
 
-    fn open_stream(&self, env: &[u8]) -> Result<StreamOpened, Error> {
+    fn open_stream(&self, env: &[u8]) -> Result<StreamOpened, OpenError> {
         self.opener().open_stream(env, io::sink())
     }
 
     /// `open` and `open_stream` both fail, with one of `allowed` (any error
     /// if empty), and neither panics.
-    fn both_fail(&self, what: &str, env: &[u8], allowed: &[&str], stream: bool) -> Error {
+    fn both_fail(&self, what: &str, env: &[u8], allowed: &[&str], stream: bool) -> OpenError {
         let what = format!("{}: {what}", self.name);
         let e = if allowed.is_empty() {
             must_fail(&what, || self.open(env))
@@ -321,8 +320,8 @@ fn every_header_bit_flip_fails() {
                 let stream = (at * 8 + bit as usize).is_multiple_of(3);
                 let e = fx.both_fail(&what, &bad, &allowed, stream);
                 match (&e, at) {
-                    (Error::UnsupportedVersion(v), 7) => assert_eq!(*v, bad[7]),
-                    (Error::UnsupportedSuite(s), _) => {
+                    (OpenError::UnsupportedVersion(v), 7) => assert_eq!(*v, bad[7]),
+                    (OpenError::UnsupportedSuite(s), _) => {
                         assert_eq!(*s, u16::from_be_bytes([bad[8], bad[9]]))
                     }
                     _ => {}
@@ -378,7 +377,7 @@ fn payload_bit_flips_fail() {
                 let mut out = Vec::new();
                 let r = fx.opener().open_stream(&bad[..], &mut out);
                 assert!(
-                    matches!(r, Err(Error::PayloadTampered)),
+                    matches!(r, Err(OpenError::PayloadTampered)),
                     "{what} (stream): {r:?}"
                 );
                 let damaged = (at - payload.start) / fx.ct_chunk();
@@ -450,7 +449,7 @@ fn truncation_fails() {
                 .opener()
                 .open_stream(Trickle::new(&fx.env[..c.start]), io::sink());
             assert!(
-                matches!(r, Err(Error::Truncated | Error::PayloadTampered)),
+                matches!(r, Err(OpenError::Truncated | OpenError::PayloadTampered)),
                 "{}: trickled cut at {}: {r:?}",
                 fx.name,
                 c.start
@@ -854,7 +853,10 @@ fn huge_declared_lengths_do_not_allocate() {
         let t = Instant::now();
         let (r, big) = largest_allocation(|| Opener::new(&me).open(input));
         let took = t.elapsed();
-        assert!(matches!(r, Err(Error::MalformedHeader(_))), "{what}: {r:?}");
+        assert!(
+            matches!(r, Err(OpenError::MalformedHeader(_))),
+            "{what}: {r:?}"
+        );
         assert!(
             big <= *bound,
             "{what}: allocated {big} bytes in one go (bound {bound})"
@@ -862,7 +864,7 @@ fn huge_declared_lengths_do_not_allocate() {
         let (r, big_s) =
             largest_allocation(|| Opener::new(&me).open_stream(&input[..], io::sink()));
         assert!(
-            matches!(r, Err(Error::MalformedHeader(_))),
+            matches!(r, Err(OpenError::MalformedHeader(_))),
             "{what} (stream): {r:?}"
         );
         assert!(
@@ -874,7 +876,7 @@ fn huge_declared_lengths_do_not_allocate() {
             Opener::new(&me).open_stream((&input[..]).chain(io::repeat(0)), io::sink())
         });
         assert!(
-            matches!(r, Err(Error::MalformedHeader(_))),
+            matches!(r, Err(OpenError::MalformedHeader(_))),
             "{what} (endless): {r:?}"
         );
         assert!(

@@ -12,11 +12,12 @@ use common::{
     XWING_KEM_ID,
 };
 use doormat::e2e::{
-    self, overhead, overhead_post_quantum, Header, Opener, Sealer, MAX_POST_QUANTUM_RECIPIENTS,
+    self, overhead, overhead_post_quantum, Header, OpenError, Opener, SealError, Sealer,
+    MAX_POST_QUANTUM_RECIPIENTS,
 };
+use doormat::hazmat::e2e::stanza_enc;
 use doormat::keys::{Identity, Kem, PublicIdentity};
 use doormat::random::{SeedableRng, SeededRng};
-use doormat::Error;
 
 fn pq(seed: u64) -> Identity {
     let mut rng = SeededRng::from_seed(blake3::hash(&seed.to_be_bytes()).into());
@@ -53,7 +54,7 @@ fn post_quantum_recipients_get_x_wing_stanzas_from_either_sender() {
         assert!(header.is_post_quantum());
         for i in 0..3 {
             assert_eq!(header.stanza_kem(i), Some(Kem::XWing));
-            assert_eq!(header.stanza_enc(i).unwrap().len(), PQ_ENC);
+            assert_eq!(stanza_enc(&header, i).unwrap().len(), PQ_ENC);
         }
         // Post-quantum stanzas and the wide sender slot, whoever sends.
         let layout = Layout::parse(&env);
@@ -72,7 +73,7 @@ fn post_quantum_recipients_get_x_wing_stanzas_from_either_sender() {
         // A classical identity has no stanza here, even with the same seed.
         assert!(matches!(
             e2e::open(&classical(1), &env),
-            Err(Error::NotARecipient)
+            Err(OpenError::NotARecipient)
         ));
     }
 }
@@ -83,7 +84,7 @@ fn a_post_quantum_sender_to_classical_recipients_uses_the_wide_slot() {
     let env = e2e::seal(&alice, &[bob.public()], b"to a classical recipient").unwrap();
     let header = Header::parse(&env).unwrap();
     assert!(!header.is_post_quantum());
-    assert_eq!(header.stanza_enc(0).unwrap().len(), ENC);
+    assert_eq!(stanza_enc(&header, 0).unwrap().len(), ENC);
     assert_eq!(env[10], 0x08);
     assert_eq!(
         env.len(),
@@ -101,16 +102,16 @@ fn mixing_kems_is_refused_unless_the_sender_opts_in() {
     let (alice, carol, dave) = (pq(30), pq(31), classical(32));
     let to = [carol.public(), dave.public()];
     let refused = Sealer::new(&alice, &to).seal(b"mixed");
-    assert!(matches!(refused, Err(Error::MixedKems)), "{refused:?}");
+    assert!(matches!(refused, Err(SealError::MixedKems)), "{refused:?}");
     let mut sink = Vec::new();
     let refused = Sealer::new(&alice, &to).seal_stream(&b"mixed"[..], &mut sink);
-    assert!(matches!(refused, Err(Error::MixedKems)));
+    assert!(matches!(refused, Err(SealError::MixedKems)));
     assert!(sink.is_empty(), "nothing written before the refusal");
     // Opting out of the opt-in is the default.
     let refused = Sealer::new(&alice, &to)
         .allow_mixed_kems(false)
         .seal(b"mixed");
-    assert!(matches!(refused, Err(Error::MixedKems)));
+    assert!(matches!(refused, Err(SealError::MixedKems)));
 
     let env = Sealer::new(&alice, &to)
         .allow_mixed_kems(true)
@@ -191,7 +192,7 @@ fn the_header_limit_bounds_post_quantum_recipients() {
         .collect();
     let too_many = Sealer::new(&alice, &many).seal(b"");
     assert!(
-        matches!(too_many, Err(Error::InvalidArgument(_))),
+        matches!(too_many, Err(SealError::InvalidArgument(_))),
         "{too_many:?}"
     );
     let env = Sealer::new(&alice, &many[..MAX_POST_QUANTUM_RECIPIENTS])
@@ -309,7 +310,7 @@ fn hostile_post_quantum_headers_are_refused_by_type() {
     for (what, bytes, why) in cases {
         let e = must_fail_with(what, &["MalformedHeader"], || Header::parse(&bytes));
         assert!(
-            matches!(e, Error::MalformedHeader(w) if w == why),
+            matches!(e, OpenError::MalformedHeader(w) if w == why),
             "{what}: {e:?}"
         );
         must_fail_with(what, &["MalformedHeader"], || e2e::open(&me, &bytes));
@@ -380,7 +381,7 @@ fn the_wide_sender_slot_padding_must_be_zero() {
         .is_ok());
     let e = e2e::open(&bob, &padded.seal()).unwrap_err();
     assert!(
-        matches!(e, Error::MalformedHeader("invalid sender key")),
+        matches!(e, OpenError::MalformedHeader("invalid sender key")),
         "{e:?}"
     );
 }
@@ -407,23 +408,24 @@ fn a_wide_slot_for_a_classical_envelope_is_refused() {
     assert!(
         matches!(
             e,
-            Error::MalformedHeader("wide sender slot for a classical sender")
+            OpenError::MalformedHeader("wide sender slot for a classical sender")
         ),
         "{e:?}"
     );
     let e = Opener::new(&bob)
         .open_stream(&forged[..], std::io::sink())
         .unwrap_err();
-    assert!(matches!(e, Error::MalformedHeader(_)), "{e:?}");
+    assert!(matches!(e, OpenError::MalformedHeader(_)), "{e:?}");
 }
 
 /// The documented draw order: the content key, then per recipient its
 /// encapsulation randomness — 32 bytes for X25519, 64 for X-Wing. Rebuilding
-/// an X-Wing stanza from the same stream gives the header's bytes.
+/// each stanza from the same stream gives the header's bytes.
 #[test]
 fn a_seeded_sealer_draws_per_recipient_kem() {
-    use doormat::hpke::{self, xwing, Kdf, SenderMode, Suite};
-    use doormat::random::RngCore;
+    use doormat::hpke::{self, Kdf, SenderMode, Suite};
+    use doormat::keys::EncryptionKey;
+    use doormat::random::Rng;
     let alice = pq(90);
     let (carol, dave, erin) = (classical(91), pq(92), classical(93));
     let to = [carol.public(), dave.public(), erin.public()];
@@ -439,10 +441,12 @@ fn a_seeded_sealer_draws_per_recipient_kem() {
     stream.fill_bytes(&mut content_key);
     let suite = Suite::new(Kdf::HkdfSha256, hpke::Aead::ChaCha20Poly1305);
     let info = [&b"doormat/v1 stanza"[..], &[0x00, 0x03]].concat();
-    let mode = SenderMode::Base;
     // Carol (X25519): 32 bytes.
-    let carol_pk = *carol.public().encryption_key().x25519().unwrap();
-    let (enc, _) = hpke::seal_with_rng(
+    let EncryptionKey::X25519(carol_pk) = carol.public().encryption_key().clone() else {
+        panic!("Carol is classical")
+    };
+    let mode = SenderMode::Base;
+    let (enc, _) = hpke::seal(
         suite,
         &mode,
         &carol_pk,
@@ -452,12 +456,14 @@ fn a_seeded_sealer_draws_per_recipient_kem() {
         &mut stream,
     )
     .unwrap();
-    assert_eq!(header.stanza_enc(0).unwrap(), enc.as_slice());
+    assert_eq!(stanza_enc(&header, 0).unwrap(), enc.as_slice());
     // Dave (X-Wing): 64 bytes.
-    let dave_pk = dave.public().encryption_key().xwing().unwrap().clone();
-    let (enc, _) = xwing::seal_with_rng(
+    let EncryptionKey::XWing(dave_pk) = dave.public().encryption_key().clone() else {
+        panic!("Dave is post-quantum")
+    };
+    let (enc, _) = hpke::seal(
         suite,
-        &mode,
+        &SenderMode::Base,
         &dave_pk,
         &info,
         b"",
@@ -465,10 +471,12 @@ fn a_seeded_sealer_draws_per_recipient_kem() {
         &mut stream,
     )
     .unwrap();
-    assert_eq!(header.stanza_enc(1).unwrap(), enc.as_slice());
+    assert_eq!(stanza_enc(&header, 1).unwrap(), enc.as_slice());
     // Erin (X25519) again: only if Dave took exactly 64 bytes does this match.
-    let erin_pk = *erin.public().encryption_key().x25519().unwrap();
-    let (enc, _) = hpke::seal_with_rng(
+    let EncryptionKey::X25519(erin_pk) = erin.public().encryption_key().clone() else {
+        panic!("Erin is classical")
+    };
+    let (enc, _) = hpke::seal(
         suite,
         &mode,
         &erin_pk,
@@ -478,5 +486,5 @@ fn a_seeded_sealer_draws_per_recipient_kem() {
         &mut stream,
     )
     .unwrap();
-    assert_eq!(header.stanza_enc(2).unwrap(), enc.as_slice());
+    assert_eq!(stanza_enc(&header, 2).unwrap(), enc.as_slice());
 }

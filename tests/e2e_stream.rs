@@ -1,15 +1,15 @@
 //! Streaming `doormat::e2e`: `seal_stream` and `open_stream` agree with the
 //! in-memory functions whatever the reader's and writer's granularity, release
-//! only authenticated chunks, and report I/O errors as `Error::Io`.
+//! only authenticated chunks, and report I/O errors as `SealError::Io` and
+//! `OpenError::Io`.
 
 mod common;
 
 use std::io::{self, Read, Write};
 
 use common::*;
-use doormat::e2e::{self, Opener, PayloadCipher, Sealer, DEFAULT_CHUNK_SIZE};
+use doormat::e2e::{self, OpenError, Opener, PayloadCipher, SealError, Sealer, DEFAULT_CHUNK_SIZE};
 use doormat::keys::Identity;
-use doormat::Error;
 
 /// seal_stream → open, seal → open_stream, and stream → stream, for sizes
 /// around chunk boundaries, with byte-at-a-time (and interrupted) readers
@@ -124,7 +124,10 @@ fn stream_releases_only_authenticated_chunks() {
         let bad = flipped(&env, c.start + c.len() / 2, 3);
         let mut out = Vec::new();
         let r = Opener::new(&bob).open_stream(&bad[..], &mut out);
-        assert!(matches!(r, Err(Error::PayloadTampered)), "chunk {i}: {r:?}");
+        assert!(
+            matches!(r, Err(OpenError::PayloadTampered)),
+            "chunk {i}: {r:?}"
+        );
         assert!(out.len() <= i * cs, "chunk {i}: wrote {} bytes", out.len());
         assert!(
             pt.starts_with(&out),
@@ -138,7 +141,7 @@ fn stream_releases_only_authenticated_chunks() {
     let bad = swapped(&env, layout.chunks[4].clone(), layout.chunks[5].clone());
     let mut out = Vec::new();
     let r = Opener::new(&bob).open_stream(&bad[..], &mut out);
-    assert!(matches!(r, Err(Error::PayloadTampered)), "{r:?}");
+    assert!(matches!(r, Err(OpenError::PayloadTampered)), "{r:?}");
     assert_eq!(out, pt[..4 * cs]);
 }
 
@@ -179,14 +182,21 @@ impl Write for FailingWriter {
     }
 }
 
-fn assert_io<T: std::fmt::Debug>(what: &str, r: Result<T, Error>, msg: &str) {
+fn assert_io<T: std::fmt::Debug, E: Into<doormat::Error>>(what: &str, r: Result<T, E>, msg: &str) {
+    let r = r.map_err(Into::into);
+    if let Err(e) = &r {
+        assert_eq!(e.kind(), doormat::ErrorKind::Io, "{what}: {e:?}");
+    }
     match r {
-        Err(Error::Io(e)) => assert_eq!(e.to_string(), msg, "{what}"),
-        other => panic!("{what}: expected Error::Io, got {other:?}"),
+        Err(doormat::Error::Seal(SealError::Io(e)) | doormat::Error::Open(OpenError::Io(e))) => {
+            assert_eq!(e.to_string(), msg, "{what}")
+        }
+        other => panic!("{what}: expected an I/O error, got {other:?}"),
     }
 }
 
-/// Reader and writer failures surface as `Error::Io` with the cause, from
+/// Reader and writer failures surface as `SealError::Io` or `OpenError::Io`
+/// with the cause, from
 /// both directions, at the start, in the middle and at the end.
 #[test]
 fn stream_io_errors_are_reported() {
@@ -335,7 +345,7 @@ fn checkpoints_release_signed_batches_only() {
         let mut out = Vec::new();
         let r = Opener::new(&bob).open_stream(&env[..cp.end + 1], &mut out);
         assert!(
-            matches!(r, Err(Error::Truncated)),
+            matches!(r, Err(OpenError::Truncated)),
             "after checkpoint {}",
             k + 1
         );
@@ -348,7 +358,7 @@ fn checkpoints_release_signed_batches_only() {
         let mut out = Vec::new();
         let r = Opener::new(&bob).open_stream(&env[..cp.end], &mut out);
         assert!(
-            matches!(r, Err(Error::Truncated)),
+            matches!(r, Err(OpenError::Truncated)),
             "at checkpoint {}",
             k + 1
         );
@@ -362,10 +372,10 @@ fn checkpoints_release_signed_batches_only() {
         let moved = swapped(&env, cp.clone(), layout.signature.clone());
         let mut out = Vec::new();
         let r = Opener::new(&bob).open_stream(&moved[..], &mut out);
-        assert!(matches!(r, Err(Error::PayloadTampered)), "{r:?}");
+        assert!(matches!(r, Err(OpenError::PayloadTampered)), "{r:?}");
         assert!(matches!(
             e2e::open(&bob, &moved),
-            Err(Error::PayloadTampered)
+            Err(OpenError::PayloadTampered)
         ));
     }
 }

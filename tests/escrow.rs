@@ -21,12 +21,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{config, fingerprints, identity, publics, recipients, SplitMix64};
 use doormat::e2e::{self, Opened, PayloadCipher};
+use doormat::escrow::Error;
 use doormat::escrow::{
     self, AccessField, Compliance, EscrowAuthority, EscrowKey, FamilyKey, KeyShare, LeafCheck,
     ESCROW_KEY_PREFIX, ESCROW_SECRET_PREFIX, LEAF_EXTENSION, LEAF_LEN, SHARE_PREFIX,
 };
-use doormat::keys::{Fingerprint, Identity, PublicIdentity};
-use doormat::Error;
+use doormat::keys::{self, Fingerprint, Identity, PublicIdentity};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 
@@ -273,7 +273,7 @@ fn escrow_completeness() {
 #[test]
 fn holder_indifference() {
     // The type is the proof: only the authority and the envelope bytes go in.
-    let open_takes_only_the_envelope: fn(&EscrowAuthority, &[u8]) -> doormat::Result<Opened> =
+    let open_takes_only_the_envelope: fn(&EscrowAuthority, &[u8]) -> escrow::Result<Opened> =
         EscrowAuthority::open;
 
     let cases = AtomicUsize::new(0);
@@ -725,9 +725,10 @@ fn clean_envelopes_have_nothing_to_open() {
                     Err(Error::NotEscrowed)
                 ));
                 let mut out = Vec::new();
+                let streamed = escrow::opener(me, &authority.public_key())
+                    .open_stream(&envelope[..], &mut out);
                 assert!(matches!(
-                    escrow::opener(me, &authority.public_key())
-                        .open_stream(&envelope[..], &mut out),
+                    streamed.map_err(Error::from),
                     Err(Error::NotEscrowed)
                 ));
                 assert!(out.is_empty());
@@ -756,6 +757,82 @@ fn clean_envelopes_have_nothing_to_open() {
     println!("clean_envelopes_have_nothing_to_open: {checks} envelopes checked");
 }
 
+/// The escrow layers' refusals come back out of the envelope as escrow's
+/// own errors, by every path: from the `e2e::Opener` with the layer attached
+/// (boxed in `OpenError::Layer`, found by type), from the escrow functions
+/// (unboxed), and through the umbrella error (as `Error::Escrow`, a
+/// refusal); an envelope error underneath stays the envelope's.
+#[test]
+fn escrow_errors_come_out_of_the_envelope_by_type() {
+    let authority = EscrowAuthority::generate();
+    let stranger = EscrowAuthority::generate();
+    let key = authority.public_key();
+    let sender = identity(0xe7, 0);
+    let recipients = recipients(0xe7, 2);
+    let pubs = publics(&recipients[..1]);
+    let clean = e2e::seal(&sender, &pubs, b"clean").unwrap();
+    let escrowed = escrow::seal(&sender, &pubs, &key, b"escrowed").unwrap();
+
+    let cases: [(&str, Result<Opened, e2e::OpenError>, Error); 4] = [
+        (
+            "compliant client, clean envelope",
+            escrow::opener(&recipients[0], &key).open(&clean),
+            Error::NotEscrowed,
+        ),
+        (
+            "authority's opener, clean envelope",
+            authority.opener().open(&clean),
+            Error::NotEscrowed,
+        ),
+        (
+            "another authority's opener",
+            stranger.opener().open(&escrowed),
+            Error::InvalidAccessField,
+        ),
+        (
+            "client pinned to another authority",
+            escrow::opener(&recipients[0], &stranger.public_key()).open(&escrowed),
+            Error::InvalidAccessField,
+        ),
+    ];
+    for (what, r, want) in cases {
+        let e = r.expect_err(what);
+        let boxed = e.layer::<Error>();
+        assert!(
+            boxed.is_some_and(|b| b.to_string() == want.to_string()),
+            "{what}: {e:?}"
+        );
+        let umbrella = doormat::Error::from(e);
+        assert!(
+            matches!(&umbrella, doormat::Error::Escrow(inner) if inner.to_string() == want.to_string()),
+            "{what}: {umbrella:?}"
+        );
+        assert_eq!(umbrella.kind(), doormat::ErrorKind::Refused, "{what}");
+    }
+    // The escrow functions unbox them.
+    assert!(matches!(authority.open(&clean), Err(Error::NotEscrowed)));
+    assert!(matches!(
+        escrow::open(&recipients[0], &key, &clean),
+        Err(Error::NotEscrowed)
+    ));
+    assert!(matches!(
+        stranger.open(&escrowed),
+        Err(Error::InvalidAccessField)
+    ));
+    // Not a recipient is the envelope's error, escrowed or not.
+    let outsider = escrow::open(&recipients[1], &key, &escrowed);
+    assert!(matches!(
+        outsider,
+        Err(Error::Open(e2e::OpenError::NotARecipient))
+    ));
+    let umbrella = doormat::Error::from(outsider.unwrap_err());
+    assert!(matches!(
+        umbrella,
+        doormat::Error::Open(e2e::OpenError::NotARecipient)
+    ));
+    assert_eq!(umbrella.kind(), doormat::ErrorKind::WrongKey);
+}
+
 // ----- compliant clients -----
 
 /// Compliant clients: both policies accept genuine envelopes; a client of
@@ -778,10 +855,13 @@ fn compliance_policies() {
     let mut checks = 0;
 
     let compliant = |policy, trust: Option<&EscrowKey>, family, envelope: &[u8]| {
-        compliant_client(me, policy, trust, family).open(envelope)
+        // The compliance layer's refusal, out of the envelope's box.
+        compliant_client(me, policy, trust, family)
+            .open(envelope)
+            .map_err(Error::from)
     };
-    let accepts = |r: doormat::Result<Opened>| r.is_ok_and(|o| o.plaintext() == message);
-    let invalid = |r: doormat::Result<Opened>| matches!(r, Err(Error::InvalidAccessField));
+    let accepts = |r: escrow::Result<Opened>| r.is_ok_and(|o| o.plaintext() == message);
+    let invalid = |r: escrow::Result<Opened>| matches!(r, Err(Error::InvalidAccessField));
 
     // Genuine envelopes pass both policies of the default family.
     assert!(accepts(compliant(
@@ -868,7 +948,7 @@ fn compliance_policies() {
             .seal(message)
             .unwrap();
         // A correctly signed E2E envelope: recipients without the check read it.
-        assert!(accepts(e2e::open(me, &envelope)));
+        assert!(accepts(e2e::open(me, &envelope).map_err(Error::from)));
         assert!(invalid(escrow::open(me, &right_key, &envelope)));
         assert!(invalid(compliant(
             LeafCheck::Recompute,
@@ -1001,27 +1081,27 @@ fn text_forms_and_debug() {
         let share_text = shares[0].to_secret_string();
         assert!(matches!(
             secret_text.parse::<EscrowKey>(),
-            Err(Error::WrongPrefix { expected }) if expected == ESCROW_KEY_PREFIX
+            Err(Error::Key(keys::Error::WrongPrefix { expected })) if expected == ESCROW_KEY_PREFIX
         ));
         assert!(matches!(
             key_text.parse::<EscrowAuthority>(),
-            Err(Error::WrongPrefix { expected }) if expected == ESCROW_SECRET_PREFIX
+            Err(Error::Key(keys::Error::WrongPrefix { expected })) if expected == ESCROW_SECRET_PREFIX
         ));
         assert!(matches!(
             key_text.parse::<KeyShare>(),
-            Err(Error::WrongPrefix { expected }) if expected == SHARE_PREFIX
+            Err(Error::Key(keys::Error::WrongPrefix { expected })) if expected == SHARE_PREFIX
         ));
         assert!(matches!(
             share_text.parse::<EscrowAuthority>(),
-            Err(Error::WrongPrefix { .. })
+            Err(Error::Key(keys::Error::WrongPrefix { .. }))
         ));
         assert!(matches!(
             share_text.parse::<EscrowKey>(),
-            Err(Error::WrongPrefix { .. })
+            Err(Error::Key(keys::Error::WrongPrefix { .. }))
         ));
         assert!(matches!(
             "".parse::<EscrowKey>(),
-            Err(Error::WrongPrefix { .. })
+            Err(Error::Key(keys::Error::WrongPrefix { .. }))
         ));
         checks += 6;
 
@@ -1049,7 +1129,7 @@ fn text_forms_and_debug() {
                 let length_errors = errors
                     .iter()
                     .filter(|e| {
-                        matches!(e, Some(Error::InvalidLength { expected, got: g })
+                        matches!(e, Some(Error::Key(keys::Error::InvalidLength { expected, got: g }))
                             if *expected == want && *g == got)
                     })
                     .count();
@@ -1070,39 +1150,39 @@ fn text_forms_and_debug() {
         if key_upper != key_text {
             assert!(matches!(
                 key_upper.parse::<EscrowKey>(),
-                Err(Error::InvalidHex)
+                Err(Error::Key(keys::Error::InvalidHex))
             ));
         }
         if secret_upper != secret_text.as_str() {
             assert!(matches!(
                 secret_upper.parse::<EscrowAuthority>(),
-                Err(Error::InvalidHex)
+                Err(Error::Key(keys::Error::InvalidHex))
             ));
         }
         if share_upper != share_text.as_str() {
             assert!(matches!(
                 share_upper.parse::<KeyShare>(),
-                Err(Error::InvalidHex)
+                Err(Error::Key(keys::Error::InvalidHex))
             ));
         }
         let g = |text: &str| format!("{}g", &text[..text.len() - 1]);
         assert!(matches!(
             g(&key_text).parse::<EscrowKey>(),
-            Err(Error::InvalidHex)
+            Err(Error::Key(keys::Error::InvalidHex))
         ));
         assert!(matches!(
             g(&secret_text).parse::<EscrowAuthority>(),
-            Err(Error::InvalidHex)
+            Err(Error::Key(keys::Error::InvalidHex))
         ));
         assert!(matches!(
             g(&share_text).parse::<KeyShare>(),
-            Err(Error::InvalidHex)
+            Err(Error::Key(keys::Error::InvalidHex))
         ));
         // "é" is two bytes: the length in bytes is right, the content is not hex.
         let accent = format!("{}é", &key_text[..key_text.len() - 2]);
         assert!(matches!(
             accent.parse::<EscrowKey>(),
-            Err(Error::InvalidHex)
+            Err(Error::Key(keys::Error::InvalidHex))
         ));
         checks += 7;
 
@@ -1130,10 +1210,13 @@ fn text_forms_and_debug() {
 
     // Low-order points are not escrow keys.
     let zero = format!("{ESCROW_KEY_PREFIX}{}", "00".repeat(32));
-    assert!(matches!(zero.parse::<EscrowKey>(), Err(Error::InvalidKey)));
+    assert!(matches!(
+        zero.parse::<EscrowKey>(),
+        Err(Error::Key(keys::Error::InvalidKey))
+    ));
     assert!(matches!(
         EscrowKey::from_bytes(&[0u8; 31]),
-        Err(Error::InvalidLength { .. })
+        Err(Error::Key(keys::Error::InvalidLength { .. }))
     ));
     // Shares with index 0 or threshold 0 are not shares.
     let share = EscrowAuthority::generate().split(2, 3).unwrap().remove(0);
@@ -1142,25 +1225,23 @@ fn text_forms_and_debug() {
         let saved = bytes[at];
         bytes[at] = value;
         let text = format!("{SHARE_PREFIX}{}", hex::encode(&bytes));
-        assert!(matches!(text.parse::<KeyShare>(), Err(Error::InvalidKey)));
+        assert!(matches!(
+            text.parse::<KeyShare>(),
+            Err(Error::Key(keys::Error::InvalidKey))
+        ));
         bytes[at] = saved;
     }
     checks += 4;
 
-    // FamilyKey: the default family's key is public knowledge in the source
-    // (SHA-256 of a label); neither it nor a generated one may be printed.
-    let default_family = ring::digest::digest(
-        &ring::digest::SHA256,
-        b"doormat/v1 family key: sealed inside every compliant client",
-    );
+    // FamilyKey: the process's default family (random, drawn on first use)
+    // and a generated one are never printed, in whole or in part.
     for family in [FamilyKey::default(), FamilyKey::generate()] {
         for text in [format!("{family:?}"), format!("{family:#?}")] {
             assert!(
                 text.contains("sealed") || text.contains("redacted"),
                 "{text}"
             );
-            assert!(!shows_secret_hex(&text, default_family.as_ref()), "{text}");
-            // A generated key cannot be read back, so refuse any long hex run.
+            // A family key cannot be read back, so refuse any long hex run.
             let longest_hex_run = text
                 .split(|c: char| !c.is_ascii_hexdigit())
                 .map(str::len)
@@ -1190,7 +1271,8 @@ fn compliance_policies_pinned_authority_under_clipper16() {
         Some(&right_key),
         FamilyKey::default(),
     )
-    .open(&self_escrowed);
+    .open(&self_escrowed)
+    .map_err(Error::from);
     assert!(
         matches!(opened, Err(Error::InvalidAccessField)),
         "a Clipper16 client pinned to one authority accepted an envelope escrowed to another: {:?}",

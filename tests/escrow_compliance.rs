@@ -11,53 +11,78 @@
 mod common;
 
 use common::{config, identities, publics};
-use doormat::e2e::{self, Layer, PayloadCipher, Sealing};
+use doormat::e2e::{self, Layer, LayerError, OpenError, PayloadCipher, Sealing};
 use doormat::escrow::{
     self, AccessField, Compliance, EscrowAuthority, EscrowKey, FamilyKey, LeafCheck, FAMILY_PREFIX,
-    LEAF_EXTENSION, LEAF_LEN,
+    LEAF_EXTENSION, LEAF_LEN, PQ_LEAF_LEN,
 };
-use doormat::hpke::{hazmat, Aead, Kdf, PrivateKey, PublicKey, SenderMode, Suite};
+use doormat::hazmat::hpke::setup_sender_derand;
+use doormat::hpke::{self, Aead, Kdf, Kem, PublicKey, SenderMode, Suite, XWing, X25519};
 use doormat::keys::Identity;
 use doormat::random::{SeedableRng, SeededRng};
-use doormat::Error;
 use proptest::prelude::*;
 use ring::hmac;
 
 /// Two users who agreed on 32 secret bytes.
 const SECRET: [u8; 32] = *b"only alice and bob know this key";
 
-/// A client that builds its own access field: escrowed to `pk` (any 32
-/// bytes), for the associated data's hash `aad_hash` (the real one if
-/// `None`), checksummed under `family` (zeros if unknown).
+/// `n` bytes of `SeededRng(seed)`'s stream, written from its definition
+/// (`src/random.rs`): BLAKE3 keyed by the seed, over the label, read as an
+/// extendable output.
+fn seeded_stream(seed: &[u8; 32], n: usize) -> Vec<u8> {
+    let mut out = vec![0u8; n];
+    blake3::Hasher::new_keyed(seed)
+        .update(b"doormat seeded generator v1")
+        .finalize_xof()
+        .fill(&mut out);
+    out
+}
+
+/// A client that builds its own access field: escrowed to `pk` (any 32 bytes
+/// for X25519, or an X-Wing key), for the associated data's hash `aad_hash`
+/// (the real one if `None`), checksummed under `family` (zeros if unknown).
 #[derive(Debug)]
 struct HandMade {
-    pk: [u8; 32],
+    pk: Vec<u8>,
     aad_hash: Option<[u8; 32]>,
     family: [u8; 32],
 }
 
+impl HandMade {
+    /// `(enc, wrapped)`: HPKE base mode to `pk`, the encapsulation's
+    /// randomness (X25519's ephemeral key, or X-Wing's 64 bytes) the first
+    /// bytes of `SeededRng(seed)`.
+    fn wrap(&self, seed: &[u8; 32], aad: &[u8], pt: &[u8]) -> hpke::Result<(Vec<u8>, Vec<u8>)> {
+        let suite = Suite::new(Kdf::HkdfSha256, Aead::ChaCha20Poly1305);
+        let info = b"doormat/v1 leaf";
+        let (enc, mut ctx) = if self.pk.len() == X25519::PUBLIC_KEY_LEN {
+            let pk = PublicKey::<X25519>::from_bytes(&self.pk)?;
+            let randomness = seeded_stream(seed, X25519::ENCAP_RANDOMNESS_LEN);
+            setup_sender_derand(suite, &SenderMode::Base, &pk, info, &randomness)?
+        } else {
+            let pk = PublicKey::<XWing>::from_bytes(&self.pk)?;
+            let randomness = seeded_stream(seed, XWing::ENCAP_RANDOMNESS_LEN);
+            setup_sender_derand(suite, &SenderMode::Base, &pk, info, &randomness)?
+        };
+        Ok((enc, ctx.seal(aad, pt)?))
+    }
+}
+
 impl Layer for HandMade {
-    fn extensions(&self, s: &Sealing<'_>) -> doormat::Result<Vec<(u16, Vec<u8>)>> {
+    /// The field of `src/escrow/leaf.rs`: `seed = BLAKE3-derive-key("doormat/v1
+    /// leaf randomness", content_key || SHA-256(core header) || aad_hash)`,
+    /// then HPKE to the escrow key with `aad = SHA-256(core header)`,
+    /// `pt = content_key || aad_hash`, its randomness from `SeededRng(seed)`.
+    fn extensions(&self, s: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>, LayerError> {
         let aad_hash = self.aad_hash.unwrap_or(*s.aad_hash());
         let key = s.content_key().as_bytes();
         let core_hash = common::sha256(s.core_header());
-        let ikm = [
-            &b"doormat/v1 leaf ephemeral"[..],
-            key,
-            &core_hash,
-            &aad_hash,
-        ]
-        .concat();
-        let suite = Suite::new(Kdf::HkdfSha256, Aead::ChaCha20Poly1305);
-        let setup = hazmat::setup_sender_with_ephemeral(
-            suite,
-            &SenderMode::Base,
-            &PublicKey::from_bytes(&self.pk)?,
-            b"doormat/v1 leaf",
-            &PrivateKey::derive(&ikm),
+        let seed = blake3::derive_key(
+            "doormat/v1 leaf randomness",
+            &[&key[..], &core_hash, &aad_hash].concat(),
         );
-        let (enc, wrapped) = match setup {
-            Ok((enc, mut ctx)) => (enc, ctx.seal(&core_hash, &[&key[..], &aad_hash].concat())?),
+        let (enc, wrapped) = match self.wrap(&seed, &core_hash, &[&key[..], &aad_hash].concat()) {
+            Ok(sealed) => sealed,
             // HPKE refuses a low-order key: a forger writes anything.
             Err(_) => (vec![7; 32], vec![7; 80]),
         };
@@ -81,6 +106,15 @@ impl Layer for HandMade {
             [&body[..], &checksum.as_ref()[..2]].concat(),
         )])
     }
+}
+
+/// Whether `r` is a compliance refusal of the access field, out of the
+/// envelope's box.
+fn field_refused<T>(r: Result<T, OpenError>) -> bool {
+    matches!(
+        r.map_err(escrow::Error::from),
+        Err(escrow::Error::InvalidAccessField)
+    )
 }
 
 /// A family whose bytes the test knows (as a forger who extracted them
@@ -124,53 +158,67 @@ impl World {
     }
 }
 
-/// The crate's field and the hand-made one agree byte for byte, so the
-/// modified clients below differ from a compliant one only where they mean to.
+/// The crate's field and the hand-made one agree byte for byte, for an
+/// X25519 and an X-Wing escrow key, so the modified clients below differ
+/// from a compliant one only where they mean to.
 #[test]
 fn the_hand_made_field_is_the_documented_field() {
     let w = world();
-    let (family_bytes, family) = known_family(1);
+    let (family_bytes, _) = known_family(1);
     let to = [w.bob.public()];
-    let mut fields = Vec::new();
-    for hand in [false, true] {
-        let mut rng = SeededRng::from_seed([7; 32]);
-        let sealer = e2e::Sealer::new(&w.alice, &to)
+    let post_quantum = EscrowAuthority::generate_post_quantum();
+    for (authority, len) in [(&w.authority, LEAF_LEN), (&post_quantum, PQ_LEAF_LEN)] {
+        let key = authority.public_key();
+        let mut fields = Vec::new();
+        for hand in [false, true] {
+            let mut rng = SeededRng::from_seed([7; 32]);
+            let sealer = e2e::Sealer::new(&w.alice, &to)
+                .associated_data(&SECRET)
+                .rng(&mut rng);
+            let sealer = if hand {
+                sealer.layer(HandMade {
+                    pk: key.public_key().as_bytes().to_vec(),
+                    aad_hash: None,
+                    family: family_bytes,
+                })
+            } else {
+                sealer.layer(AccessField::to(&key).family(known_family(1).1))
+            };
+            let env = sealer.seal(b"same").unwrap();
+            drop(sealer);
+            fields.push(
+                e2e::Header::parse(&env)
+                    .unwrap()
+                    .extension(LEAF_EXTENSION)
+                    .unwrap()
+                    .to_vec(),
+            );
+        }
+        assert_eq!(fields[0].len(), len, "{:?}", key.kem());
+        assert_eq!(fields[0], fields[1], "{:?}", key.kem());
+        // And the crate's compliant client of that family accepts the
+        // hand-made field (the checksum is right too), under both policies.
+        let env = e2e::Sealer::new(&w.alice, &to)
             .associated_data(&SECRET)
-            .rng(&mut rng);
-        let sealer = if hand {
-            sealer.layer(HandMade {
-                pk: w.key().public_key().as_bytes().try_into().unwrap(),
+            .layer(HandMade {
+                pk: key.public_key().as_bytes().to_vec(),
                 aad_hash: None,
                 family: family_bytes,
             })
-        } else {
-            sealer.layer(AccessField::to(&w.key()).family(known_family(1).1))
-        };
-        let env = sealer.seal(b"same").unwrap();
-        drop(sealer);
-        fields.push(
-            e2e::Header::parse(&env)
-                .unwrap()
-                .extension(LEAF_EXTENSION)
-                .unwrap()
-                .to_vec(),
-        );
+            .seal(b"hand made")
+            .unwrap();
+        for policy in [LeafCheck::Clipper16, LeafCheck::Recompute] {
+            let client = Compliance::pinned(&key)
+                .policy(policy)
+                .family(known_family(1).1);
+            let opened = e2e::Opener::new(&w.bob)
+                .associated_data(&SECRET)
+                .layer(client)
+                .open(&env);
+            assert!(opened.is_ok(), "{:?} {policy:?}: {opened:?}", key.kem());
+        }
+        assert!(authority.open(&env).is_ok());
     }
-    assert_eq!(fields[0].len(), LEAF_LEN);
-    assert_eq!(fields[0], fields[1]);
-    // And the crate's compliant client of that family accepts the hand-made
-    // field (the checksum is right too).
-    let env = e2e::Sealer::new(&w.alice, &to)
-        .associated_data(&SECRET)
-        .layer(HandMade {
-            pk: w.key().public_key().as_bytes().try_into().unwrap(),
-            aad_hash: None,
-            family: family_bytes,
-        })
-        .seal(b"hand made")
-        .unwrap();
-    assert!(w.client(LeafCheck::Clipper16, family).open(&env).is_ok());
-    assert!(w.authority.open(&env).is_ok());
 }
 
 /// Secret associated data cannot dodge escrow. The compliant path exposes:
@@ -197,12 +245,12 @@ fn secret_associated_data_cannot_dodge_escrow() {
     // Bob without the secret cannot open it, of course.
     assert!(matches!(
         escrow::open(&w.bob, &w.key(), &env),
-        Err(Error::HeaderTampered)
+        Err(escrow::Error::Open(OpenError::HeaderTampered))
     ));
 
     // A modified client: the field claims there was no associated data.
     let dodge = HandMade {
-        pk: w.key().public_key().as_bytes().try_into().unwrap(),
+        pk: w.key().public_key().as_bytes().to_vec(),
         aad_hash: Some(common::sha256(b"")),
         family: [0; 32],
     };
@@ -211,17 +259,19 @@ fn secret_associated_data_cannot_dodge_escrow() {
         .layer(dodge)
         .seal(b"meet at the usual place")
         .unwrap();
-    assert!(matches!(
+    assert!(field_refused(
         w.client(LeafCheck::Recompute, FamilyKey::default())
-            .open(&env),
-        Err(Error::InvalidAccessField)
+            .open(&env)
     ));
     let plain = e2e::Opener::new(&w.bob)
         .associated_data(&SECRET)
         .open(&env)
         .expect("a non-compliant reader opens it");
     assert_eq!(plain.plaintext(), b"meet at the usual place");
-    assert!(matches!(w.authority.open(&env), Err(Error::HeaderTampered)));
+    assert!(matches!(
+        w.authority.open(&env),
+        Err(escrow::Error::Open(OpenError::HeaderTampered))
+    ));
 }
 
 /// A field that names a non-canonical encoding of the authority's key (the
@@ -233,9 +283,9 @@ fn a_field_naming_an_invalid_escrow_key_is_refused() {
     let w = world();
     let to = [w.bob.public()];
     let (family_bytes, _) = known_family(2);
-    let mut non_canonical: [u8; 32] = w.key().public_key().as_bytes().try_into().unwrap();
+    let mut non_canonical = w.key().public_key().as_bytes().to_vec();
     non_canonical[31] |= 0x80;
-    let low_order = [0u8; 32];
+    let low_order = vec![0u8; 32];
     let mut refused = 0;
     for (what, pk) in [("non-canonical", non_canonical), ("low order", low_order)] {
         let layer = HandMade {
@@ -256,15 +306,11 @@ fn a_field_naming_an_invalid_escrow_key_is_refused() {
                 .associated_data(&SECRET)
                 .layer(unpinned)
                 .open(&env);
-            assert!(
-                matches!(r, Err(Error::InvalidAccessField)),
-                "{what}, {policy:?}, unpinned: {r:?}"
-            );
+            let shown = format!("{r:?}");
+            assert!(field_refused(r), "{what}, {policy:?}, unpinned: {shown}");
             let r = w.client(policy, known_family(2).1).open(&env);
-            assert!(
-                matches!(r, Err(Error::InvalidAccessField)),
-                "{what}, {policy:?}, pinned: {r:?}"
-            );
+            let shown = format!("{r:?}");
+            assert!(field_refused(r), "{what}, {policy:?}, pinned: {shown}");
             refused += 2;
         }
         assert!(w.authority.open(&env).is_err(), "{what}");
@@ -283,13 +329,12 @@ fn compliant_clients_name_their_authority() {
     let self_escrowed = escrow::seal(&w.alice, &to, &own_key.public_key(), b"x").unwrap();
     assert!(matches!(
         escrow::open(&w.bob, &w.key(), &self_escrowed),
-        Err(Error::InvalidAccessField)
+        Err(escrow::Error::InvalidAccessField)
     ));
     for policy in [LeafCheck::Recompute, LeafCheck::Clipper16] {
         let pinned = Compliance::pinned(&w.key()).policy(policy);
-        assert!(matches!(
-            e2e::Opener::new(&w.bob).layer(pinned).open(&self_escrowed),
-            Err(Error::InvalidAccessField)
+        assert!(field_refused(
+            e2e::Opener::new(&w.bob).layer(pinned).open(&self_escrowed)
         ));
     }
     let unpinned = Compliance::unpinned();
@@ -328,7 +373,7 @@ fn a_family_key_loads_from_text_and_stays_sealed() {
         let r = w
             .client(LeafCheck::Clipper16, FamilyKey::generate())
             .open(&env);
-        other_rejects += usize::from(matches!(r, Err(Error::InvalidAccessField)));
+        other_rejects += usize::from(field_refused(r));
     }
     // A foreign family passes by chance one time in 65,536.
     assert!(other_rejects >= 7, "{other_rejects}");

@@ -9,15 +9,21 @@
 mod common;
 
 use common::x25519_low_order;
-use doormat::hpke::hazmat::{self, KeySchedule};
+use doormat::hazmat::hpke::{self as hazmat, KeySchedule};
 use doormat::hpke::{
-    self, Aead, Kdf, PrivateKey, PublicKey, ReceiverContext, ReceiverMode, SenderContext,
-    SenderMode, Suite, TAG_LEN, X25519_LEN,
+    self, Aead, Error, Kdf, Kem, ReceiverContext, SenderContext, SharedSecret, Suite, TAG_LEN,
+    X25519,
 };
-use doormat::Error;
+use doormat::random::SystemRng;
 use proptest::prelude::*;
 
 // ----- helpers -----
+
+/// Every test here is of DHKEM(X25519); X-Wing has `hpke_xwing.rs`.
+type PrivateKey = hpke::PrivateKey<X25519>;
+type PublicKey = hpke::PublicKey<X25519>;
+type SenderMode<'a> = hpke::SenderMode<'a, X25519>;
+type ReceiverMode<'a> = hpke::ReceiverMode<'a, X25519>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mode {
@@ -167,7 +173,8 @@ impl Keys {
 /// Sets up a sender and seals `inp.pt` once; returns `(enc, ct, sender)`.
 fn seal_one(suite: Suite, m: Mode, inp: &Inputs, k: &Keys) -> (Vec<u8>, Vec<u8>, SenderContext) {
     let smode = sender_mode(m, &inp.psk, &inp.psk_id, &k.sk_sender);
-    let (enc, mut sender) = hpke::setup_sender(suite, &smode, &k.pk_recip, &inp.info).unwrap();
+    let (enc, mut sender) =
+        hpke::setup_sender(suite, &smode, &k.pk_recip, &inp.info, &mut SystemRng).unwrap();
     let ct = sender.seal(&inp.aad, &inp.pt).unwrap();
     (enc, ct, sender)
 }
@@ -217,10 +224,10 @@ fn low_order_points() -> Vec<[u8; 32]> {
 }
 
 /// A shared secret from the KEM, for building key schedules directly.
-fn shared_secret(seed: u8) -> hazmat::SharedSecret {
+fn shared_secret(seed: u8) -> SharedSecret {
     let sk_recip = PrivateKey::derive(&[seed; 32]);
     let sk_eph = PrivateKey::derive(&[seed ^ 0xff; 32]);
-    hazmat::encap(&sk_recip.public_key(), &sk_eph, None)
+    hazmat::encap_derand(&sk_recip.public_key(), &sk_eph.to_bytes(), None)
         .unwrap()
         .0
 }
@@ -245,8 +252,8 @@ proptest! {
                 let smode = sender_mode(m, &inp.psk, &inp.psk_id, &k.sk_sender);
                 let rmode = receiver_mode(m, &inp.psk, &inp.psk_id, &k.pk_sender);
                 let (enc, mut sender) =
-                    hpke::setup_sender(suite, &smode, &k.pk_recip, &inp.info).unwrap();
-                assert_eq!(enc.len(), X25519_LEN);
+                    hpke::setup_sender(suite, &smode, &k.pk_recip, &inp.info, &mut SystemRng).unwrap();
+                assert_eq!(enc.len(), X25519::ENC_LEN);
                 let mut receiver =
                     hpke::setup_receiver(suite, &rmode, &enc, &k.sk_recip, &inp.info).unwrap();
                 let mut cts = Vec::new();
@@ -272,7 +279,7 @@ proptest! {
                 }
 
                 let (enc1, ct1) =
-                    hpke::seal(suite, &smode, &k.pk_recip, &inp.info, &inp.aad, &inp.pt).unwrap();
+                    hpke::seal(suite, &smode, &k.pk_recip, &inp.info, &inp.aad, &inp.pt, &mut SystemRng).unwrap();
                 assert_ne!(enc1, enc, "fresh ephemeral key per setup");
                 let pt1 =
                     hpke::open(suite, &rmode, &enc1, &k.sk_recip, &inp.info, &inp.aad, &ct1)
@@ -283,8 +290,8 @@ proptest! {
     }
 
     /// `Encap` / `Decap` (and their Auth forms) agree on the shared secret;
-    /// `setup_sender_with_ephemeral` is deterministic and its `enc` is the
-    /// ephemeral public key.
+    /// `setup_sender_derand` is deterministic and its `enc` is the public key
+    /// of the randomness (the ephemeral private key).
     #[test]
     fn kem_agrees_and_fixed_ephemeral_is_deterministic(
         inp in inputs(),
@@ -296,21 +303,23 @@ proptest! {
         let sk_eph = PrivateKey::derive(&ikm_eph);
         let auth_sk = m.has_auth().then_some(&k.sk_sender);
         let auth_pk = m.has_auth().then_some(&k.pk_sender);
-        let (ss_s, enc) = hazmat::encap(&k.pk_recip, &sk_eph, auth_sk).unwrap();
-        assert_eq!(enc, sk_eph.public_key().to_bytes());
+        let (ss_s, enc) = hazmat::encap_derand(&k.pk_recip, &sk_eph.to_bytes(), auth_sk).unwrap();
+        assert_eq!(enc, sk_eph.public_key().to_array());
         let ss_r = hazmat::decap(&enc, &k.sk_recip, auth_pk).unwrap();
         assert_eq!(ss_s.as_bytes(), ss_r.as_bytes());
         // Base and auth encapsulations of the same ephemeral key differ.
-        let (ss_base, _) = hazmat::encap(&k.pk_recip, &sk_eph, None).unwrap();
-        let (ss_auth, _) = hazmat::encap(&k.pk_recip, &sk_eph, Some(&k.sk_sender)).unwrap();
+        let (ss_base, _) = hazmat::encap_derand(&k.pk_recip, &sk_eph.to_bytes(), None).unwrap();
+        let (ss_auth, _) =
+            hazmat::encap_derand(&k.pk_recip, &sk_eph.to_bytes(), Some(&k.sk_sender)).unwrap();
         assert_ne!(ss_base.as_bytes(), ss_auth.as_bytes());
 
         let smode = sender_mode(m, &inp.psk, &inp.psk_id, &k.sk_sender);
+        let randomness = sk_eph.to_bytes();
         let (enc1, mut s1) =
-            hpke::hazmat::setup_sender_with_ephemeral(suite, &smode, &k.pk_recip, &inp.info, &sk_eph)
+            hazmat::setup_sender_derand(suite, &smode, &k.pk_recip, &inp.info, &randomness)
                 .unwrap();
         let (enc2, mut s2) =
-            hpke::hazmat::setup_sender_with_ephemeral(suite, &smode, &k.pk_recip, &inp.info, &sk_eph)
+            hazmat::setup_sender_derand(suite, &smode, &k.pk_recip, &inp.info, &randomness)
                 .unwrap();
         assert_eq!(&enc1[..], &enc[..]);
         assert_eq!(enc1, enc2);
@@ -319,7 +328,7 @@ proptest! {
         // And the key schedule built by hand from the KEM's secret matches.
         let (psk, psk_id): (&[u8], &[u8]) =
             if m.has_psk() { (&inp.psk, &inp.psk_id) } else { (b"", b"") };
-        let mut by_hand = KeySchedule::new(suite, m.id(), &ss_s, &inp.info, psk, psk_id)
+        let mut by_hand = KeySchedule::new(X25519::ID, suite, m.id(), &ss_s, &inp.info, psk, psk_id)
             .unwrap()
             .into_sender(1)
             .unwrap();
@@ -476,7 +485,7 @@ proptest! {
                 let smode = sender_mode(m, &inp.psk, &inp.psk_id, &k.sk_sender);
                 let rmode = receiver_mode(m, &inp.psk, &inp.psk_id, &k.pk_sender);
                 let (enc, mut sender) =
-                    hpke::setup_sender(suite, &smode, &k.pk_recip, &inp.info).unwrap();
+                    hpke::setup_sender(suite, &smode, &k.pk_recip, &inp.info, &mut SystemRng).unwrap();
                 let mut receiver =
                     hpke::setup_receiver(suite, &rmode, &enc, &k.sk_recip, &inp.info).unwrap();
                 let e_s = sender.export(&exporter_context, export_len).unwrap();
@@ -492,7 +501,7 @@ proptest! {
                 assert!(matches!(got, Err(Error::ExportOnly)), "{suite:?} {m:?}: {got:?}");
                 let got = receiver.open(&inp.aad, &[0u8; 32]);
                 assert!(matches!(got, Err(Error::ExportOnly)), "{suite:?} {m:?}: {got:?}");
-                let got = hpke::seal(suite, &smode, &k.pk_recip, &inp.info, &inp.aad, &inp.pt);
+                let got = hpke::seal(suite, &smode, &k.pk_recip, &inp.info, &inp.aad, &inp.pt, &mut SystemRng);
                 assert!(matches!(got, Err(Error::ExportOnly)), "{suite:?} {m:?}: {got:?}");
                 let got = hpke::open(suite, &rmode, &enc, &k.sk_recip, &inp.info, &inp.aad, &[0; 16]);
                 assert!(matches!(got, Err(Error::ExportOnly)), "{suite:?} {m:?}: {got:?}");
@@ -601,7 +610,8 @@ fn inconsistent_psk_is_refused() {
     let sk_sender = PrivateKey::derive(b"sender");
     let pk_sender = sk_sender.public_key();
     let suite = Suite::new(Kdf::HkdfSha256, Aead::Aes128Gcm);
-    let (good_enc, _) = hpke::setup_sender(suite, &SenderMode::Base, &pk_recip, b"").unwrap();
+    let (good_enc, _) =
+        hpke::setup_sender(suite, &SenderMode::Base, &pk_recip, b"", &mut SystemRng).unwrap();
 
     let pairs: [(&[u8], &[u8]); 3] = [
         (b"", b"id"),
@@ -618,12 +628,12 @@ fn inconsistent_psk_is_refused() {
             },
         ];
         for mode in &senders {
-            let got = hpke::setup_sender(suite, mode, &pk_recip, b"info");
+            let got = hpke::setup_sender(suite, mode, &pk_recip, b"info", &mut SystemRng);
             assert!(
                 matches!(got, Err(Error::InconsistentPsk)),
                 "{mode:?} {psk:?} {psk_id:?}: {got:?}"
             );
-            let got = hpke::seal(suite, mode, &pk_recip, b"info", b"", b"pt");
+            let got = hpke::seal(suite, mode, &pk_recip, b"info", b"", b"pt", &mut SystemRng);
             assert!(
                 matches!(got, Err(Error::InconsistentPsk)),
                 "{mode:?}: {got:?}"
@@ -663,7 +673,7 @@ fn inconsistent_psk_is_refused() {
         (1, &psk[..], &b""[..]),
         (3, &b""[..], &b"id"[..]),
     ] {
-        let got = KeySchedule::new(suite, mode, &ss, b"", psk, psk_id);
+        let got = KeySchedule::new(X25519::ID, suite, mode, &ss, b"", psk, psk_id);
         assert!(
             matches!(got, Err(Error::InconsistentPsk)),
             "mode {mode}: {got:?}"
@@ -677,7 +687,7 @@ fn inconsistent_psk_is_refused() {
             psk: &short,
             psk_id: b"id",
         };
-        let got = hpke::setup_sender(suite, &smode, &pk_recip, b"info");
+        let got = hpke::setup_sender(suite, &smode, &pk_recip, b"info", &mut SystemRng);
         assert!(matches!(got, Err(Error::PskTooShort)), "{len}: {got:?}");
         let rmode = ReceiverMode::AuthPsk {
             psk: &short,
@@ -686,21 +696,21 @@ fn inconsistent_psk_is_refused() {
         };
         let got = hpke::setup_receiver(suite, &rmode, &good_enc, &sk_recip, b"info");
         assert!(matches!(got, Err(Error::PskTooShort)), "{len}: {got:?}");
-        let got = KeySchedule::new(suite, 1, &ss, b"", &short, b"id");
+        let got = KeySchedule::new(X25519::ID, suite, 1, &ss, b"", &short, b"id");
         assert!(matches!(got, Err(Error::PskTooShort)), "{len}: {got:?}");
     }
     assert_eq!(hpke::MIN_PSK_LEN, 32);
-    // Mode bytes RFC 9180 does not define are refused as such.
+    // Mode bytes RFC 9180 does not define are refused as such, naming the mode.
     for (mode, psk, psk_id) in [(4u8, &b""[..], &b""[..]), (255, &psk[..], &b"id"[..])] {
-        let got = KeySchedule::new(suite, mode, &ss, b"", psk, psk_id);
+        let got = KeySchedule::new(X25519::ID, suite, mode, &ss, b"", psk, psk_id);
         assert!(
-            matches!(got, Err(Error::InvalidArgument(_))),
+            matches!(got, Err(Error::UnsupportedMode(m)) if m == mode),
             "mode {mode}: {got:?}"
         );
     }
     // The consistent ones work.
     for (mode, psk, psk_id) in [(0u8, &b""[..], &b""[..]), (1, &psk[..], &b"id"[..])] {
-        assert!(KeySchedule::new(suite, mode, &ss, b"", psk, psk_id).is_ok());
+        assert!(KeySchedule::new(X25519::ID, suite, mode, &ss, b"", psk, psk_id).is_ok());
     }
 }
 
@@ -711,7 +721,8 @@ fn export_longer_than_255_nh_is_refused() {
         for aead in Aead::ALL {
             let suite = Suite::new(kdf, aead);
             let max = 255 * kdf.hash_len();
-            let schedule = || KeySchedule::new(suite, 0, &ss, b"info", b"", b"").unwrap();
+            let schedule =
+                || KeySchedule::new(X25519::ID, suite, 0, &ss, b"info", b"", b"").unwrap();
             let sender = schedule().into_sender(0).unwrap();
             let receiver = schedule().into_receiver(0).unwrap();
             assert_eq!(schedule().exporter_secret().len(), kdf.hash_len());
@@ -743,7 +754,7 @@ fn export_longer_than_255_nh_is_refused() {
 fn message_limit_reached_at_u64_max() {
     let ss = shared_secret(2);
     for suite in aead_suites() {
-        let schedule = || KeySchedule::new(suite, 0, &ss, b"info", b"", b"").unwrap();
+        let schedule = || KeySchedule::new(X25519::ID, suite, 0, &ss, b"info", b"", b"").unwrap();
 
         // Starting at u64::MAX: nothing, ever.
         let mut s = schedule().into_sender(u64::MAX).unwrap();
@@ -812,7 +823,8 @@ fn low_order_points_give_zero_shared_secret() {
     let pk_sender = sk_sender.public_key();
     let psk = [5u8; 32];
     let psk_id = b"id";
-    let (good_enc, _) = hpke::setup_sender(suite, &SenderMode::Base, &pk_recip, b"").unwrap();
+    let (good_enc, _) =
+        hpke::setup_sender(suite, &SenderMode::Base, &pk_recip, b"", &mut SystemRng).unwrap();
 
     for point in low_order_points() {
         let low = PublicKey::from_bytes(&point).unwrap();
@@ -820,12 +832,12 @@ fn low_order_points_give_zero_shared_secret() {
         for m in MODES {
             // A low-order recipient key.
             let smode = sender_mode(m, &psk, psk_id, &sk_sender);
-            let got = hpke::setup_sender(suite, &smode, &low, b"info");
+            let got = hpke::setup_sender(suite, &smode, &low, b"info", &mut SystemRng);
             assert!(
                 matches!(got, Err(Error::ZeroSharedSecret)),
                 "pkR {name} {m:?}: {got:?}"
             );
-            let got = hpke::seal(suite, &smode, &low, b"info", b"", b"pt");
+            let got = hpke::seal(suite, &smode, &low, b"info", b"", b"pt", &mut SystemRng);
             assert!(
                 matches!(got, Err(Error::ZeroSharedSecret)),
                 "pkR {name} {m:?}: {got:?}"
@@ -855,7 +867,7 @@ fn low_order_points_give_zero_shared_secret() {
             }
         }
         // The KEM itself, and the DH under it.
-        let got = hazmat::encap(&low, &sk_sender, None);
+        let got = hazmat::encap_derand(&low, &sk_sender.to_bytes(), None);
         assert!(
             matches!(got, Err(Error::ZeroSharedSecret)),
             "{name}: {:?}",
@@ -876,7 +888,8 @@ fn wrong_length_enc_and_keys_are_refused() {
     let suite = Suite::new(Kdf::HkdfSha384, Aead::ChaCha20Poly1305);
     let sk_recip = PrivateKey::derive(b"recipient");
     let pk_recip = sk_recip.public_key();
-    let (enc, _) = hpke::setup_sender(suite, &SenderMode::Base, &pk_recip, b"").unwrap();
+    let (enc, _) =
+        hpke::setup_sender(suite, &SenderMode::Base, &pk_recip, b"", &mut SystemRng).unwrap();
     let long = [&enc[..], &[0]].concat();
     for bad in [&enc[..31], &long[..], &[][..], &[0u8; 64][..]] {
         let n = bad.len();

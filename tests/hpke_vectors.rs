@@ -3,10 +3,9 @@
 //! RFC's test-vector repository). Both roles are checked, with every
 //! intermediate value.
 
+use doormat::hazmat::hpke::{self as hazmat, KeySchedule};
 use doormat::hpke::{
-    self,
-    hazmat::{self, KeySchedule},
-    Aead, Kdf, PrivateKey, PublicKey, ReceiverMode, SenderMode, Suite,
+    self, Aead, Kdf, Kem, PrivateKey, PublicKey, ReceiverMode, SenderMode, Suite, X25519,
 };
 use serde::Deserialize;
 
@@ -92,7 +91,10 @@ struct Counts {
     exports: usize,
 }
 
-fn sender_mode<'a>(v: &'a Setup, sk_sender: Option<&'a PrivateKey>) -> SenderMode<'a> {
+fn sender_mode<'a>(
+    v: &'a Setup,
+    sk_sender: Option<&'a PrivateKey<X25519>>,
+) -> SenderMode<'a, X25519> {
     match (v.mode, v.psk.as_deref(), v.psk_id.as_deref(), sk_sender) {
         (0, None, None, None) => SenderMode::Base,
         (1, Some(psk), Some(psk_id), None) => SenderMode::Psk { psk, psk_id },
@@ -106,7 +108,10 @@ fn sender_mode<'a>(v: &'a Setup, sk_sender: Option<&'a PrivateKey>) -> SenderMod
     }
 }
 
-fn receiver_mode<'a>(v: &'a Setup, pk_sender: Option<&'a PublicKey>) -> ReceiverMode<'a> {
+fn receiver_mode<'a>(
+    v: &'a Setup,
+    pk_sender: Option<&'a PublicKey<X25519>>,
+) -> ReceiverMode<'a, X25519> {
     match (v.mode, v.psk.as_deref(), v.psk_id.as_deref(), pk_sender) {
         (0, None, None, None) => ReceiverMode::Base,
         (1, Some(psk), Some(psk_id), None) => ReceiverMode::Psk { psk, psk_id },
@@ -125,23 +130,19 @@ fn check_setup(i: usize, v: &Setup, counts: &mut Counts) {
         "setup {i} (mode {}, kdf {:#06x}, aead {:#06x})",
         v.mode, v.kdf_id, v.aead_id
     );
-    assert_eq!(v.kem_id, hpke::KEM_ID, "{ctx}");
+    assert_eq!(v.kem_id, X25519::ID, "{ctx}");
     let suite = Suite::new(
         Kdf::from_id(v.kdf_id).expect("known kdf"),
         Aead::from_id(v.aead_id).expect("known aead"),
     );
 
     // DeriveKeyPair and key serialization.
-    let sk_eph = PrivateKey::derive(&v.ikm_eph);
+    let sk_eph = PrivateKey::<X25519>::derive(&v.ikm_eph);
     assert_eq!(&sk_eph.to_bytes()[..], &v.sk_eph[..], "{ctx}: skEm");
-    assert_eq!(
-        &sk_eph.public_key().to_bytes()[..],
-        &v.pk_eph[..],
-        "{ctx}: pkEm"
-    );
-    let sk_recip = PrivateKey::derive(&v.ikm_recip);
+    assert_eq!(sk_eph.public_key().as_bytes(), &v.pk_eph[..], "{ctx}: pkEm");
+    let sk_recip = PrivateKey::<X25519>::derive(&v.ikm_recip);
     assert_eq!(&sk_recip.to_bytes()[..], &v.sk_recip[..], "{ctx}: skRm");
-    let pk_recip = PublicKey::from_bytes(&v.pk_recip).unwrap();
+    let pk_recip = PublicKey::<X25519>::from_bytes(&v.pk_recip).unwrap();
     assert_eq!(sk_recip.public_key(), pk_recip, "{ctx}: pkRm");
     let sk_sender = v
         .sk_sender
@@ -156,7 +157,8 @@ fn check_setup(i: usize, v: &Setup, counts: &mut Counts) {
     }
 
     // Intermediate values: Encap/Decap and KeySchedule.
-    let (ss_sender, enc) = hazmat::encap(&pk_recip, &sk_eph, sk_sender.as_ref()).unwrap();
+    let (ss_sender, enc) =
+        hazmat::encap_derand(&pk_recip, &sk_eph.to_bytes(), sk_sender.as_ref()).unwrap();
     assert_eq!(&enc[..], &v.enc[..], "{ctx}: enc");
     assert_eq!(
         &ss_sender.as_bytes()[..],
@@ -171,7 +173,7 @@ fn check_setup(i: usize, v: &Setup, counts: &mut Counts) {
     );
     let psk = v.psk.as_deref().unwrap_or_default();
     let psk_id = v.psk_id.as_deref().unwrap_or_default();
-    let ks = KeySchedule::new(suite, v.mode, &ss_recip, &v.info, psk, psk_id).unwrap();
+    let ks = KeySchedule::new(X25519::ID, suite, v.mode, &ss_recip, &v.info, psk, psk_id).unwrap();
     assert_eq!(ks.key(), &v.key[..], "{ctx}: key");
     assert_eq!(ks.base_nonce(), &v.base_nonce[..], "{ctx}: base_nonce");
     assert_eq!(
@@ -183,7 +185,7 @@ fn check_setup(i: usize, v: &Setup, counts: &mut Counts) {
     // The public setup functions, both roles.
     let s_mode = sender_mode(v, sk_sender.as_ref());
     let (enc, mut sender) =
-        hpke::hazmat::setup_sender_with_ephemeral(suite, &s_mode, &pk_recip, &v.info, &sk_eph)
+        hazmat::setup_sender_derand(suite, &s_mode, &pk_recip, &v.info, &sk_eph.to_bytes())
             .unwrap();
     assert_eq!(enc, v.enc, "{ctx}: enc from setup_sender");
     let r_mode = receiver_mode(v, pk_sender.as_ref());
@@ -202,7 +204,7 @@ fn check_setup(i: usize, v: &Setup, counts: &mut Counts) {
         seq += 1;
         assert_eq!(ct, e.ct, "{ctx}: encryption {j} seal");
         let ss = hazmat::decap(&v.enc, &sk_recip, pk_sender.as_ref()).unwrap();
-        let mut at_seq = KeySchedule::new(suite, v.mode, &ss, &v.info, psk, psk_id)
+        let mut at_seq = KeySchedule::new(X25519::ID, suite, v.mode, &ss, &v.info, psk, psk_id)
             .unwrap()
             .into_receiver(e.sequence_number)
             .unwrap();
@@ -229,11 +231,11 @@ fn check_setup(i: usize, v: &Setup, counts: &mut Counts) {
         );
         assert!(matches!(
             sender.seal(b"", b""),
-            Err(doormat::Error::ExportOnly)
+            Err(hpke::Error::ExportOnly)
         ));
         assert!(matches!(
             receiver.open(b"", b""),
-            Err(doormat::Error::ExportOnly)
+            Err(hpke::Error::ExportOnly)
         ));
     }
 

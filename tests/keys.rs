@@ -5,21 +5,34 @@
 mod common;
 
 use common::x25519_low_order;
-use doormat::hpke::hazmat::{self, KeySchedule};
-use doormat::hpke::{Aead, Kdf, PrivateKey, PublicKey, ReceiverMode, SenderMode, Suite};
+use doormat::hazmat::hpke::{encap_derand, KeySchedule};
+use doormat::hpke::{self, Aead, Kdf, Kem, Suite, X25519};
 use doormat::keys::{
-    safety_number, Identity, PublicIdentity, IDENTITY_LEN, PUBLIC_IDENTITY_LEN, PUBLIC_PREFIX,
-    SECRET_PREFIX, SIGNATURE_LEN,
+    safety_number, DecryptionKey, Error, Identity, PublicIdentity, IDENTITY_LEN,
+    PUBLIC_IDENTITY_LEN, PUBLIC_PREFIX, SECRET_PREFIX, SIGNATURE_LEN,
 };
-use doormat::Error;
 use proptest::prelude::*;
 
 /// The application purpose the signature tests sign for.
 const CONTEXT: &[u8] = b"doormat tests/keys v1";
 
+/// The classical identities' KEM keys.
+type PrivateKey = hpke::PrivateKey<X25519>;
+type PublicKey = hpke::PublicKey<X25519>;
+type SenderMode<'a> = hpke::SenderMode<'a, X25519>;
+type ReceiverMode<'a> = hpke::ReceiverMode<'a, X25519>;
+
 /// A deterministic identity from 64 bytes of key material.
 fn identity(x25519_ikm: &[u8; 32], seed: &[u8; 32]) -> Identity {
-    Identity::from_keys(PrivateKey::derive(x25519_ikm), seed)
+    Identity::from_decryption_key(DecryptionKey::X25519(PrivateKey::derive(x25519_ikm)), seed)
+}
+
+/// A classical identity's X25519 key.
+fn x25519_key(id: &Identity) -> &PrivateKey {
+    match id.decryption_key() {
+        DecryptionKey::X25519(sk) => sk,
+        other => panic!("not a classical identity: {other:?}"),
+    }
 }
 
 /// A copy of an identity's X25519 key (`PrivateKey` is intentionally not `Clone`).
@@ -126,11 +139,14 @@ proptest! {
     }
 
     #[test]
-    fn from_keys_with_another_seed_keeps_x25519_changes_ed25519((ikm, seed) in keys()) {
+    fn from_decryption_key_with_another_seed_keeps_x25519_changes_ed25519((ikm, seed) in keys()) {
         let id = identity(&ikm, &seed);
         let mut other_seed = seed;
         other_seed[31] ^= 0x80;
-        let reseeded = Identity::from_keys(copy_key(id.decryption_key().x25519().unwrap()), &other_seed);
+        let reseeded = Identity::from_decryption_key(
+            DecryptionKey::X25519(copy_key(x25519_key(&id))),
+            &other_seed,
+        );
         assert_eq!(reseeded.public().encryption_key(), id.public().encryption_key());
         assert_ne!(reseeded.public().verifying_key(), id.public().verifying_key());
         assert_ne!(reseeded.public(), id.public());
@@ -140,8 +156,10 @@ proptest! {
             reseeded.public().verify(b"c", b"m", &id.sign(b"c", b"m")),
             Err(Error::BadSignature)
         ));
-        // The same seed again gives the same verifying key (from_keys is deterministic).
-        let again = Identity::from_keys(copy_key(id.decryption_key().x25519().unwrap()), &seed);
+        // The same seed again gives the same verifying key (from_decryption_key
+        // is deterministic).
+        let again =
+            Identity::from_decryption_key(DecryptionKey::X25519(copy_key(x25519_key(&id))), &seed);
         assert_eq!(again.public(), id.public());
         assert!(again == id, "same keys, unequal identities");
     }
@@ -494,7 +512,7 @@ proptest! {
         let sk_recip = PrivateKey::derive(&seed);
         let pk_recip: PublicKey = sk_recip.public_key();
         let sk_eph = PrivateKey::derive(&ikm_eph);
-        let (ss, _enc) = hazmat::encap(&pk_recip, &sk_eph, Some(&sk)).unwrap();
+        let (ss, _enc) = encap_derand(&pk_recip, &sk_eph.to_bytes(), Some(&sk)).unwrap();
         let ss_bytes = *ss.as_bytes();
         assert_debug_redacted("SharedSecret", &ss, &[&ss_bytes[..]]);
 
@@ -502,7 +520,7 @@ proptest! {
         // schedule is consumed by into_sender / into_receiver).
         let suite = Suite::new(kdf, aead);
         let psk_id = b"psk id";
-        let schedule = || KeySchedule::new(suite, 3, &ss, b"info", &psk, psk_id).unwrap();
+        let schedule = || KeySchedule::new(X25519::ID, suite, 3, &ss, b"info", &psk, psk_id).unwrap();
         let ks = schedule();
         let key = ks.key().to_vec();
         let nonce = ks.base_nonce().to_vec();
@@ -623,7 +641,6 @@ fn is_canonical(u: &[u8; 32]) -> bool {
 /// (random, and small u from 2 to 1000) neither gives zero nor is refused.
 #[test]
 fn low_order_refusal_matches_the_dh() {
-    use doormat::hpke::{PrivateKey, PublicKey};
     let sk = PrivateKey::generate();
     let ed: [u8; 64] = Identity::generate().public().to_bytes().try_into().unwrap();
     let parse = |x: [u8; 32]| {
@@ -654,7 +671,7 @@ fn low_order_refusal_matches_the_dh() {
     for x in candidates {
         let zero = matches!(
             sk.dh(&PublicKey::from_bytes(&x).unwrap()),
-            Err(Error::ZeroSharedSecret)
+            Err(hpke::Error::ZeroSharedSecret)
         );
         let rejected = matches!(parse(x), Err(Error::InvalidKey));
         assert_eq!(zero, rejected, "u = {}", hex::encode(x));

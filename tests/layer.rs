@@ -6,11 +6,41 @@ mod common;
 
 use std::sync::Mutex;
 
-use doormat::e2e::{self, Header, Layer, Opening, Sealing, Unlocked};
+use doormat::e2e::{
+    self, Header, Layer, LayerError, OpenError, Opening, SealError, Sealing, Unlocked,
+};
 use doormat::keys::Identity;
-use doormat::Error;
 
 const TAG_TYPE: u16 = 0x5447;
+
+/// [`Stamp`]'s own error: the envelope has no stamp.
+#[derive(Debug, PartialEq, Eq)]
+struct Unstamped;
+
+impl std::fmt::Display for Unstamped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("unstamped")
+    }
+}
+
+impl std::error::Error for Unstamped {}
+
+/// [`Refuse`]'s own error.
+#[derive(Debug, PartialEq, Eq)]
+struct Refused;
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("refused")
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// The layer error of type `E` that `r` failed with, if it did.
+fn layer_error<T, E: std::error::Error + 'static>(r: &Result<T, OpenError>) -> Option<&E> {
+    r.as_ref().err().and_then(OpenError::layer::<E>)
+}
 
 /// Adds one extension, remembers the content key it saw, and refuses
 /// envelopes without its extension.
@@ -21,16 +51,16 @@ struct Stamp {
 }
 
 impl Layer for Stamp {
-    fn extensions(&self, sealing: &Sealing<'_>) -> doormat::Result<Vec<(u16, Vec<u8>)>> {
+    fn extensions(&self, sealing: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>, LayerError> {
         *self.seen_key.lock().unwrap() = Some(*sealing.content_key().as_bytes());
         Ok(vec![(TAG_TYPE, sealing.core_header()[..7].to_vec())])
     }
 
-    fn check(&self, opening: &Opening<'_>) -> doormat::Result<()> {
+    fn check(&self, opening: &Opening<'_>) -> Result<(), LayerError> {
         let tag = opening
             .header()
             .extension(TAG_TYPE)
-            .ok_or(Error::InvalidArgument("unstamped"))?;
+            .ok_or_else(|| Box::new(Unstamped) as LayerError)?;
         assert_eq!(
             Some(*opening.content_key().as_bytes()),
             *self.seen_key.lock().unwrap()
@@ -52,11 +82,11 @@ struct KnownKey {
 }
 
 impl Layer for KnownKey {
-    fn unlock(&self, _: &Header) -> doormat::Result<Unlocked> {
-        Ok(Unlocked {
+    fn unlock(&self, _: &Header) -> Result<Option<Unlocked>, LayerError> {
+        Ok(Some(Unlocked {
             content_key: e2e::ContentKey::from_bytes(&self.key),
             aad_hash: self.aad_hash,
-        })
+        }))
     }
 }
 
@@ -65,8 +95,8 @@ impl Layer for KnownKey {
 struct Refuse;
 
 impl Layer for Refuse {
-    fn check(&self, _: &Opening<'_>) -> doormat::Result<()> {
-        Err(Error::InvalidAccessField)
+    fn check(&self, _: &Opening<'_>) -> Result<(), LayerError> {
+        Err(Box::new(Refused))
     }
 }
 
@@ -103,7 +133,11 @@ fn a_layer_adds_bound_extensions_and_checks_before_release() {
     // Without the stamp, the same check refuses, with the layer's error.
     let plain = e2e::seal(&alice, &pubs, b"x").unwrap();
     let r = e2e::Opener::new(&to[0]).layer(&stamp).open(&plain);
-    assert!(matches!(r, Err(Error::InvalidArgument("unstamped"))));
+    assert!(layer_error(&r) == Some(&Unstamped), "{r:?}");
+    // ... which the umbrella error keeps, as a refusal.
+    let e = doormat::Error::from(r.unwrap_err());
+    assert_eq!(e.kind(), doormat::ErrorKind::Refused);
+    assert!(matches!(&e, doormat::Error::Open(o) if o.layer::<Unstamped>().is_some()));
 }
 
 #[test]
@@ -118,12 +152,10 @@ fn a_refusing_layer_releases_nothing_even_when_streaming() {
     let r = e2e::Opener::new(&to[1])
         .layer(Refuse)
         .open_stream(&envelope[..], &mut out);
-    assert!(matches!(r, Err(Error::InvalidAccessField)));
+    assert!(layer_error(&r) == Some(&Refused), "{r:?}");
     assert!(out.is_empty(), "the check runs before the first chunk");
-    assert!(matches!(
-        e2e::Opener::new(&to[1]).layer(Refuse).open(&envelope),
-        Err(Error::InvalidAccessField)
-    ));
+    let r = e2e::Opener::new(&to[1]).layer(Refuse).open(&envelope);
+    assert!(layer_error(&r) == Some(&Refused), "{r:?}");
 }
 
 #[test]
@@ -134,7 +166,15 @@ fn layer_extension_types_clash_with_the_sealers_own() {
         .extension(TAG_TYPE, b"mine".to_vec())
         .layer(Stamp::default())
         .seal(b"x");
-    assert!(matches!(r, Err(Error::InvalidArgument(_))));
+    assert!(
+        matches!(
+            r,
+            Err(SealError::InvalidArgument(
+                "duplicate header extension type"
+            ))
+        ),
+        "{r:?}"
+    );
 }
 
 /// Whoever knows the content key opens the envelope without a stanza — and
@@ -170,7 +210,7 @@ fn unlocked_by_a_known_content_key() {
         e2e::Opener::unlocked_by(&by_layer)
             .associated_data(b"other")
             .open(&envelope),
-        Err(Error::HeaderTampered)
+        Err(OpenError::HeaderTampered)
     ));
     // A wrong key is a tampered header, not a panic or a partial open.
     let mut wrong = key;
@@ -181,21 +221,19 @@ fn unlocked_by_a_known_content_key() {
             aad_hash
         })
         .open(&envelope),
-        Err(Error::HeaderTampered)
+        Err(OpenError::HeaderTampered)
     ));
     // A layer that does not unlock gives no key. A layer added after the
     // unlocking one adds its check and does not take over the unlocking.
     assert!(matches!(
         e2e::Opener::unlocked_by(Refuse).open(&envelope),
-        Err(Error::NotARecipient)
+        Err(OpenError::NotARecipient)
     ));
-    assert!(matches!(
-        e2e::Opener::unlocked_by(&by_layer)
-            .associated_data(aad)
-            .layer(Refuse)
-            .open(&envelope),
-        Err(Error::InvalidAccessField)
-    ));
+    let r = e2e::Opener::unlocked_by(&by_layer)
+        .associated_data(aad)
+        .layer(Refuse)
+        .open(&envelope);
+    assert!(layer_error(&r) == Some(&Refused), "{r:?}");
     let opened = e2e::Opener::unlocked_by(&by_layer)
         .associated_data(aad)
         .layer(&stamp)
@@ -251,26 +289,31 @@ fn layers_stack_and_never_drop_the_escrow_layer() {
             .layer(&stamp)
             .layer(escrow::Compliance::pinned(&key)),
     ] {
-        assert!(matches!(layered.open(&clean), Err(Error::NotEscrowed)));
+        let r = layered.open(&clean);
+        assert!(
+            matches!(layer_error(&r), Some(escrow::Error::NotEscrowed)),
+            "{r:?}"
+        );
         let mut out = Vec::new();
-        assert!(matches!(
-            layered.open_stream(&clean[..], &mut out),
-            Err(Error::NotEscrowed)
-        ));
+        let r = layered.open_stream(&clean[..], &mut out);
+        assert!(
+            matches!(layer_error(&r), Some(escrow::Error::NotEscrowed)),
+            "{r:?}"
+        );
         assert!(out.is_empty());
     }
     // Every check runs, in order: a refusing layer anywhere refuses.
-    assert!(matches!(
-        escrow::opener(&to[0], &key).layer(Refuse).open(&escrowed),
-        Err(Error::InvalidAccessField)
-    ));
+    let r = escrow::opener(&to[0], &key).layer(Refuse).open(&escrowed);
+    assert!(layer_error(&r) == Some(&Refused), "{r:?}");
     // Two layers that add the same extension type clash.
     assert!(matches!(
         e2e::Sealer::new(&alice, &pubs)
             .layer(&stamp)
             .layer(&stamp)
             .seal(b"twice"),
-        Err(Error::InvalidArgument("duplicate header extension type"))
+        Err(SealError::InvalidArgument(
+            "duplicate header extension type"
+        ))
     ));
 }
 

@@ -10,11 +10,10 @@ use doormat::escrow::{
     PQ_ESCROW_KEY_PREFIX, PQ_ESCROW_SECRET_PREFIX, PQ_LEAF_LEN,
 };
 use doormat::keys::{
-    safety_number, Identity, Kem, PublicIdentity, PQ_PUBLIC_IDENTITY_LEN, PQ_PUBLIC_PREFIX,
+    self, safety_number, Identity, Kem, PublicIdentity, PQ_PUBLIC_IDENTITY_LEN, PQ_PUBLIC_PREFIX,
     PQ_SECRET_PREFIX,
 };
 use doormat::random::{SeedableRng, SeededRng};
-use doormat::Error;
 
 fn pq_identity(seed: u8) -> Identity {
     Identity::generate_post_quantum_with(&mut SeededRng::from_seed([seed; 32])).unwrap()
@@ -64,7 +63,7 @@ fn fingerprints_and_safety_numbers_cover_the_kem_key() {
                 assert_ne!(safety_number(&alice.public(), &other), sn, "byte {at}");
                 changed += 1;
             }
-            Err(e) => assert!(matches!(e, Error::InvalidKey), "byte {at}: {e:?}"),
+            Err(e) => assert!(matches!(e, keys::Error::InvalidKey), "byte {at}: {e:?}"),
         }
     }
     assert!(changed >= 5, "{changed}");
@@ -108,11 +107,11 @@ fn post_quantum_escrow_keys_and_fields() {
     let classical = EscrowAuthority::generate();
     assert!(matches!(
         classical.open(&env),
-        Err(Error::InvalidAccessField)
+        Err(escrow::Error::InvalidAccessField)
     ));
     assert!(matches!(
         escrow::open(&ids[1], &classical.public_key(), &env),
-        Err(Error::InvalidAccessField)
+        Err(escrow::Error::InvalidAccessField)
     ));
     // The classical field stays its old size.
     let classical_env = e2e::Sealer::new(&ids[0], &to)

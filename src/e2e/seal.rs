@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use zeroize::Zeroizing;
 
 use super::chunks::{seal_payload, PayloadLayout, Signed};
+use super::error::SealError;
 use super::format::{
     checkpoint_interval_fits, default_checkpoint_interval, has_duplicates, Header, PayloadCipher,
     Stanza,
@@ -19,11 +20,10 @@ use super::{
     DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MAX_RECIPIENTS, MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN,
 };
 use crate::hash::sha256;
-use crate::hpke::xwing::{self, ENCAP_RANDOMNESS_LEN};
-use crate::hpke::{self, hazmat, PrivateKey, SenderMode, X25519_LEN};
-use crate::keys::{EncryptionKey, Identity, Kem, PublicIdentity};
-use crate::random::{self, CryptoRngCore, SystemRng};
-use crate::{Error, Result};
+use crate::keys::{Identity, PublicIdentity};
+use crate::random::{self, Drawn, Erased, Generator, SystemRng, TryCryptoRng};
+
+type Result<T> = core::result::Result<T, SealError>;
 
 /// Builds envelopes with options: associated data, cipher, chunk size,
 /// recipient key ids, header extensions, a [`Layer`], a random number
@@ -57,18 +57,7 @@ pub struct Sealer<'a> {
     layers: Vec<Box<dyn Layer + 'a>>,
     /// The caller's generator; `None` is the operating system's. In a cell
     /// so that sealing takes `&self`: a sealer is never re-entered.
-    rng: Option<RefCell<&'a mut dyn CryptoRngCore>>,
-}
-
-/// The randomness drawn for one stanza before any stanza is sealed.
-enum Draw {
-    /// An X25519 stanza with the operating system's generator: ring draws
-    /// its own ephemeral key.
-    Os,
-    /// An X25519 ephemeral secret from the caller's generator.
-    X25519(Zeroizing<[u8; X25519_LEN]>),
-    /// X-Wing's encapsulation randomness (from either generator).
-    XWing(Zeroizing<[u8; ENCAP_RANDOMNESS_LEN]>),
+    rng: Option<RefCell<&'a mut dyn Generator>>,
 }
 
 impl<'a> Sealer<'a> {
@@ -142,7 +131,7 @@ impl<'a> Sealer<'a> {
 
     /// Allow post-quantum and classical recipients in one envelope.
     ///
-    /// Without it, sealing to both kinds fails with [`Error::MixedKems`], as
+    /// Without it, sealing to both kinds fails with [`SealError::MixedKems`], as
     /// age refuses to mix them: every recipient can read the content key,
     /// so the envelope is only as strong as its weakest stanza, and one
     /// classical stanza lets a quantum computer open later what was recorded
@@ -150,12 +139,12 @@ impl<'a> Sealer<'a> {
     /// shows observers which kind each stanza is.
     ///
     /// ```
-    /// use doormat::{e2e, keys::Identity, Error};
+    /// use doormat::{e2e, keys::Identity};
     ///
     /// let alice = Identity::generate_post_quantum();
     /// let to = [Identity::generate_post_quantum().public(), Identity::generate().public()];
     /// let refused = e2e::Sealer::new(&alice, &to).seal(b"hi");
-    /// assert!(matches!(refused, Err(Error::MixedKems)));
+    /// assert!(matches!(refused, Err(e2e::SealError::MixedKems)));
     /// let envelope = e2e::Sealer::new(&alice, &to).allow_mixed_kems(true).seal(b"hi")?;
     /// assert!(e2e::Header::parse(&envelope)?.is_post_quantum());
     /// # Ok::<(), doormat::Error>(())
@@ -191,52 +180,53 @@ impl<'a> Sealer<'a> {
     /// deterministic generator, sealing is deterministic (Ed25519 signatures
     /// are), which makes known-answer tests and replayable simulations
     /// possible — and makes the envelope as secret as the generator.
-    pub fn rng<R: CryptoRngCore>(mut self, rng: &'a mut R) -> Self {
+    pub fn rng<R: TryCryptoRng>(mut self, rng: &'a mut R) -> Self {
         self.rng = Some(RefCell::new(rng));
         self
     }
 
     /// Runs `f` with the sealer's generator.
-    fn with_rng<T>(&self, f: impl FnOnce(&mut dyn CryptoRngCore) -> T) -> T {
+    fn with_rng<T>(&self, f: impl FnOnce(&mut Erased<'_>) -> T) -> T {
         match &self.rng {
-            Some(cell) => f(&mut **cell.borrow_mut()),
-            None => f(&mut SystemRng),
+            Some(cell) => f(&mut Erased(&mut **cell.borrow_mut())),
+            None => f(&mut Erased(&mut SystemRng)),
         }
     }
 
     fn check_arguments(&self) -> Result<()> {
         if self.recipients.is_empty() {
-            return Err(Error::InvalidArgument("no recipients"));
+            return Err(SealError::InvalidArgument("no recipients"));
         }
         if self.recipients.len() > MAX_RECIPIENTS {
-            return Err(Error::InvalidArgument("more than 1024 recipients"));
+            return Err(SealError::InvalidArgument("more than 1024 recipients"));
         }
         if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&self.chunk_size) {
-            return Err(Error::InvalidArgument("chunk size out of range"));
+            return Err(SealError::InvalidArgument("chunk size out of range"));
         }
         if !checkpoint_interval_fits(self.interval(), self.chunk_size) {
-            return Err(Error::InvalidArgument("checkpoint interval out of range"));
+            return Err(SealError::InvalidArgument(
+                "checkpoint interval out of range",
+            ));
         }
         if has_duplicates(self.recipients.iter().map(|r| r.fingerprint())) {
-            return Err(Error::InvalidArgument("the same recipient twice"));
+            return Err(SealError::InvalidArgument("the same recipient twice"));
         }
         let post_quantum = self.recipients.iter().filter(|r| r.kem().is_post_quantum());
         if !self.mixed_kems && (1..self.recipients.len()).contains(&post_quantum.count()) {
-            return Err(Error::MixedKems);
+            return Err(SealError::MixedKems);
         }
         Ok(())
     }
 
     /// Draws the content key and wraps it to every recipient.
     ///
-    /// Every random byte is drawn first, in the documented order; then the
+    /// Every random byte is drawn first, in the documented order (the
+    /// content key, then each stanza's encapsulation randomness); then the
     /// stanzas are sealed, on all cores with the `parallel` feature when
     /// there are several (each costs an X25519 key generation and DH, or an
-    /// X-Wing encapsulation). With the operating system's generator an X25519
-    /// stanza's ephemeral key is ring's ([`hpke::seal`]), which is faster;
-    /// with a caller's generator it is x25519-dalek's from 32 drawn bytes, so
-    /// a seeded generator replays byte for byte. An X-Wing stanza always
-    /// takes 64 drawn bytes.
+    /// X-Wing encapsulation). Each stanza's wrap reads its drawn bytes as
+    /// its generator, so the operating system's generator and a seeded one
+    /// run exactly the same code.
     fn draw_keys(&self) -> Result<(ContentKey, Vec<Stanza>)> {
         let (suite, info) = stanza_suite(self.cipher);
         let (content_key, draws) = self.with_rng(|rng| -> Result<_> {
@@ -244,43 +234,22 @@ impl<'a> Sealer<'a> {
             random::fill(rng, bytes.as_mut())?;
             let mut draws = Vec::with_capacity(self.recipients.len());
             for r in self.recipients {
-                draws.push(match (r.kem(), &self.rng) {
-                    (Kem::X25519, None) => Draw::Os,
-                    (Kem::X25519, Some(_)) => {
-                        let mut sk = Zeroizing::new([0u8; X25519_LEN]);
-                        random::fill(rng, sk.as_mut())?;
-                        Draw::X25519(sk)
-                    }
-                    (Kem::XWing, _) => {
-                        let mut randomness = Zeroizing::new([0u8; ENCAP_RANDOMNESS_LEN]);
-                        random::fill(rng, randomness.as_mut())?;
-                        Draw::XWing(randomness)
-                    }
-                });
+                let mut draw = Zeroizing::new(vec![0u8; r.kem().encap_randomness_len()]);
+                random::fill(rng, &mut draw)?;
+                draws.push(draw);
             }
             Ok((ContentKey::from_bytes(&bytes), draws))
         })?;
         let key_ids = self.key_ids;
-        let wrap = |(r, draw): (&PublicIdentity, &Draw)| {
+        let wrap = |(r, draw): (&PublicIdentity, &Zeroizing<Vec<u8>>)| -> Result<Stanza> {
             let pk = r.encryption_key();
-            let (mode, key) = (&SenderMode::Base, content_key.as_bytes());
-            let (enc, wrapped) = match (pk, draw) {
-                (EncryptionKey::X25519(pk), Draw::Os) => {
-                    hpke::seal(suite, mode, pk, &info, b"", key)?
-                }
-                (EncryptionKey::X25519(pk), Draw::X25519(sk)) => {
-                    let sk_eph = PrivateKey::from_bytes(sk.as_ref())?;
-                    let (enc, mut ctx) =
-                        hazmat::setup_sender_with_ephemeral(suite, mode, pk, &info, &sk_eph)?;
-                    (enc, ctx.seal(b"", key)?)
-                }
-                (EncryptionKey::XWing(pk), Draw::XWing(randomness)) => {
-                    let (enc, mut ctx) =
-                        xwing::setup_sender_with_randomness(suite, mode, pk, &info, randomness)?;
-                    (enc, ctx.seal(b"", key)?)
-                }
-                _ => unreachable!("each draw is made for its recipient's KEM"),
-            };
+            let (enc, wrapped) = pk.wrap(
+                suite,
+                &info,
+                b"",
+                content_key.as_bytes(),
+                &mut Drawn::new(draw),
+            )?;
             Ok(Stanza {
                 key_id: key_ids.then(|| key_id(pk)),
                 kem: pk.kem(),
@@ -336,11 +305,12 @@ impl<'a> Sealer<'a> {
         );
         let mut extensions = self.extensions.clone();
         for layer in &self.layers {
-            extensions.extend(layer.extensions(&Sealing {
+            let sealing = Sealing {
                 content_key: &content_key,
                 core_header: &core,
                 aad_hash: &aad_hash,
-            })?);
+            };
+            extensions.extend(layer.extensions(&sealing).map_err(SealError::Layer)?);
         }
         let header = Header::finish(
             self.cipher,
@@ -378,10 +348,11 @@ impl<'a> Sealer<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] for bad options (no recipients, too many,
-    /// a duplicate, a chunk size out of range, a duplicate extension type, a
-    /// header over 1 MiB); [`Error::RandomFailed`] if the generator fails;
-    /// any error of the [`Layer`].
+    /// [`SealError::InvalidArgument`] for bad options (no recipients, too
+    /// many, a duplicate, a chunk size out of range, a duplicate extension
+    /// type, a header over 1 MiB); [`SealError::MixedKems`];
+    /// [`SealError::RandomFailed`] if the generator fails;
+    /// [`SealError::Layer`] with any error of a [`Layer`].
     pub fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>> {
         let (begun, layout) = self.begin_in_memory(plaintext)?;
         // A zeroed allocation is fresh pages from the OS, zeroed lazily as
@@ -478,7 +449,7 @@ impl<'a> Sealer<'a> {
     ///
     /// # Errors
     ///
-    /// As [`Sealer::seal`], and [`Error::Io`] from the reader or writer.
+    /// As [`Sealer::seal`], and [`SealError::Io`] from the reader or writer.
     pub fn seal_stream(&self, reader: impl Read, mut writer: impl Write) -> Result<u64> {
         let begun = self.begin()?;
         writer.write_all(&begun.prefix)?;

@@ -7,19 +7,18 @@ use std::io::{Read, Write};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use super::error::{Error, Result};
 use super::leaf::{self, LEAF_EXTENSION};
 use super::shamir;
-use super::{EscrowKey, ESCROW_SECRET_PREFIX, PQ_ESCROW_SECRET_PREFIX, SHARE_PREFIX};
-use crate::e2e::{self, Header, Layer, Opened, StreamOpened, Unlocked};
-use crate::hpke::{xwing, PrivateKey, X25519_LEN};
-use crate::keys::{DecryptionKey, Kem};
-use crate::random::{CryptoRngCore, SystemRng};
-use crate::{text, Error, Result};
+use super::{EscrowKey, ESCROW_SECRET_PREFIXES, SHARE_PREFIX};
+use crate::e2e::{self, Header, Layer, LayerError, Opened, StreamOpened, Unlocked};
+use crate::keys::{self, text, DecryptionKey, Kem, DECRYPTION_KEY_LEN};
+use crate::random::{SystemRng, TryCryptoRng, OS_RNG_FAILED};
 
 /// Length of the key-set id in a share: a prefix of the authority's fingerprint.
 const SET_ID_LEN: usize = 8;
 /// A share's bytes: set id, threshold, x, y.
-const SHARE_LEN: usize = SET_ID_LEN + 1 + 1 + X25519_LEN;
+const SHARE_LEN: usize = SET_ID_LEN + 1 + 1 + DECRYPTION_KEY_LEN;
 
 /// The escrow private key: opens every escrowed envelope.
 ///
@@ -35,8 +34,7 @@ impl EscrowAuthority {
     /// If the operating system cannot supply randomness.
     /// [`EscrowAuthority::generate_with`] reports it instead.
     pub fn generate() -> EscrowAuthority {
-        EscrowAuthority::generate_with(&mut SystemRng)
-            .expect("the operating system's random number generator failed")
+        EscrowAuthority::generate_with(&mut SystemRng).expect(OS_RNG_FAILED)
     }
 
     /// A fresh classical authority key from `rng`.
@@ -44,10 +42,11 @@ impl EscrowAuthority {
     /// # Errors
     ///
     /// [`Error::RandomFailed`] if `rng` fails.
-    pub fn generate_with<R: CryptoRngCore + ?Sized>(rng: &mut R) -> Result<EscrowAuthority> {
-        Ok(EscrowAuthority(DecryptionKey::X25519(
-            PrivateKey::generate_with(rng)?,
-        )))
+    pub fn generate_with<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<EscrowAuthority> {
+        Ok(EscrowAuthority(DecryptionKey::generate_with(
+            Kem::X25519,
+            rng,
+        )?))
     }
 
     /// A fresh post-quantum (X-Wing) authority key.
@@ -57,8 +56,7 @@ impl EscrowAuthority {
     /// If the operating system cannot supply randomness.
     /// [`EscrowAuthority::generate_post_quantum_with`] reports it instead.
     pub fn generate_post_quantum() -> EscrowAuthority {
-        EscrowAuthority::generate_post_quantum_with(&mut SystemRng)
-            .expect("the operating system's random number generator failed")
+        EscrowAuthority::generate_post_quantum_with(&mut SystemRng).expect(OS_RNG_FAILED)
     }
 
     /// A fresh post-quantum (X-Wing) authority key from `rng`. A
@@ -68,19 +66,20 @@ impl EscrowAuthority {
     /// # Errors
     ///
     /// [`Error::RandomFailed`] if `rng` fails.
-    pub fn generate_post_quantum_with<R: CryptoRngCore + ?Sized>(
+    pub fn generate_post_quantum_with<R: TryCryptoRng + ?Sized>(
         rng: &mut R,
     ) -> Result<EscrowAuthority> {
-        Ok(EscrowAuthority(DecryptionKey::XWing(
-            xwing::PrivateKey::generate_with(rng)?,
-        )))
+        Ok(EscrowAuthority(DecryptionKey::generate_with(
+            Kem::XWing,
+            rng,
+        )?))
     }
 
     /// A classical authority from its 32 secret bytes.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidLength`].
+    /// [`Error::Key`] with [`keys::Error::InvalidLength`].
     pub fn from_bytes(bytes: &[u8]) -> Result<EscrowAuthority> {
         EscrowAuthority::from_bytes_for(Kem::X25519, bytes)
     }
@@ -89,7 +88,7 @@ impl EscrowAuthority {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidLength`].
+    /// [`Error::Key`] with [`keys::Error::InvalidLength`].
     pub fn from_bytes_for(kem: Kem, bytes: &[u8]) -> Result<EscrowAuthority> {
         Ok(EscrowAuthority(DecryptionKey::from_bytes(kem, bytes)?))
     }
@@ -100,17 +99,14 @@ impl EscrowAuthority {
     }
 
     /// The 32 secret bytes (an X25519 scalar or an X-Wing seed), wiped on drop.
-    pub fn to_bytes(&self) -> Zeroizing<[u8; X25519_LEN]> {
+    pub fn to_bytes(&self) -> Zeroizing<[u8; DECRYPTION_KEY_LEN]> {
         self.0.to_bytes()
     }
 
     /// The text form, `doormat-escrow-secret-1<hex>` or
     /// `doormat-escrow-secret-pq-1<hex>`, wiped on drop.
     pub fn to_secret_string(&self) -> Zeroizing<String> {
-        let prefix = match self.kem() {
-            Kem::X25519 => ESCROW_SECRET_PREFIX,
-            Kem::XWing => PQ_ESCROW_SECRET_PREFIX,
-        };
+        let prefix = ESCROW_SECRET_PREFIXES[self.kem() as usize];
         text::encode(prefix, self.0.to_bytes().as_ref())
     }
 
@@ -128,7 +124,7 @@ impl EscrowAuthority {
     /// open); [`Error::InvalidAccessField`] for a field that is forged or
     /// made for another authority; otherwise as [`e2e::open`].
     pub fn open(&self, envelope: &[u8]) -> Result<Opened> {
-        self.opener().open(envelope)
+        Ok(self.opener().open(envelope)?)
     }
 
     /// An opener for the authority, for options such as the associated data:
@@ -141,9 +137,10 @@ impl EscrowAuthority {
     ///
     /// # Errors
     ///
-    /// As [`EscrowAuthority::open`], and [`Error::Io`].
+    /// As [`EscrowAuthority::open`], including [`Error::Open`] with
+    /// [`OpenError::Io`](e2e::OpenError::Io).
     pub fn open_stream(&self, reader: impl Read, writer: impl Write) -> Result<StreamOpened> {
-        self.opener().open_stream(reader, writer)
+        Ok(self.opener().open_stream(reader, writer)?)
     }
 
     /// Splits the key into `n` shares, any `k` of which rebuild it, with
@@ -169,7 +166,7 @@ impl EscrowAuthority {
     ///
     /// [`Error::InvalidArgument`] unless `1 <= k <= n`; [`Error::RandomFailed`]
     /// if `rng` fails.
-    pub fn split_with<R: CryptoRngCore + ?Sized>(
+    pub fn split_with<R: TryCryptoRng + ?Sized>(
         &self,
         k: u8,
         n: u8,
@@ -202,7 +199,7 @@ impl EscrowAuthority {
         let secret = shamir::combine(&inner)?;
         // The shares do not say which KEM: the set id, a prefix of the
         // fingerprint (which names the KEM), tells.
-        for kem in [Kem::X25519, Kem::XWing] {
+        for kem in Kem::ALL {
             let authority = EscrowAuthority::from_bytes_for(kem, &secret)?;
             if bool::from(authority.set_id().ct_eq(&set_id)) {
                 return Ok(authority);
@@ -243,11 +240,9 @@ impl FromStr for EscrowAuthority {
 
     /// Parses `doormat-escrow-secret-1<hex>` or `doormat-escrow-secret-pq-1<hex>`.
     fn from_str(s: &str) -> Result<EscrowAuthority> {
-        if s.starts_with(PQ_ESCROW_SECRET_PREFIX) {
-            let bytes = text::decode::<X25519_LEN>(PQ_ESCROW_SECRET_PREFIX, s)?;
-            return EscrowAuthority::from_bytes_for(Kem::XWing, bytes.as_ref());
-        }
-        EscrowAuthority::from_bytes(text::decode::<X25519_LEN>(ESCROW_SECRET_PREFIX, s)?.as_ref())
+        let (kem, prefix) = text::kem_of(s, &ESCROW_SECRET_PREFIXES);
+        let bytes = text::decode::<DECRYPTION_KEY_LEN>(prefix, s)?;
+        EscrowAuthority::from_bytes_for(kem, bytes.as_ref())
     }
 }
 
@@ -290,13 +285,14 @@ impl FromStr for KeyShare {
     ///
     /// # Errors
     ///
-    /// [`Error::WrongPrefix`], [`Error::InvalidLength`], [`Error::InvalidHex`],
-    /// or [`Error::InvalidKey`] for index 0 or threshold 0.
+    /// [`Error::Key`] with [`keys::Error::WrongPrefix`],
+    /// [`keys::Error::InvalidLength`], [`keys::Error::InvalidHex`], or
+    /// [`keys::Error::InvalidKey`] for index 0 or threshold 0.
     fn from_str(s: &str) -> Result<KeyShare> {
         let bytes = text::decode::<SHARE_LEN>(SHARE_PREFIX, s)?;
         let (threshold, x) = (bytes[SET_ID_LEN], bytes[SET_ID_LEN + 1]);
         if threshold == 0 || x == 0 {
-            return Err(Error::InvalidKey);
+            return Err(Error::Key(keys::Error::InvalidKey));
         }
         let mut set_id = [0u8; SET_ID_LEN];
         set_id.copy_from_slice(&bytes[..SET_ID_LEN]);
@@ -325,12 +321,15 @@ impl fmt::Debug for KeyShare {
 
 impl Layer for EscrowAuthority {
     /// The content key from the access field: the authority needs no stanza.
-    fn unlock(&self, header: &Header) -> Result<Unlocked> {
-        let field = header.extension(LEAF_EXTENSION).ok_or(Error::NotEscrowed)?;
-        let (content_key, aad_hash) = leaf::unwrap(&self.0, field, header.core_bytes())?;
-        Ok(Unlocked {
+    fn unlock(&self, header: &Header) -> core::result::Result<Option<Unlocked>, LayerError> {
+        let field = header
+            .extension(LEAF_EXTENSION)
+            .ok_or_else(|| LayerError::from(Error::NotEscrowed))?;
+        let (content_key, aad_hash) =
+            leaf::unwrap(&self.0, field, header.core_bytes()).map_err(LayerError::from)?;
+        Ok(Some(Unlocked {
             content_key,
             aad_hash: Some(aad_hash),
-        })
+        }))
     }
 }

@@ -2,14 +2,16 @@
 //! sealer attaches to escrow every envelope, and [`Compliance`], which a
 //! compliant client attaches to refuse envelopes without a valid field.
 
+#[cfg(feature = "hazmat")]
 use core::cell::RefCell;
+#[cfg(feature = "hazmat")]
 use core::fmt;
 
 use super::leaf::{self, FamilyKey, FieldInputs, LeafCheck, LEAF_EXTENSION};
 use super::EscrowKey;
-use crate::e2e::{Layer, Opening, Sealing};
+use crate::e2e::{Layer, LayerError, Opening, Sealing};
+#[cfg(feature = "hazmat")]
 use crate::keys::EncryptionKey;
-use crate::Result;
 
 /// The sealing layer of the escrow twin: adds the access field — the
 /// envelope's content key wrapped to the escrow key, bound to the header — to
@@ -79,13 +81,14 @@ impl AccessField {
 }
 
 impl Layer for AccessField {
-    fn extensions(&self, sealing: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>> {
+    fn extensions(&self, sealing: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>, LayerError> {
         let inputs = FieldInputs::new(
             sealing.content_key(),
             sealing.core_header(),
             sealing.aad_hash(),
         );
-        let field = leaf::build(self.escrow.public_key(), &self.family, &inputs)?;
+        let field = leaf::build(self.escrow.public_key(), &self.family, &inputs)
+            .map_err(LayerError::from)?;
         Ok(vec![(LEAF_EXTENSION, field)])
     }
 }
@@ -108,7 +111,8 @@ impl Layer for AccessField {
 /// let client = || e2e::Opener::new(&bob)
 ///     .layer(Compliance::pinned(&authority.public_key()).policy(LeafCheck::Recompute));
 /// assert!(client().open(&escrowed).is_ok());
-/// assert!(matches!(client().open(&clean), Err(doormat::Error::NotEscrowed)));
+/// let refused = client().open(&clean).unwrap_err();
+/// assert!(matches!(refused.layer::<escrow::Error>(), Some(escrow::Error::NotEscrowed)));
 /// # Ok::<(), doormat::Error>(())
 /// ```
 #[derive(Debug)]
@@ -120,7 +124,7 @@ pub struct Compliance {
 
 impl Compliance {
     /// A client that complies with `authority` only: a field escrowed to any
-    /// other key is refused ([`Error::InvalidAccessField`](crate::Error::InvalidAccessField)).
+    /// other key is refused ([`Error::InvalidAccessField`](super::Error::InvalidAccessField)).
     pub fn pinned(authority: &EscrowKey) -> Compliance {
         Compliance {
             policy: LeafCheck::default(),
@@ -160,8 +164,9 @@ impl Compliance {
     /// query — and what the LEAF-forgery lesson queries. The family key
     /// stays sealed inside; under
     /// [`LeafCheck::Recompute`] the expected field is rebuilt once per named
-    /// key, not once per question.
-    pub fn field_oracle<'s>(&'s self, sealing: &'s Sealing<'s>) -> FieldOracle<'s> {
+    /// key, not once per question. Teaching only: public under `hazmat`.
+    #[cfg(feature = "hazmat")]
+    pub(crate) fn field_oracle<'s>(&'s self, sealing: &'s Sealing<'s>) -> FieldOracle<'s> {
         FieldOracle {
             compliance: self,
             inputs: FieldInputs::new(
@@ -175,7 +180,8 @@ impl Compliance {
 }
 
 /// A compliant client's check, asked about candidate access fields for one
-/// envelope (see [`Compliance::field_oracle`]).
+/// envelope (see `hazmat::escrow::field_oracle`).
+#[cfg(feature = "hazmat")]
 pub struct FieldOracle<'s> {
     compliance: &'s Compliance,
     inputs: FieldInputs<'s>,
@@ -183,6 +189,7 @@ pub struct FieldOracle<'s> {
     expected: RefCell<Option<(EncryptionKey, Vec<u8>)>>,
 }
 
+#[cfg(feature = "hazmat")]
 impl FieldOracle<'_> {
     /// Whether the client would accept `field` in this envelope.
     pub fn accepts(&self, field: &[u8]) -> bool {
@@ -209,6 +216,7 @@ impl FieldOracle<'_> {
     }
 }
 
+#[cfg(feature = "hazmat")]
 impl fmt::Debug for FieldOracle<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FieldOracle")
@@ -218,7 +226,7 @@ impl fmt::Debug for FieldOracle<'_> {
 }
 
 impl Layer for Compliance {
-    fn check(&self, opening: &Opening<'_>) -> Result<()> {
+    fn check(&self, opening: &Opening<'_>) -> Result<(), LayerError> {
         let header = opening.header();
         leaf::check(
             self.policy,
@@ -231,5 +239,6 @@ impl Layer for Compliance {
                 opening.aad_hash(),
             ),
         )
+        .map_err(LayerError::from)
     }
 }

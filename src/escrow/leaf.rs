@@ -2,19 +2,23 @@
 //! Field): the envelope's content key, wrapped with HPKE to the escrow key.
 //!
 //! ```text
-//! leaf     = pk_escrow (32) || enc (32) || wrapped (80) || checksum (2)     146 bytes
-//! ikm      = "doormat/v1 leaf ephemeral" || content_key || SHA-256(core header) || SHA-256(aad)
-//! sk_eph   = DeriveKeyPair(ikm)                              (RFC 9180 §7.1.3)
+//! leaf     = pk_escrow || enc || wrapped (80) || checksum (2)
+//!            146 bytes to an X25519 key (32 + 32 + 80 + 2), 2,418 to an X-Wing key
+//! seed     = BLAKE3-derive-key("doormat/v1 leaf randomness",
+//!                              content_key || SHA-256(core header) || SHA-256(aad))
 //! enc, wrapped = HPKE base, HKDF-SHA256, ChaCha20-Poly1305, to pk_escrow,
-//!                with sk_eph, info = "doormat/v1 leaf", aad = SHA-256(core header),
-//!                pt = content_key || SHA-256(aad)
+//!                info = "doormat/v1 leaf", aad = SHA-256(core header),
+//!                pt = content_key || SHA-256(aad),
+//!                the encapsulation's randomness drawn from SeededRng(seed)
 //! checksum = HMAC-SHA256(family_key, "doormat/v1 leaf checksum"
-//!                         || SHA-256(core header) || SHA-256(aad) || content_key || leaf[..144])[..2]
+//!                         || SHA-256(core header) || SHA-256(aad) || content_key || body)[..2]
 //! ```
 //!
-//! The ephemeral key is a function of the content key, the header and the
-//! associated data, so a recipient who knows all three recomputes the whole
-//! field byte for byte ([`LeafCheck::Recompute`]); the checksum is the 1993
+//! The encapsulation's randomness (an X25519 ephemeral key, or X-Wing's 64
+//! bytes) is a function of the content key, the header and the associated
+//! data, drawn through the same wrap every stanza uses, so a recipient who
+//! knows all three recomputes the whole field byte for byte
+//! ([`LeafCheck::Recompute`]); the checksum is the 1993
 //! standard's 16-bit check ([`LeafCheck::Clipper16`]). The field carries
 //! `SHA-256(aad)` because the payload keys depend on it: without it, two
 //! users who agreed on secret associated data would make envelopes that a
@@ -25,17 +29,14 @@ use std::sync::OnceLock;
 
 use ring::hmac;
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
+use super::error::{Error, Result};
 use crate::e2e::{ContentKey, CONTENT_KEY_LEN};
 use crate::hash::{sha256, SHA256_LEN};
-use crate::hpke::{
-    self, hazmat, xwing, Aead, Kdf, PrivateKey, ReceiverMode, SenderMode, Suite, TAG_LEN,
-    X25519_LEN,
-};
-use crate::keys::{DecryptionKey, EncryptionKey, Kem};
-use crate::random::{self, CryptoRngCore, SystemRng};
-use crate::{text, Error, Result};
+use crate::hpke::{Aead, Kdf, Kem as _, Suite, XWing, TAG_LEN, X25519};
+use crate::keys::{text, DecryptionKey, EncryptionKey, Kem};
+use crate::random::{self, SeedableRng, SeededRng, SystemRng, TryCryptoRng, OS_RNG_FAILED};
 
 /// The header extension type that carries the access field ("LF").
 pub const LEAF_EXTENSION: u16 = 0x4c46;
@@ -48,13 +49,14 @@ const WRAPPED_PT_LEN: usize = CONTENT_KEY_LEN + SHA256_LEN;
 /// Length of the wrapped content key and aad hash in the field (+ HPKE tag).
 const WRAPPED_LEN: usize = WRAPPED_PT_LEN + TAG_LEN;
 /// Length of the field before the checksum: `pk_escrow || enc || wrapped`.
-const BODY_LEN: usize = X25519_LEN + X25519_LEN + WRAPPED_LEN;
+const BODY_LEN: usize = X25519::PUBLIC_KEY_LEN + X25519::ENC_LEN + WRAPPED_LEN;
 /// The same for an X-Wing escrow key.
-const PQ_BODY_LEN: usize = xwing::PUBLIC_KEY_LEN + xwing::ENC_LEN + WRAPPED_LEN;
+const PQ_BODY_LEN: usize = XWing::PUBLIC_KEY_LEN + XWing::ENC_LEN + WRAPPED_LEN;
 /// Length of an access field to a post-quantum (X-Wing) escrow key.
 pub const PQ_LEAF_LEN: usize = PQ_BODY_LEN + CHECKSUM_LEN;
-/// Label of the X-Wing field's derived encapsulation randomness.
-const PQ_RANDOMNESS_LABEL: &str = "doormat/v1 leaf pq encapsulation randomness";
+/// The BLAKE3 context of the seed the field's encapsulation randomness is
+/// drawn from.
+const RANDOMNESS_LABEL: &str = "doormat/v1 leaf randomness";
 /// Length of a family key.
 const FAMILY_KEY_LEN: usize = 32;
 /// Text prefix of a [`FamilyKey`].
@@ -62,7 +64,6 @@ pub const FAMILY_PREFIX: &str = "doormat-family-1";
 
 const LEAF_SUITE: Suite = Suite::new(Kdf::HkdfSha256, Aead::ChaCha20Poly1305);
 const LEAF_INFO: &[u8] = b"doormat/v1 leaf";
-const EPHEMERAL_LABEL: &[u8] = b"doormat/v1 leaf ephemeral";
 const CHECKSUM_LABEL: &[u8] = b"doormat/v1 leaf checksum";
 
 /// How a compliant client validates an access field before it releases
@@ -99,8 +100,7 @@ impl FamilyKey {
     /// If the operating system cannot supply randomness.
     /// [`FamilyKey::generate_with`] reports it instead.
     pub fn generate() -> FamilyKey {
-        FamilyKey::generate_with(&mut SystemRng)
-            .expect("the operating system's random number generator failed")
+        FamilyKey::generate_with(&mut SystemRng).expect(OS_RNG_FAILED)
     }
 
     /// A new family from `rng`.
@@ -108,7 +108,7 @@ impl FamilyKey {
     /// # Errors
     ///
     /// [`Error::RandomFailed`] if `rng` fails.
-    pub fn generate_with<R: CryptoRngCore + ?Sized>(rng: &mut R) -> Result<FamilyKey> {
+    pub fn generate_with<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<FamilyKey> {
         let mut k = Zeroizing::new([0u8; FAMILY_KEY_LEN]);
         random::fill(rng, k.as_mut())?;
         Ok(FamilyKey(k))
@@ -122,7 +122,7 @@ impl FamilyKey {
     /// # Errors
     ///
     /// [`Error::RandomFailed`] if `rng` fails.
-    pub fn generate_text_with<R: CryptoRngCore + ?Sized>(rng: &mut R) -> Result<Zeroizing<String>> {
+    pub fn generate_text_with<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Zeroizing<String>> {
         let family = FamilyKey::generate_with(rng)?;
         Ok(text::encode(FAMILY_PREFIX, family.0.as_ref()))
     }
@@ -193,17 +193,12 @@ impl<'a> Leaf<'a> {
     /// Splits a field of exactly [`LEAF_LEN`] bytes (X25519) or
     /// [`PQ_LEAF_LEN`] bytes (X-Wing); the length tells the KEM.
     pub(crate) fn parse(bytes: &'a [u8]) -> Result<Leaf<'a>> {
-        let kem = match bytes.len() {
-            LEAF_LEN => Kem::X25519,
-            PQ_LEAF_LEN => Kem::XWing,
-            _ => return Err(Error::InvalidAccessField),
-        };
-        let (pk_len, enc_len) = match kem {
-            Kem::X25519 => (X25519_LEN, X25519_LEN),
-            Kem::XWing => (xwing::PUBLIC_KEY_LEN, xwing::ENC_LEN),
-        };
-        let (pk_escrow, rest) = bytes.split_at(pk_len);
-        let (enc, rest) = rest.split_at(enc_len);
+        let kem = Kem::ALL
+            .into_iter()
+            .find(|k| leaf_len(*k) == bytes.len())
+            .ok_or(Error::InvalidAccessField)?;
+        let (pk_escrow, rest) = bytes.split_at(kem.public_key_len());
+        let (enc, rest) = rest.split_at(kem.enc_len());
         let (wrapped, checksum) = rest.split_at(WRAPPED_LEN);
         Ok(Leaf {
             kem,
@@ -242,6 +237,11 @@ impl<'a> FieldInputs<'a> {
     }
 }
 
+/// Length of an access field to a key of `kem`.
+pub(crate) const fn leaf_len(kem: Kem) -> usize {
+    kem.public_key_len() + kem.enc_len() + WRAPPED_LEN + CHECKSUM_LEN
+}
+
 /// Builds the access field escrowing `inputs` to `pk_escrow`.
 pub(crate) fn build(
     pk_escrow: &EncryptionKey,
@@ -250,43 +250,20 @@ pub(crate) fn build(
 ) -> Result<Vec<u8>> {
     let key = inputs.content_key.as_bytes();
     let pt = Zeroizing::new([&key[..], inputs.aad_hash].concat());
-    let (enc, mut ctx) = match pk_escrow {
-        EncryptionKey::X25519(pk) => {
-            let ikm =
-                Zeroizing::new([EPHEMERAL_LABEL, key, &inputs.core_hash, inputs.aad_hash].concat());
-            let sk_eph = PrivateKey::derive(&ikm);
-            hazmat::setup_sender_with_ephemeral(
-                LEAF_SUITE,
-                &SenderMode::Base,
-                pk,
-                LEAF_INFO,
-                &sk_eph,
-            )?
-        }
-        EncryptionKey::XWing(pk) => {
-            // The same recomputability: the encapsulation's 64 bytes of
-            // randomness are derived from the fresh content key.
-            let mut hasher = blake3::Hasher::new_derive_key(PQ_RANDOMNESS_LABEL);
-            for part in [key.as_slice(), &inputs.core_hash, inputs.aad_hash] {
-                hasher.update(part);
-            }
-            let mut randomness = Zeroizing::new([0u8; xwing::ENCAP_RANDOMNESS_LEN]);
-            hasher.finalize_xof().fill(randomness.as_mut());
-            let (ss, enc) = xwing::encap_deterministic(pk, &randomness);
-            let ks = hazmat::KeySchedule::for_kem(
-                xwing::XWING_KEM_ID,
-                LEAF_SUITE,
-                0,
-                &ss,
-                LEAF_INFO,
-                b"",
-                b"",
-            )?;
-            (enc, ks.into_sender(0)?)
-        }
-    };
-    let wrapped = ctx.seal(&inputs.core_hash, &pt)?;
-    let mut leaf = Vec::with_capacity(pk_escrow.as_bytes().len() + enc.len() + WRAPPED_LEN + 2);
+    // The randomness is a function of the fresh content key, so the whole
+    // field can be recomputed by anyone who knows the key.
+    let mut hasher = blake3::Hasher::new_derive_key(RANDOMNESS_LABEL);
+    for part in [key.as_slice(), &inputs.core_hash, inputs.aad_hash] {
+        hasher.update(part);
+    }
+    let mut seed = Zeroizing::new(*hasher.finalize().as_bytes());
+    hasher.zeroize();
+    let mut rng = SeededRng::from_seed(*seed);
+    seed.zeroize();
+    let (enc, wrapped) = pk_escrow
+        .wrap(LEAF_SUITE, LEAF_INFO, &inputs.core_hash, &pt, &mut rng)
+        .map_err(|_| Error::InvalidAccessField)?;
+    let mut leaf = Vec::with_capacity(leaf_len(pk_escrow.kem()));
     leaf.extend_from_slice(pk_escrow.as_bytes());
     leaf.extend_from_slice(&enc);
     leaf.extend_from_slice(&wrapped);
@@ -366,28 +343,9 @@ pub(crate) fn unwrap(
         return Err(Error::InvalidAccessField);
     }
     let core_hash = sha256(&[core_header]);
-    let pt = match sk_escrow {
-        DecryptionKey::X25519(sk) => hpke::open(
-            LEAF_SUITE,
-            &ReceiverMode::Base,
-            leaf.enc,
-            sk,
-            LEAF_INFO,
-            &core_hash,
-            leaf.wrapped,
-        ),
-        DecryptionKey::XWing(sk) => xwing::open(
-            LEAF_SUITE,
-            &ReceiverMode::Base,
-            leaf.enc,
-            sk,
-            LEAF_INFO,
-            &core_hash,
-            leaf.wrapped,
-        ),
-    }
-    .map_err(|_| Error::InvalidAccessField)?;
-    let pt = Zeroizing::new(pt);
+    let pt = sk_escrow
+        .unwrap(LEAF_SUITE, LEAF_INFO, leaf.enc, &core_hash, leaf.wrapped)
+        .map_err(|_| Error::InvalidAccessField)?;
     if pt.len() != WRAPPED_PT_LEN {
         return Err(Error::InvalidAccessField);
     }

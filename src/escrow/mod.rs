@@ -84,7 +84,9 @@
 //! does once rebuilt.
 
 mod authority;
-mod client;
+pub(crate) mod client;
+mod error;
+mod kinds;
 mod leaf;
 mod shamir;
 
@@ -92,16 +94,16 @@ use core::fmt;
 use core::str::FromStr;
 
 pub use authority::{EscrowAuthority, KeyShare};
-pub use client::{AccessField, Compliance, FieldOracle};
+pub use client::{AccessField, Compliance};
+pub use error::{Error, Result};
+pub use kinds::EscrowText;
 pub use leaf::{
     FamilyKey, LeafCheck, CHECKSUM_LEN, FAMILY_PREFIX, LEAF_EXTENSION, LEAF_LEN, PQ_LEAF_LEN,
 };
 
 use crate::e2e::{self, Opened};
 use crate::hash::sha256;
-use crate::hpke::{xwing, X25519_LEN};
-use crate::keys::{EncryptionKey, Fingerprint, Identity, Kem, PublicIdentity};
-use crate::{text, Error, Result};
+use crate::keys::{self, text, EncryptionKey, Fingerprint, Identity, Kem, PublicIdentity};
 
 /// Text prefix of an [`EscrowKey`].
 pub const ESCROW_KEY_PREFIX: &str = "doormat-escrow-1";
@@ -114,21 +116,29 @@ pub const PQ_ESCROW_SECRET_PREFIX: &str = "doormat-escrow-secret-pq-1";
 /// Text prefix of a [`KeyShare`].
 pub const SHARE_PREFIX: &str = "doormat-escrow-share-1";
 
-const ESCROW_FINGERPRINT_LABEL: &[u8] = b"doormat escrow fingerprint v1";
-const PQ_ESCROW_FINGERPRINT_LABEL: &[u8] = b"doormat escrow fingerprint pq v1";
+/// The public prefixes, by [`Kem`] (`kem as usize`).
+pub(crate) const ESCROW_KEY_PREFIXES: [&str; 2] = [ESCROW_KEY_PREFIX, PQ_ESCROW_KEY_PREFIX];
+/// The secret prefixes, by [`Kem`].
+pub(crate) const ESCROW_SECRET_PREFIXES: [&str; 2] =
+    [ESCROW_SECRET_PREFIX, PQ_ESCROW_SECRET_PREFIX];
+/// Fingerprint labels, by [`Kem`].
+const ESCROW_FINGERPRINT_LABELS: [&[u8]; 2] = [
+    b"doormat escrow fingerprint v1",
+    b"doormat escrow fingerprint pq v1",
+];
 
 /// Seals like [`e2e::seal`], plus an access field for `escrow`.
 ///
 /// # Errors
 ///
-/// As [`e2e::seal`].
+/// [`Error::Seal`] with the errors of [`e2e::seal`].
 pub fn seal(
     sender: &Identity,
     recipients: &[PublicIdentity],
     escrow: &EscrowKey,
     plaintext: &[u8],
 ) -> Result<Vec<u8>> {
-    sealer(sender, recipients, escrow).seal(plaintext)
+    Ok(sealer(sender, recipients, escrow).seal(plaintext)?)
 }
 
 /// Opens like [`e2e::open`], as a client that complies with `authority`:
@@ -138,9 +148,9 @@ pub fn seal(
 ///
 /// # Errors
 ///
-/// As [`e2e::open`], plus the two above.
+/// The two above, and [`Error::Open`] with the errors of [`e2e::open`].
 pub fn open(recipient: &Identity, authority: &EscrowKey, envelope: &[u8]) -> Result<Opened> {
-    opener(recipient, authority).open(envelope)
+    Ok(opener(recipient, authority).open(envelope)?)
 }
 
 /// An [`e2e::Sealer`] with the [`AccessField`] layer for `escrow`: every
@@ -206,29 +216,20 @@ impl EscrowKey {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidLength`]; [`Error::InvalidKey`] for a non-canonical
+    /// [`Error::Key`] with [`keys::Error::InvalidLength`], or [`keys::Error::InvalidKey`] for a non-canonical
     /// encoding, a low-order point, or an X-Wing key that fails its check.
     pub fn from_bytes(bytes: &[u8]) -> Result<EscrowKey> {
-        let kem = match bytes.len() {
-            X25519_LEN => Kem::X25519,
-            xwing::PUBLIC_KEY_LEN => Kem::XWing,
-            got => {
-                return Err(Error::InvalidLength {
-                    expected: X25519_LEN,
-                    got,
-                })
-            }
-        };
+        let kem = Kem::of_public_key_len(bytes.len()).ok_or(keys::Error::InvalidLength {
+            expected: Kem::X25519.public_key_len(),
+            got: bytes.len(),
+        })?;
         Ok(EscrowKey(EncryptionKey::from_bytes(kem, bytes)?))
     }
 
     /// SHA-256 over the key under a label that names the KEM, shown as hex
     /// groups.
     pub fn fingerprint(&self) -> Fingerprint {
-        let label = match self.kem() {
-            Kem::X25519 => ESCROW_FINGERPRINT_LABEL,
-            Kem::XWing => PQ_ESCROW_FINGERPRINT_LABEL,
-        };
+        let label = ESCROW_FINGERPRINT_LABELS[self.kem() as usize];
         Fingerprint::from_bytes(sha256(&[label, self.0.as_bytes()]))
     }
 }
@@ -242,10 +243,7 @@ impl fmt::Debug for EscrowKey {
 impl fmt::Display for EscrowKey {
     /// `doormat-escrow-1<hex>` or `doormat-escrow-pq-1<hex>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let prefix = match self.kem() {
-            Kem::X25519 => ESCROW_KEY_PREFIX,
-            Kem::XWing => PQ_ESCROW_KEY_PREFIX,
-        };
+        let prefix = ESCROW_KEY_PREFIXES[self.kem() as usize];
         f.write_str(&text::encode(prefix, self.0.as_bytes()))
     }
 }
@@ -255,10 +253,7 @@ impl FromStr for EscrowKey {
 
     /// Parses `doormat-escrow-1<hex>` or `doormat-escrow-pq-1<hex>`.
     fn from_str(s: &str) -> Result<EscrowKey> {
-        if s.starts_with(PQ_ESCROW_KEY_PREFIX) {
-            let bytes = text::decode::<{ xwing::PUBLIC_KEY_LEN }>(PQ_ESCROW_KEY_PREFIX, s)?;
-            return EscrowKey::from_bytes(bytes.as_ref());
-        }
-        EscrowKey::from_bytes(text::decode::<X25519_LEN>(ESCROW_KEY_PREFIX, s)?.as_ref())
+        let (kem, prefix) = text::kem_of(s, &ESCROW_KEY_PREFIXES);
+        EscrowKey::from_bytes(&text::decode_vec(prefix, s, kem.public_key_len())?)
     }
 }

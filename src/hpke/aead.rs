@@ -2,7 +2,7 @@
 
 use ring::aead;
 
-use crate::{Error, Result};
+use super::error::{Error, Result};
 
 /// Length of an AEAD nonce, `Nn`, for every AEAD here.
 pub const NONCE_LEN: usize = 12;

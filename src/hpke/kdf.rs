@@ -8,7 +8,7 @@
 use ring::{hkdf, hmac};
 use zeroize::Zeroizing;
 
-use crate::{Error, Result};
+use super::error::{Error, Result};
 
 /// The version label every labeled derivation starts with (RFC 9180 §4).
 const HPKE_VERSION_LABEL: &[u8] = b"HPKE-v1";

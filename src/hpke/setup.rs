@@ -1,33 +1,31 @@
-//! Modes, the key schedule (RFC 9180 §5.1) and the encryption contexts (§5.2, §5.3).
+//! Modes and the setup functions (RFC 9180 §5.1, §6.1), written once for
+//! every [`Kem`].
 
 use core::fmt;
 
-use ring::aead::{Aad, LessSafeKey};
-use zeroize::Zeroizing;
-
-use super::aead::{compute_nonce, NONCE_LEN, TAG_LEN};
-use super::kem::{self, PrivateKey, PublicKey, SharedSecret};
+use super::error::Result;
+use super::kem::{self, Kem, PrivateKey, PublicKey};
+use super::schedule::{verify_psk_inputs, KeySchedule, ReceiverContext, SenderContext};
 use super::Suite;
-use crate::random::CryptoRngCore;
-use crate::{Error, Result};
+use crate::random::TryCryptoRng;
 
 /// How the sender authenticates (RFC 9180 §5): the mode and its inputs.
-#[derive(Clone, Copy)]
-pub enum SenderMode<'a> {
+pub enum SenderMode<'a, K: Kem> {
     /// `mode_base`: anyone could have sent it.
     Base,
     /// `mode_psk`: only someone holding the pre-shared key could have sent it.
     Psk {
-        /// The pre-shared key: at least [`MIN_PSK_LEN`] bytes, carrying at
+        /// The pre-shared key: at least [`MIN_PSK_LEN`](super::MIN_PSK_LEN) bytes, carrying at
         /// least 32 bytes of entropy.
         psk: &'a [u8],
         /// The PSK's identifier.
         psk_id: &'a [u8],
     },
-    /// `mode_auth`: only the holder of `sender` could have sent it.
+    /// `mode_auth`: only the holder of `sender` could have sent it (KEMs
+    /// with [`Kem::AUTH_MODES`] only).
     Auth {
         /// The sender's static private key.
-        sender: &'a PrivateKey,
+        sender: &'a PrivateKey<K>,
     },
     /// `mode_auth_psk`: both of the above.
     AuthPsk {
@@ -36,13 +34,12 @@ pub enum SenderMode<'a> {
         /// The PSK's identifier.
         psk_id: &'a [u8],
         /// The sender's static private key.
-        sender: &'a PrivateKey,
+        sender: &'a PrivateKey<K>,
     },
 }
 
 /// The receiver's view of [`SenderMode`]: the same PSK, the sender's public key.
-#[derive(Clone, Copy)]
-pub enum ReceiverMode<'a> {
+pub enum ReceiverMode<'a, K: Kem> {
     /// `mode_base`.
     Base,
     /// `mode_psk`.
@@ -55,7 +52,7 @@ pub enum ReceiverMode<'a> {
     /// `mode_auth`.
     Auth {
         /// The sender's static public key.
-        sender: &'a PublicKey,
+        sender: &'a PublicKey<K>,
     },
     /// `mode_auth_psk`.
     AuthPsk {
@@ -64,18 +61,35 @@ pub enum ReceiverMode<'a> {
         /// The PSK's identifier.
         psk_id: &'a [u8],
         /// The sender's static public key.
-        sender: &'a PublicKey,
+        sender: &'a PublicKey<K>,
     },
 }
 
+// Copy by hand: a derive would ask `K: Copy` of the references' targets.
+impl<K: Kem> Clone for SenderMode<'_, K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K: Kem> Copy for SenderMode<'_, K> {}
+
+impl<K: Kem> Clone for ReceiverMode<'_, K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K: Kem> Copy for ReceiverMode<'_, K> {}
+
 // The modes hold PSKs: never print them.
-impl fmt::Debug for SenderMode<'_> {
+impl<K: Kem> fmt::Debug for SenderMode<'_, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SenderMode::{}", mode_name(self.mode_id()))
     }
 }
 
-impl fmt::Debug for ReceiverMode<'_> {
+impl<K: Kem> fmt::Debug for ReceiverMode<'_, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ReceiverMode::{}", mode_name(self.mode_id()))
     }
@@ -85,7 +99,7 @@ fn mode_name(id: u8) -> &'static str {
     ["Base", "Psk", "Auth", "AuthPsk"][usize::from(id & 3)]
 }
 
-impl SenderMode<'_> {
+impl<K: Kem> SenderMode<'_, K> {
     /// The RFC 9180 `mode` byte (0x00 base … 0x03 auth_psk).
     pub fn mode_id(&self) -> u8 {
         match self {
@@ -105,7 +119,7 @@ impl SenderMode<'_> {
         }
     }
 
-    fn sender(&self) -> Option<&PrivateKey> {
+    fn sender(&self) -> Option<&PrivateKey<K>> {
         match *self {
             SenderMode::Auth { sender } | SenderMode::AuthPsk { sender, .. } => Some(sender),
             _ => None,
@@ -113,7 +127,7 @@ impl SenderMode<'_> {
     }
 }
 
-impl ReceiverMode<'_> {
+impl<K: Kem> ReceiverMode<'_, K> {
     /// The RFC 9180 `mode` byte (0x00 base … 0x03 auth_psk).
     pub fn mode_id(&self) -> u8 {
         match self {
@@ -133,7 +147,7 @@ impl ReceiverMode<'_> {
         }
     }
 
-    fn sender(&self) -> Option<&PublicKey> {
+    fn sender(&self) -> Option<&PublicKey<K>> {
         match *self {
             ReceiverMode::Auth { sender } | ReceiverMode::AuthPsk { sender, .. } => Some(sender),
             _ => None,
@@ -141,329 +155,15 @@ impl ReceiverMode<'_> {
     }
 }
 
-/// ```text
-/// def VerifyPSKInputs(mode, psk, psk_id):
-///   got_psk = (psk != default_psk)
-///   got_psk_id = (psk_id != default_psk_id)
-///   if got_psk != got_psk_id:
-///     raise Exception("Inconsistent PSK inputs")
-///   if got_psk and (mode in [mode_base, mode_auth]):
-///     raise Exception("PSK input provided when not needed")
-///   if (not got_psk) and (mode in [mode_psk, mode_auth_psk]):
-///     raise Exception("Missing required PSK input")
-/// ```
-/// The types already keep a PSK out of the base and auth modes. Stricter
-/// than the pseudocode: a PSK shorter than [`MIN_PSK_LEN`] is refused, since
-/// §5.1.2 asks for at least 32 bytes of entropy and a short one would be
-/// open to offline guessing.
-pub(crate) fn verify_psk_inputs(mode: u8, psk: &[u8], psk_id: &[u8]) -> Result<()> {
-    let got_psk = !psk.is_empty();
-    let got_psk_id = !psk_id.is_empty();
-    let psk_mode = mode & 1 == 1;
-    if got_psk != got_psk_id || got_psk != psk_mode {
-        return Err(Error::InconsistentPsk);
+/// The mode's PSK inputs, checked (`VerifyPSKInputs`), and the mode checked
+/// against the KEM: an authenticated mode with a KEM that has none is
+/// [`Error::UnsupportedMode`](super::Error::UnsupportedMode) with that mode.
+fn check_mode<'m, K: Kem>(mode_id: u8, psk: (&'m [u8], &'m [u8])) -> Result<(&'m [u8], &'m [u8])> {
+    if mode_id & 2 != 0 && !K::AUTH_MODES {
+        return Err(super::Error::UnsupportedMode(mode_id));
     }
-    if got_psk && psk.len() < MIN_PSK_LEN {
-        return Err(Error::PskTooShort);
-    }
-    Ok(())
-}
-
-/// The shortest PSK accepted: RFC 9180 §5.1.2 requires at least 32 bytes of
-/// entropy.
-pub const MIN_PSK_LEN: usize = 32;
-
-/// The output of `KeySchedule` (RFC 9180 §5.1): what a context is made of.
-///
-/// Low-level, see [`hazmat`](super::hazmat): for known-answer tests and for
-/// checking intermediate values. Zeroized on drop; `Debug` is redacted.
-pub struct KeySchedule {
-    suite: Suite,
-    /// `suite_id` with the KEM this schedule was run for.
-    suite_id: [u8; 10],
-    key: Zeroizing<Vec<u8>>,
-    base_nonce: Zeroizing<[u8; NONCE_LEN]>,
-    exporter_secret: Zeroizing<Vec<u8>>,
-}
-
-impl fmt::Debug for KeySchedule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeySchedule")
-            .field("suite", &self.suite)
-            .finish_non_exhaustive()
-    }
-}
-
-impl KeySchedule {
-    /// ```text
-    /// def KeySchedule<ROLE>(mode, shared_secret, info, psk, psk_id):
-    ///   VerifyPSKInputs(mode, psk, psk_id)
-    ///   psk_id_hash = LabeledExtract("", "psk_id_hash", psk_id)
-    ///   info_hash = LabeledExtract("", "info_hash", info)
-    ///   key_schedule_context = concat(mode, psk_id_hash, info_hash)
-    ///   secret = LabeledExtract(shared_secret, "secret", psk)
-    ///   key = LabeledExpand(secret, "key", key_schedule_context, Nk)
-    ///   base_nonce = LabeledExpand(secret, "base_nonce", key_schedule_context, Nn)
-    ///   exporter_secret = LabeledExpand(secret, "exp", key_schedule_context, Nh)
-    ///   return Context<ROLE>(key, base_nonce, 0, exporter_secret)
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InconsistentPsk`] when `psk` / `psk_id` do not fit `mode`.
-    pub fn new(
-        suite: Suite,
-        mode: u8,
-        shared_secret: &SharedSecret,
-        info: &[u8],
-        psk: &[u8],
-        psk_id: &[u8],
-    ) -> Result<KeySchedule> {
-        KeySchedule::for_kem(super::KEM_ID, suite, mode, shared_secret, info, psk, psk_id)
-    }
-
-    /// [`KeySchedule::new`] for the KEM with id `kem_id`, which enters
-    /// `suite_id` (for example [`XWING_KEM_ID`](super::xwing::XWING_KEM_ID)).
-    ///
-    /// # Errors
-    ///
-    /// As [`KeySchedule::new`].
-    pub fn for_kem(
-        kem_id: u16,
-        suite: Suite,
-        mode: u8,
-        shared_secret: &SharedSecret,
-        info: &[u8],
-        psk: &[u8],
-        psk_id: &[u8],
-    ) -> Result<KeySchedule> {
-        if mode > 3 {
-            return Err(Error::InvalidArgument("unknown HPKE mode"));
-        }
-        verify_psk_inputs(mode, psk, psk_id)?;
-        let kdf = suite.kdf;
-        let suite_id = suite.suite_id_for(kem_id);
-        let psk_id_hash = kdf.labeled_extract(&suite_id, b"", b"psk_id_hash", psk_id);
-        let info_hash = kdf.labeled_extract(&suite_id, b"", b"info_hash", info);
-        let mut ks_context = Vec::with_capacity(1 + psk_id_hash.len() + info_hash.len());
-        ks_context.push(mode);
-        ks_context.extend_from_slice(&psk_id_hash);
-        ks_context.extend_from_slice(&info_hash);
-        let secret = kdf.labeled_extract(&suite_id, shared_secret.as_bytes(), b"secret", psk);
-
-        let mut key = Zeroizing::new(vec![0u8; suite.aead.key_len()]);
-        kdf.labeled_expand(&suite_id, &secret, b"key", &ks_context, &mut key)?;
-        let mut base_nonce = Zeroizing::new([0u8; NONCE_LEN]);
-        let nonce_len = suite.aead.nonce_len();
-        kdf.labeled_expand(
-            &suite_id,
-            &secret,
-            b"base_nonce",
-            &ks_context,
-            &mut base_nonce[..nonce_len],
-        )?;
-        let mut exporter_secret = Zeroizing::new(vec![0u8; kdf.hash_len()]);
-        kdf.labeled_expand(
-            &suite_id,
-            &secret,
-            b"exp",
-            &ks_context,
-            &mut exporter_secret,
-        )?;
-        Ok(KeySchedule {
-            suite,
-            suite_id,
-            key,
-            base_nonce,
-            exporter_secret,
-        })
-    }
-
-    /// The AEAD key (`Nk` bytes; empty for export-only).
-    pub fn key(&self) -> &[u8] {
-        &self.key
-    }
-
-    /// The base nonce (`Nn` bytes; empty for export-only).
-    pub fn base_nonce(&self) -> &[u8] {
-        &self.base_nonce[..self.suite.aead.nonce_len()]
-    }
-
-    /// The exporter secret (`Nh` bytes).
-    pub fn exporter_secret(&self) -> &[u8] {
-        &self.exporter_secret
-    }
-
-    /// A sender context starting at sequence number `seq` (0 in normal use).
-    pub fn into_sender(self, seq: u64) -> Result<SenderContext> {
-        Ok(SenderContext(self.into_context(seq)?))
-    }
-
-    /// A receiver context starting at sequence number `seq` (0 in normal use).
-    pub fn into_receiver(self, seq: u64) -> Result<ReceiverContext> {
-        Ok(ReceiverContext(self.into_context(seq)?))
-    }
-
-    fn into_context(self, seq: u64) -> Result<Context> {
-        let key = match self.suite.aead {
-            super::Aead::ExportOnly => None,
-            aead => Some(aead.key(&self.key)?),
-        };
-        Ok(Context {
-            suite: self.suite,
-            suite_id: self.suite_id,
-            key,
-            base_nonce: *self.base_nonce,
-            seq,
-            exporter_secret: self.exporter_secret.clone(),
-        })
-    }
-}
-
-/// What sender and receiver contexts share.
-struct Context {
-    suite: Suite,
-    suite_id: [u8; 10],
-    /// `None` for export-only. ring keeps this key unwiped (documented at
-    /// crate level); our own copies are zeroized.
-    key: Option<LessSafeKey>,
-    base_nonce: [u8; NONCE_LEN],
-    seq: u64,
-    exporter_secret: Zeroizing<Vec<u8>>,
-}
-
-impl Context {
-    /// Returns the key and the nonce for the current sequence number, and
-    /// advances it. `IncrementSeq` (§5.2) raises once `seq` reaches
-    /// `2^(8*Nn) - 1`; doormat counts in a `u64`, a stricter bound, and
-    /// refuses *before* using the last value so the context stays spent.
-    fn next(&mut self) -> Result<(&LessSafeKey, ring::aead::Nonce)> {
-        let key = self.key.as_ref().ok_or(Error::ExportOnly)?;
-        let next = self.seq.checked_add(1).ok_or(Error::MessageLimitReached)?;
-        let nonce = compute_nonce(&self.base_nonce, self.seq);
-        self.seq = next;
-        Ok((key, nonce))
-    }
-
-    /// ```text
-    /// def Context.Export(exporter_context, L):
-    ///   return LabeledExpand(self.exporter_secret, "sec", exporter_context, L)
-    /// ```
-    fn export(&self, exporter_context: &[u8], len: usize) -> Result<Zeroizing<Vec<u8>>> {
-        if len > 255 * self.suite.kdf.hash_len() {
-            return Err(Error::ExportTooLong);
-        }
-        let mut out = Zeroizing::new(vec![0u8; len]);
-        self.suite.kdf.labeled_expand(
-            &self.suite_id,
-            &self.exporter_secret,
-            b"sec",
-            exporter_context,
-            &mut out,
-        )?;
-        Ok(out)
-    }
-}
-
-impl Drop for Context {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.base_nonce);
-    }
-}
-
-/// A sender's encryption context (`ContextS`, RFC 9180 §5.2). It can seal and
-/// export, never open. Intentionally not `Clone`: two copies would reuse nonces.
-pub struct SenderContext(Context);
-
-/// A receiver's decryption context (`ContextR`, RFC 9180 §5.2). It can open
-/// and export, never seal. Intentionally not `Clone`.
-pub struct ReceiverContext(Context);
-
-impl fmt::Debug for SenderContext {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SenderContext({:?}, [redacted])", self.0.suite)
-    }
-}
-
-impl fmt::Debug for ReceiverContext {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ReceiverContext({:?}, [redacted])", self.0.suite)
-    }
-}
-
-impl SenderContext {
-    /// ```text
-    /// def ContextS.Seal(aad, pt):
-    ///   ct = Seal(self.key, self.ComputeNonce(self.seq), aad, pt)
-    ///   self.IncrementSeq()
-    ///   return ct
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`Error::ExportOnly`] on an export-only context;
-    /// [`Error::MessageLimitReached`] once the sequence number is exhausted.
-    pub fn seal(&mut self, aad: &[u8], pt: &[u8]) -> Result<Vec<u8>> {
-        let (key, nonce) = self.0.next()?;
-        let mut ct = Vec::with_capacity(pt.len() + TAG_LEN);
-        ct.extend_from_slice(pt);
-        key.seal_in_place_append_tag(nonce, Aad::from(aad), &mut ct)
-            .map_err(|_| Error::InvalidArgument("plaintext too long for the AEAD"))?;
-        Ok(ct)
-    }
-
-    /// Secret export (RFC 9180 §5.3): `len` bytes bound to this context and
-    /// `exporter_context`.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::ExportTooLong`] if `len > 255 * Nh`.
-    pub fn export(&self, exporter_context: &[u8], len: usize) -> Result<Zeroizing<Vec<u8>>> {
-        self.0.export(exporter_context, len)
-    }
-}
-
-impl ReceiverContext {
-    /// ```text
-    /// def ContextR.Open(aad, ct):
-    ///   pt = Open(self.key, self.ComputeNonce(self.seq), aad, ct)
-    ///   if pt == OpenError:
-    ///     raise OpenError
-    ///   self.IncrementSeq()
-    ///   return pt
-    /// ```
-    ///
-    /// A failed open leaves the sequence number where it was, as the RFC says.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::OpenFailed`] for any authentication failure;
-    /// [`Error::ExportOnly`]; [`Error::MessageLimitReached`].
-    pub fn open(&mut self, aad: &[u8], ct: &[u8]) -> Result<Vec<u8>> {
-        let seq = self.0.seq;
-        let (key, nonce) = self.0.next()?;
-        let mut buf = ct.to_vec();
-        match key.open_in_place(nonce, Aad::from(aad), &mut buf) {
-            Ok(pt) => {
-                let len = pt.len();
-                buf.truncate(len);
-                Ok(buf)
-            }
-            Err(_) => {
-                self.0.seq = seq;
-                Err(Error::OpenFailed)
-            }
-        }
-    }
-
-    /// Secret export (RFC 9180 §5.3), equal to the sender's for the same inputs.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::ExportTooLong`] if `len > 255 * Nh`.
-    pub fn export(&self, exporter_context: &[u8], len: usize) -> Result<Zeroizing<Vec<u8>>> {
-        self.0.export(exporter_context, len)
-    }
+    verify_psk_inputs(mode_id, psk.0, psk.1)?;
+    Ok(psk)
 }
 
 /// ```text
@@ -471,71 +171,69 @@ impl ReceiverContext {
 ///   shared_secret, enc = (Auth)Encap(pkR[, skS])
 ///   return enc, KeyScheduleS(mode, shared_secret, info, psk, psk_id)
 /// ```
-/// (RFC 9180 §5.1.1–§5.1.4), with a fresh ephemeral key from the operating
-/// system's generator. ring generates and uses that key: its key
-/// generation and DH take about 15 % less time than x25519-dalek's, which
-/// the receiver and [`setup_sender_with_rng`] use.
+/// (RFC 9180 §5.1.1–§5.1.4). The KEM is the recipient key's; its
+/// encapsulation randomness ([`Kem::ENCAP_RANDOMNESS_LEN`] bytes: the X25519
+/// ephemeral key, X-Wing's 64 bytes) comes from `rng` — pass
+/// [`SystemRng`](crate::random::SystemRng) for the operating system's.
 ///
 /// Returns `enc`, to send to the receiver, and the context.
 ///
 /// # Errors
 ///
-/// [`Error::InconsistentPsk`] for an empty `psk` or `psk_id` in a PSK mode;
-/// [`Error::ZeroSharedSecret`] if `pk_recip` is a low-order point;
-/// [`Error::RandomFailed`] if the generator fails.
-pub fn setup_sender(
+/// [`Error::InconsistentPsk`](super::Error::InconsistentPsk) or
+/// [`Error::PskTooShort`](super::Error::PskTooShort) for PSK inputs that do
+/// not fit the mode; [`Error::UnsupportedMode`](super::Error::UnsupportedMode)
+/// for an auth mode with a KEM without them;
+/// [`Error::ZeroSharedSecret`](super::Error::ZeroSharedSecret) if `pk_recip`
+/// is a low-order X25519 point; [`Error::RandomFailed`](super::Error::RandomFailed).
+pub fn setup_sender<K: Kem, R: TryCryptoRng + ?Sized>(
     suite: Suite,
-    mode: &SenderMode<'_>,
-    pk_recip: &PublicKey,
-    info: &[u8],
-) -> Result<(Vec<u8>, SenderContext)> {
-    let (psk, psk_id) = mode.psk();
-    verify_psk_inputs(mode.mode_id(), psk, psk_id)?;
-    let (shared_secret, enc) = kem::encap_system(pk_recip, mode.sender())?;
-    let ks = KeySchedule::new(suite, mode.mode_id(), &shared_secret, info, psk, psk_id)?;
-    Ok((enc.to_vec(), ks.into_sender(0)?))
-}
-
-/// [`setup_sender`] with the ephemeral key drawn from `rng` (32 bytes).
-///
-/// # Errors
-///
-/// As [`setup_sender`].
-pub fn setup_sender_with_rng<R: CryptoRngCore + ?Sized>(
-    suite: Suite,
-    mode: &SenderMode<'_>,
-    pk_recip: &PublicKey,
+    mode: &SenderMode<'_, K>,
+    pk_recip: &PublicKey<K>,
     info: &[u8],
     rng: &mut R,
 ) -> Result<(Vec<u8>, SenderContext)> {
-    let sk_eph = PrivateKey::generate_with(rng)?;
-    setup_sender_with_ephemeral(suite, mode, pk_recip, info, &sk_eph)
+    let (psk, psk_id) = check_mode::<K>(mode.mode_id(), mode.psk())?;
+    let (shared_secret, enc) = kem::encap(pk_recip, mode.sender(), rng)?;
+    let ks = KeySchedule::new(
+        K::ID,
+        suite,
+        mode.mode_id(),
+        &shared_secret,
+        info,
+        psk,
+        psk_id,
+    )?;
+    Ok((enc, ks.into_sender(0)?))
 }
 
-/// [`setup_sender`] with a caller-chosen ephemeral key: deterministic, for
-/// known-answer tests and for constructions that must be recomputable.
+/// [`setup_sender`] with the caller's encapsulation randomness instead of a
+/// generator: for known-answer tests.
 ///
 /// # Security
 ///
-/// Reusing `sk_eph` with the same recipient and `info` reuses the AEAD key
-/// and nonces. Only use it with an ephemeral key that is itself derived from
-/// everything being encrypted, or in tests.
-///
-/// # Errors
-///
-/// As [`setup_sender`], except for the generator.
-pub fn setup_sender_with_ephemeral(
+/// Reusing randomness with the same recipient and `info` reuses the AEAD
+/// key and nonces.
+#[cfg(feature = "hazmat")]
+pub fn setup_sender_derand<K: Kem>(
     suite: Suite,
-    mode: &SenderMode<'_>,
-    pk_recip: &PublicKey,
+    mode: &SenderMode<'_, K>,
+    pk_recip: &PublicKey<K>,
     info: &[u8],
-    sk_eph: &PrivateKey,
+    randomness: &[u8],
 ) -> Result<(Vec<u8>, SenderContext)> {
-    let (psk, psk_id) = mode.psk();
-    verify_psk_inputs(mode.mode_id(), psk, psk_id)?;
-    let (shared_secret, enc) = kem::encap(pk_recip, sk_eph, mode.sender())?;
-    let ks = KeySchedule::new(suite, mode.mode_id(), &shared_secret, info, psk, psk_id)?;
-    Ok((enc.to_vec(), ks.into_sender(0)?))
+    let (psk, psk_id) = check_mode::<K>(mode.mode_id(), mode.psk())?;
+    let (shared_secret, enc) = kem::encap_derand(pk_recip, randomness, mode.sender())?;
+    let ks = KeySchedule::new(
+        K::ID,
+        suite,
+        mode.mode_id(),
+        &shared_secret,
+        info,
+        psk,
+        psk_id,
+    )?;
+    Ok((enc, ks.into_sender(0)?))
 }
 
 /// ```text
@@ -546,67 +244,59 @@ pub fn setup_sender_with_ephemeral(
 ///
 /// # Errors
 ///
-/// [`Error::InconsistentPsk`]; [`Error::InvalidLength`] if `enc` is not 32
-/// bytes; [`Error::ZeroSharedSecret`] if `enc` is a low-order point.
-pub fn setup_receiver(
+/// As [`setup_sender`], and
+/// [`Error::InvalidLength`](super::Error::InvalidLength) for an `enc` that is
+/// not [`Kem::ENC_LEN`] bytes.
+pub fn setup_receiver<K: Kem>(
     suite: Suite,
-    mode: &ReceiverMode<'_>,
+    mode: &ReceiverMode<'_, K>,
     enc: &[u8],
-    sk_recip: &PrivateKey,
+    sk_recip: &PrivateKey<K>,
     info: &[u8],
 ) -> Result<ReceiverContext> {
-    let (psk, psk_id) = mode.psk();
-    verify_psk_inputs(mode.mode_id(), psk, psk_id)?;
+    let (psk, psk_id) = check_mode::<K>(mode.mode_id(), mode.psk())?;
     let shared_secret = kem::decap(enc, sk_recip, mode.sender())?;
-    KeySchedule::new(suite, mode.mode_id(), &shared_secret, info, psk, psk_id)?.into_receiver(0)
+    KeySchedule::new(
+        K::ID,
+        suite,
+        mode.mode_id(),
+        &shared_secret,
+        info,
+        psk,
+        psk_id,
+    )?
+    .into_receiver(0)
 }
 
-/// Single-shot encryption (RFC 9180 §6.1): `setup_sender` then one `seal`.
-/// Returns `(enc, ct)`.
+/// Single-shot encryption (RFC 9180 §6.1): [`setup_sender`] then one
+/// `seal`. Returns `(enc, ct)`.
 ///
 /// # Errors
 ///
 /// As [`setup_sender`] and [`SenderContext::seal`].
-pub fn seal(
+pub fn seal<K: Kem, R: TryCryptoRng + ?Sized>(
     suite: Suite,
-    mode: &SenderMode<'_>,
-    pk_recip: &PublicKey,
-    info: &[u8],
-    aad: &[u8],
-    pt: &[u8],
-) -> Result<(Vec<u8>, Vec<u8>)> {
-    let (enc, mut ctx) = setup_sender(suite, mode, pk_recip, info)?;
-    Ok((enc, ctx.seal(aad, pt)?))
-}
-
-/// [`seal`] with the ephemeral key drawn from `rng`.
-///
-/// # Errors
-///
-/// As [`seal`].
-pub fn seal_with_rng<R: CryptoRngCore + ?Sized>(
-    suite: Suite,
-    mode: &SenderMode<'_>,
-    pk_recip: &PublicKey,
+    mode: &SenderMode<'_, K>,
+    pk_recip: &PublicKey<K>,
     info: &[u8],
     aad: &[u8],
     pt: &[u8],
     rng: &mut R,
 ) -> Result<(Vec<u8>, Vec<u8>)> {
-    let (enc, mut ctx) = setup_sender_with_rng(suite, mode, pk_recip, info, rng)?;
+    let (enc, mut ctx) = setup_sender(suite, mode, pk_recip, info, rng)?;
     Ok((enc, ctx.seal(aad, pt)?))
 }
 
-/// Single-shot decryption (RFC 9180 §6.1): `setup_receiver` then one `open`.
+/// Single-shot decryption (RFC 9180 §6.1): [`setup_receiver`] then one `open`.
 ///
 /// # Errors
 ///
 /// As [`setup_receiver`] and [`ReceiverContext::open`].
-pub fn open(
+pub fn open<K: Kem>(
     suite: Suite,
-    mode: &ReceiverMode<'_>,
+    mode: &ReceiverMode<'_, K>,
     enc: &[u8],
-    sk_recip: &PrivateKey,
+    sk_recip: &PrivateKey<K>,
     info: &[u8],
     aad: &[u8],
     ct: &[u8],

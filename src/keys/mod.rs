@@ -24,7 +24,7 @@
 //!     safety_number(&alice.public(), &bob.public()),
 //!     safety_number(&bob.public(), &alice.public()),
 //! );
-//! # Ok::<(), doormat::Error>(())
+//! # Ok::<(), doormat::keys::Error>(())
 //! ```
 
 use core::fmt;
@@ -35,15 +35,21 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::hash::sha256;
-use crate::hpke::{xwing, PrivateKey, X25519_LEN};
-use crate::random::{self, CryptoRngCore, SystemRng};
-use crate::{text, Error, Result};
+use crate::hpke::{Kem as _, XWing, X25519};
+use crate::random::{self, SystemRng, TryCryptoRng, OS_RNG_FAILED};
 
+mod error;
 mod fingerprint;
 mod kem;
+pub(crate) mod text;
 
+pub use error::Error;
 pub use fingerprint::{safety_number, Fingerprint, SafetyNumber, FINGERPRINT_LEN};
 pub use kem::{DecryptionKey, EncryptionKey, Kem, DECRYPTION_KEY_LEN};
+pub use text::KeyText;
+
+/// `Result` with the keys layer's [`Error`].
+pub type Result<T> = core::result::Result<T, Error>;
 
 /// Length of an Ed25519 public key or seed.
 pub const ED25519_LEN: usize = 32;
@@ -51,10 +57,10 @@ pub const ED25519_LEN: usize = 32;
 pub const SIGNATURE_LEN: usize = 64;
 /// Length of a serialized classical [`PublicIdentity`] (X25519 key, then
 /// Ed25519 key).
-pub const PUBLIC_IDENTITY_LEN: usize = X25519_LEN + ED25519_LEN;
+pub const PUBLIC_IDENTITY_LEN: usize = X25519::PUBLIC_KEY_LEN + ED25519_LEN;
 /// Length of a serialized post-quantum [`PublicIdentity`] (X-Wing key, then
 /// Ed25519 key).
-pub const PQ_PUBLIC_IDENTITY_LEN: usize = xwing::PUBLIC_KEY_LEN + ED25519_LEN;
+pub const PQ_PUBLIC_IDENTITY_LEN: usize = XWing::PUBLIC_KEY_LEN + ED25519_LEN;
 /// Length of a serialized [`Identity`] of either kind (the 32-byte KEM
 /// secret, then the Ed25519 seed).
 pub const IDENTITY_LEN: usize = DECRYPTION_KEY_LEN + ED25519_LEN;
@@ -67,10 +73,13 @@ pub const SECRET_PREFIX: &str = "doormat-secret-1";
 pub const PQ_PUBLIC_PREFIX: &str = "doormat-public-pq-1";
 /// Text prefix of a post-quantum [`Identity`].
 pub const PQ_SECRET_PREFIX: &str = "doormat-secret-pq-1";
+/// The public prefixes, by [`Kem`] (`kem as usize`).
+pub(crate) const PUBLIC_PREFIXES: [&str; 2] = [PUBLIC_PREFIX, PQ_PUBLIC_PREFIX];
+/// The secret prefixes, by [`Kem`].
+pub(crate) const SECRET_PREFIXES: [&str; 2] = [SECRET_PREFIX, PQ_SECRET_PREFIX];
 
-/// Fingerprint labels, one per KEM, so the fingerprint covers the kind.
-const FINGERPRINT_LABEL: &[u8] = b"doormat fingerprint v1";
-const PQ_FINGERPRINT_LABEL: &[u8] = b"doormat fingerprint pq v1";
+/// Fingerprint labels, by [`Kem`], so the fingerprint covers the kind.
+const FINGERPRINT_LABELS: [&[u8]; 2] = [b"doormat fingerprint v1", b"doormat fingerprint pq v1"];
 /// The domain label of every signature made for an application
 /// ([`Identity::sign`]); envelope signatures use their own labels.
 const USER_SIGNATURE_LABEL: &[u8] = b"doormat/v1 user signature\0";
@@ -103,8 +112,7 @@ impl Identity {
     /// If the operating system cannot supply randomness.
     /// [`Identity::generate_with`] reports it instead.
     pub fn generate() -> Identity {
-        Identity::generate_with(&mut SystemRng)
-            .expect("the operating system's random number generator failed")
+        Identity::generate_with(&mut SystemRng).expect(OS_RNG_FAILED)
     }
 
     /// A fresh classical identity from `rng`: 32 bytes for the X25519 key,
@@ -113,11 +121,21 @@ impl Identity {
     /// # Errors
     ///
     /// [`Error::RandomFailed`] if `rng` fails.
-    pub fn generate_with<R: CryptoRngCore + ?Sized>(rng: &mut R) -> Result<Identity> {
-        let decryption = PrivateKey::generate_with(rng)?;
+    pub fn generate_with<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Identity> {
+        Identity::generate_for(Kem::X25519, rng)
+    }
+
+    /// A fresh identity of `kem` from `rng`: the KEM's secret bytes, then 32
+    /// for the Ed25519 seed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RandomFailed`] if `rng` fails.
+    pub fn generate_for<R: TryCryptoRng + ?Sized>(kem: Kem, rng: &mut R) -> Result<Identity> {
+        let decryption = DecryptionKey::generate_with(kem, rng)?;
         let mut seed = Zeroizing::new([0u8; ED25519_LEN]);
         random::fill(rng, seed.as_mut())?;
-        Ok(Identity::from_keys(decryption, &seed))
+        Ok(Identity::from_decryption_key(decryption, &seed))
     }
 
     /// A fresh post-quantum identity (X-Wing) from the operating system's
@@ -127,8 +145,7 @@ impl Identity {
     ///
     /// If the operating system cannot supply randomness.
     pub fn generate_post_quantum() -> Identity {
-        Identity::generate_post_quantum_with(&mut SystemRng)
-            .expect("the operating system's random number generator failed")
+        Identity::generate_post_quantum_with(&mut SystemRng).expect(OS_RNG_FAILED)
     }
 
     /// A fresh post-quantum identity from `rng`: 32 bytes for the X-Wing
@@ -137,20 +154,8 @@ impl Identity {
     /// # Errors
     ///
     /// [`Error::RandomFailed`] if `rng` fails.
-    pub fn generate_post_quantum_with<R: CryptoRngCore + ?Sized>(rng: &mut R) -> Result<Identity> {
-        let decryption = xwing::PrivateKey::generate_with(rng)?;
-        let mut seed = Zeroizing::new([0u8; ED25519_LEN]);
-        random::fill(rng, seed.as_mut())?;
-        Ok(Identity::from_decryption_key(
-            DecryptionKey::XWing(decryption),
-            &seed,
-        ))
-    }
-
-    /// A classical identity from its X25519 decryption key and a 32-byte
-    /// Ed25519 seed.
-    pub fn from_keys(decryption: PrivateKey, ed25519_seed: &[u8; ED25519_LEN]) -> Identity {
-        Identity::from_decryption_key(DecryptionKey::X25519(decryption), ed25519_seed)
+    pub fn generate_post_quantum_with<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Identity> {
+        Identity::generate_for(Kem::XWing, rng)
     }
 
     /// An identity from its decryption key (either KEM) and a 32-byte
@@ -215,11 +220,10 @@ impl Identity {
     /// The text form, `doormat-secret-1<hex>` or `doormat-secret-pq-1<hex>`,
     /// as a string wiped when dropped.
     pub fn to_secret_string(&self) -> Zeroizing<String> {
-        let prefix = match self.kem() {
-            Kem::X25519 => SECRET_PREFIX,
-            Kem::XWing => PQ_SECRET_PREFIX,
-        };
-        text::encode(prefix, self.to_bytes().as_ref())
+        text::encode(
+            SECRET_PREFIXES[self.kem() as usize],
+            self.to_bytes().as_ref(),
+        )
     }
 
     /// The public half.
@@ -288,12 +292,9 @@ impl FromStr for Identity {
 
     /// Parses `doormat-secret-1<hex>` or `doormat-secret-pq-1<hex>`.
     fn from_str(s: &str) -> Result<Identity> {
-        if s.starts_with(PQ_SECRET_PREFIX) {
-            let bytes = text::decode::<IDENTITY_LEN>(PQ_SECRET_PREFIX, s)?;
-            return Identity::from_bytes_for(Kem::XWing, bytes.as_ref());
-        }
-        let bytes = text::decode::<IDENTITY_LEN>(SECRET_PREFIX, s)?;
-        Identity::from_bytes(bytes.as_ref())
+        let (kem, prefix) = text::kem_of(s, &SECRET_PREFIXES);
+        let bytes = text::decode::<IDENTITY_LEN>(prefix, s)?;
+        Identity::from_bytes_for(kem, bytes.as_ref())
     }
 }
 
@@ -311,17 +312,15 @@ impl PublicIdentity {
     /// or has small order (a signature by it can verify for any message). No
     /// honest key is any of these.
     pub fn from_bytes(bytes: &[u8]) -> Result<PublicIdentity> {
-        let kem = match bytes.len() {
-            PUBLIC_IDENTITY_LEN => Kem::X25519,
-            PQ_PUBLIC_IDENTITY_LEN => Kem::XWing,
-            got => {
-                return Err(Error::InvalidLength {
-                    expected: PUBLIC_IDENTITY_LEN,
-                    got,
-                })
-            }
-        };
-        let split = EncryptionKey::len(kem);
+        let kem = bytes
+            .len()
+            .checked_sub(ED25519_LEN)
+            .and_then(Kem::of_public_key_len)
+            .ok_or(Error::InvalidLength {
+                expected: PUBLIC_IDENTITY_LEN,
+                got: bytes.len(),
+            })?;
+        let split = kem.public_key_len();
         let encryption = EncryptionKey::from_bytes(kem, &bytes[..split])?;
         let mut verifying = [0u8; ED25519_LEN];
         verifying.copy_from_slice(&bytes[split..]);
@@ -372,10 +371,7 @@ impl PublicIdentity {
     /// SHA-256 over the KEM key and the Ed25519 key, under a label that
     /// names the KEM. Shown as hex groups.
     pub fn fingerprint(&self) -> Fingerprint {
-        let label = match self.kem() {
-            Kem::X25519 => FINGERPRINT_LABEL,
-            Kem::XWing => PQ_FINGERPRINT_LABEL,
-        };
+        let label = FINGERPRINT_LABELS[self.kem() as usize];
         Fingerprint::from_bytes(sha256(&[label, &self.to_bytes()]))
     }
 }
@@ -394,10 +390,7 @@ impl fmt::Debug for PublicIdentity {
 impl fmt::Display for PublicIdentity {
     /// `doormat-public-1<hex>` or `doormat-public-pq-1<hex>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let prefix = match self.kem() {
-            Kem::X25519 => PUBLIC_PREFIX,
-            Kem::XWing => PQ_PUBLIC_PREFIX,
-        };
+        let prefix = PUBLIC_PREFIXES[self.kem() as usize];
         f.write_str(&text::encode(prefix, &self.to_bytes()))
     }
 }
@@ -407,13 +400,9 @@ impl FromStr for PublicIdentity {
 
     /// Parses `doormat-public-1<hex>` or `doormat-public-pq-1<hex>`.
     fn from_str(s: &str) -> Result<PublicIdentity> {
-        if s.starts_with(PQ_PUBLIC_PREFIX) {
-            let bytes = text::decode::<PQ_PUBLIC_IDENTITY_LEN>(PQ_PUBLIC_PREFIX, s)?;
-            let id = PublicIdentity::from_bytes(bytes.as_ref())?;
-            return Ok(id);
-        }
-        let bytes = text::decode::<PUBLIC_IDENTITY_LEN>(PUBLIC_PREFIX, s)?;
-        PublicIdentity::from_bytes(bytes.as_ref())
+        let (kem, prefix) = text::kem_of(s, &PUBLIC_PREFIXES);
+        let bytes = text::decode_vec(prefix, s, kem.public_key_len() + ED25519_LEN)?;
+        PublicIdentity::from_bytes(&bytes)
     }
 }
 

@@ -21,8 +21,9 @@
 //! * [`Parts::resign`] is the honest variant: Bob signs as himself. The tests
 //!   use it as a control, to show that a forgery fails only for its signature.
 
-use doormat::hpke::{self, xwing, Aead, Kdf, ReceiverMode, SenderMode, Suite};
-use doormat::keys::{Identity, PublicIdentity};
+use doormat::hpke::{self, Aead, Kdf, ReceiverMode, SenderMode, Suite};
+use doormat::keys::{DecryptionKey, EncryptionKey, Identity, PublicIdentity};
+use doormat::random::SystemRng;
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
 use ring::digest::{Context, SHA256};
 use ring::hkdf;
@@ -122,13 +123,14 @@ pub fn find_stanza(me: &Identity, header: &[u8]) -> Option<(usize, [u8; 32])> {
         let start = FIXED + i * h.stanza_len + usize::from(h.key_ids) * KEY_ID;
         let enc_len = HeaderView::enc_len(h.post_quantum);
         let (enc, wrapped) = header[start..start + enc_len + WRAPPED].split_at(enc_len);
-        let mode = &ReceiverMode::Base;
-        let key = if h.post_quantum {
-            let sk = me.decryption_key().xwing()?;
-            xwing::open(suite, mode, enc, sk, &info, b"", wrapped)
-        } else {
-            let sk = me.decryption_key().x25519()?;
-            hpke::open(suite, mode, enc, sk, &info, b"", wrapped)
+        let key = match (h.post_quantum, me.decryption_key()) {
+            (true, DecryptionKey::XWing(sk)) => {
+                hpke::open(suite, &ReceiverMode::Base, enc, sk, &info, b"", wrapped)
+            }
+            (false, DecryptionKey::X25519(sk)) => {
+                hpke::open(suite, &ReceiverMode::Base, enc, sk, &info, b"", wrapped)
+            }
+            _ => return None,
         }
         .ok()?;
         Some((i, key.try_into().ok()?))
@@ -410,9 +412,19 @@ impl Parts {
     pub fn new_stanza(&self, to: &PublicIdentity) -> Vec<u8> {
         let h = HeaderView::of(&self.header);
         let (suite, info) = stanza_suite(h.suite);
-        let pk = to.encryption_key().x25519().expect("a classical recipient");
-        let (enc, wrapped) =
-            hpke::seal(suite, &SenderMode::Base, pk, &info, b"", &self.content_key).unwrap();
+        let EncryptionKey::X25519(pk) = to.encryption_key() else {
+            panic!("a classical recipient")
+        };
+        let (enc, wrapped) = hpke::seal(
+            suite,
+            &SenderMode::Base,
+            pk,
+            &info,
+            b"",
+            &self.content_key,
+            &mut SystemRng,
+        )
+        .unwrap();
         let mut stanza = Vec::new();
         if h.key_ids {
             stanza.extend_from_slice(&sha256(&[KEY_ID_LABEL, pk.as_bytes()])[..KEY_ID]);

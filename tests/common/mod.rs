@@ -9,13 +9,13 @@
 //! Each test binary uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+use std::fmt::Debug;
 use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use doormat::e2e::{overhead, MAGIC, SIGNATURE_BLOCK_LEN};
 use doormat::keys::{Fingerprint, Identity, PublicIdentity};
-use doormat::Error;
 use proptest::test_runner::Config;
 
 // ----- wire format -----
@@ -359,10 +359,20 @@ impl Fnv1a {
 // ----- errors and mutations -----
 
 /// The variant name of an error (`"MalformedHeader"` for
-/// `MalformedHeader("…")`), for assertions and tallies over many cases.
-pub fn kind(e: &Error) -> String {
+/// `MalformedHeader("…")`), for assertions and tallies over many cases. The
+/// wrappers that only say which layer an error came from are looked through:
+/// the umbrella `doormat::Error`'s (`Open(MalformedHeader(…))`), escrow's
+/// (`Open(…)`, `Key(…)`), a sealing error's `Hpke(…)`, and a layer's own
+/// error boxed in `OpenError::Layer` (`Layer(NotEscrowed)`), so the same
+/// failure has the same kind whichever function reported it.
+pub fn kind<E: Debug>(e: &E) -> String {
+    const WRAPPERS: [&str; 6] = ["Hpke(", "Key(", "Seal(", "Open(", "Escrow(", "Layer("];
     let shown = format!("{e:?}");
-    shown
+    let mut inner = shown.as_str();
+    while let Some(rest) = WRAPPERS.iter().find_map(|w| inner.strip_prefix(w)) {
+        inner = rest;
+    }
+    inner
         .split(|c: char| !c.is_alphanumeric())
         .next()
         .unwrap_or_default()
@@ -370,7 +380,7 @@ pub fn kind(e: &Error) -> String {
 }
 
 /// Runs `f`, which must return an error and must not panic; returns the error.
-pub fn must_fail<T>(what: &str, f: impl FnOnce() -> Result<T, Error>) -> Error {
+pub fn must_fail<T, E: Debug>(what: &str, f: impl FnOnce() -> Result<T, E>) -> E {
     match catch_unwind(AssertUnwindSafe(f)) {
         Err(_) => panic!("{what}: panicked instead of returning an error"),
         Ok(Ok(_)) => panic!("{what}: opened successfully"),
@@ -379,11 +389,11 @@ pub fn must_fail<T>(what: &str, f: impl FnOnce() -> Result<T, Error>) -> Error {
 }
 
 /// As [`must_fail`], and the error must be one of `allowed` (see [`kind`]).
-pub fn must_fail_with<T>(
+pub fn must_fail_with<T, E: Debug>(
     what: &str,
     allowed: &[&str],
-    f: impl FnOnce() -> Result<T, Error>,
-) -> Error {
+    f: impl FnOnce() -> Result<T, E>,
+) -> E {
     let e = must_fail(what, f);
     assert!(
         allowed.contains(&kind(&e).as_str()),

@@ -25,7 +25,6 @@ use super::payload::ChunkHash;
 use super::pool;
 use super::SIGNATURE_BLOCK_LEN;
 use crate::hpke::TAG_LEN;
-use crate::Result;
 
 /// A streaming batch holds this much plaintext (at least one chunk), or four
 /// chunks per core of the pool if that is more (on a machine of more than
@@ -104,21 +103,27 @@ impl Geometry {
 /// The caller's side of a streaming pass, on the caller's thread.
 trait Stages {
     type Batch: Send;
+    /// The pass's error: sealing's or opening's.
+    type Error: Send;
     /// Reads the next batch; `None` after the last one.
-    fn read(&mut self) -> Result<Option<Self::Batch>>;
+    fn read(&mut self) -> Result<Option<Self::Batch>, Self::Error>;
     /// Takes a batch back from the pool, in order, with what sealing or
     /// opening it gave.
-    fn finish(&mut self, batch: Self::Batch, hashes: Result<Vec<ChunkHash>>) -> Result<()>;
+    fn finish(
+        &mut self,
+        batch: Self::Batch,
+        hashes: Result<Vec<ChunkHash>, Self::Error>,
+    ) -> Result<(), Self::Error>;
 }
 
 /// Runs a streaming pass: up to `depth` batches go through `work` on the
 /// pool at once, while this thread reads the next ones and finishes the
 /// oldest, in order. The first error in stream order wins, as in a pass
 /// that reads, processes and finishes one batch at a time.
-fn run<S, F>(stages: &mut S, depth: usize, work: &F) -> Result<()>
+fn run<S, F>(stages: &mut S, depth: usize, work: &F) -> Result<(), S::Error>
 where
     S: Stages,
-    F: Fn(&mut S::Batch) -> Result<Vec<ChunkHash>> + Sync,
+    F: Fn(&mut S::Batch) -> Result<Vec<ChunkHash>, S::Error> + Sync,
 {
     #[cfg(feature = "parallel")]
     {
@@ -129,8 +134,8 @@ where
         let (tx, rx) = mpsc::channel();
         rayon::in_place_scope(|scope| {
             // The batches in flight, oldest first; `Some` once back.
-            type Back<B> = Option<(B, std::thread::Result<Result<Vec<ChunkHash>>>)>;
-            let mut in_flight: VecDeque<Back<S::Batch>> = VecDeque::new();
+            type Back<B, E> = Option<(B, std::thread::Result<Result<Vec<ChunkHash>, E>>)>;
+            let mut in_flight: VecDeque<Back<S::Batch, S::Error>> = VecDeque::new();
             let (mut spawned, mut oldest) = (0usize, 0usize);
             let mut more = true;
             // A read error is reported after the batches before it finish,

@@ -9,9 +9,12 @@ use super::{grow, run, Geometry, Stages, LOOK_AHEAD, OPEN_DEPTH};
 use crate::e2e::chunks::{map_in_place, open_last_chunk, CHECKPOINT_LEN};
 use crate::e2e::format::read_up_to;
 use crate::e2e::payload::{chunk_hash, counter, ChunkHash, EnvelopeKeys, PayloadDigest};
-use crate::e2e::{counter_overflow, SIGNATURE_BLOCK_LEN};
+use crate::e2e::{OpenError, SIGNATURE_BLOCK_LEN};
 use crate::hpke::TAG_LEN;
-use crate::{Error, Result};
+type Result<T> = core::result::Result<T, OpenError>;
+
+/// A chunk counter past `u64::MAX`: never in practice.
+const OVERFLOW: OpenError = OpenError::MalformedHeader("chunk counter overflow");
 
 /// What opening needs from the envelope's signatures: both run on the
 /// caller's thread, between batches.
@@ -89,6 +92,7 @@ struct Opening<'v, R, W, V> {
 
 impl<R: Read, W: Write, V: Verify> Stages for Opening<'_, R, W, V> {
     type Batch = Sealed;
+    type Error = OpenError;
 
     fn read(&mut self) -> Result<Option<Sealed>> {
         if self.done {
@@ -231,12 +235,12 @@ impl Sealed {
     /// the signature block.
     fn into_final(mut self, filled: usize) -> Result<Sealed> {
         if filled < TAG_LEN + SIGNATURE_BLOCK_LEN {
-            return Err(Error::Truncated);
+            return Err(OpenError::Truncated);
         }
         let sealed = filled - SIGNATURE_BLOCK_LEN;
         self.count = sealed.div_ceil(self.stride);
         if sealed - (self.count - 1) * self.stride < TAG_LEN {
-            return Err(Error::Truncated);
+            return Err(OpenError::Truncated);
         }
         self.chunks = sealed;
         self.end = End::Final;
@@ -244,9 +248,7 @@ impl Sealed {
     }
 
     fn next_first(&self) -> Result<u64> {
-        self.first
-            .checked_add(counter(self.count)?)
-            .ok_or_else(counter_overflow)
+        self.first.checked_add(counter(self.count)).ok_or(OVERFLOW)
     }
 
     /// The checkpoint or signature block after the chunks.
@@ -267,16 +269,12 @@ impl Sealed {
         let first = self.first;
         let (middle_bytes, rest) = self.buf[..self.chunks].split_at_mut(middle * self.stride);
         let mut hashes = map_in_place(middle_bytes, self.stride, |j, slot| {
-            let ctr = first
-                .checked_add(counter(j)?)
-                .ok_or_else(counter_overflow)?;
+            let ctr = first.checked_add(counter(j)).ok_or(OVERFLOW)?;
             let n = keys.open_chunk(ctr, false, slot)?;
-            Ok(chunk_hash(&slot[..n]))
+            Ok::<_, OpenError>(chunk_hash(&slot[..n]))
         })?;
         if last {
-            let ctr = first
-                .checked_add(counter(middle)?)
-                .ok_or_else(counter_overflow)?;
+            let ctr = first.checked_add(counter(middle)).ok_or(OVERFLOW)?;
             self.last_len = open_last_chunk(keys, ctr, rest)?;
             hashes.push(chunk_hash(&rest[..self.last_len]));
         }

@@ -5,11 +5,15 @@ use std::io::{Read, Write};
 
 use super::{grow, run, Geometry, Stages, SEAL_DEPTH};
 use crate::e2e::chunks::map_in_place;
-use crate::e2e::counter_overflow;
 use crate::e2e::format::read_up_to;
 use crate::e2e::payload::{chunk_hash, counter, ChunkHash, EnvelopeKeys, PayloadDigest};
+use crate::e2e::SealError;
 use crate::hpke::TAG_LEN;
-use crate::Result;
+
+type Result<T> = core::result::Result<T, SealError>;
+
+/// A chunk counter past `u64::MAX`: never in practice.
+const OVERFLOW: SealError = SealError::InvalidArgument("chunk counter overflow");
 
 /// Seals everything `reader` yields into `writer`, calling `checkpoint(k,
 /// digest_k)` for each checkpoint's sealed block. Returns the number of
@@ -64,6 +68,7 @@ where
     C: FnMut(u64, &ChunkHash) -> Vec<u8>,
 {
     type Batch = Plain;
+    type Error = SealError;
 
     fn read(&mut self) -> Result<Option<Plain>> {
         if self.done {
@@ -153,9 +158,7 @@ impl Plain {
 
     /// The counter of the chunk after this batch.
     fn next_first(&self) -> Result<u64> {
-        self.first
-            .checked_add(counter(self.count)?)
-            .ok_or_else(counter_overflow)
+        self.first.checked_add(counter(self.count)).ok_or(OVERFLOW)
     }
 
     fn plaintext_len(&self) -> usize {
@@ -172,9 +175,7 @@ impl Plain {
         let len = self.sealed_len();
         let (first, count, last) = (self.first, self.count, self.last);
         map_in_place(&mut self.buf[..len], self.stride, |j, slot| {
-            let ctr = first
-                .checked_add(counter(j)?)
-                .ok_or_else(counter_overflow)?;
+            let ctr = first.checked_add(counter(j)).ok_or(OVERFLOW)?;
             let (body, tag_slot) = slot.split_at_mut(slot.len() - TAG_LEN);
             let hash = chunk_hash(body);
             let tag = keys.seal_chunk(ctr, last && j + 1 == count, body);

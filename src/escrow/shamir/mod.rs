@@ -19,8 +19,8 @@ use core::fmt;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::random::{self, CryptoRngCore};
-use crate::{Error, Result};
+use super::error::{Error, Result};
+use crate::random::{self, TryCryptoRng};
 
 /// One share: point (x, f(x)) of each byte polynomial.
 ///
@@ -62,7 +62,7 @@ impl fmt::Debug for Share {
 ///
 /// [`Error::InvalidArgument`] for an empty secret, `threshold == 0`,
 /// `shares == 0`, `threshold > shares`; [`Error::RandomFailed`] if `rng` fails.
-pub(crate) fn split<R: CryptoRngCore + ?Sized>(
+pub(crate) fn split<R: TryCryptoRng + ?Sized>(
     secret: &[u8],
     threshold: u8,
     shares: u8,

@@ -5,12 +5,12 @@
 //! takes the envelope and nothing else, so nothing in the mathematics can
 //! enforce its scope.
 //!
-//! [`EscrowAuthority::open`]: crate::escrow::EscrowAuthority::open
+//! [`EscrowAuthority::open`]: doormat::escrow::EscrowAuthority::open
 
 use std::time::{Duration, Instant};
 
 use super::world::{MessageId, UserId, World};
-use crate::Result;
+use doormat::Result;
 
 /// Simulated days in a month.
 pub const MONTH: u64 = 30;

@@ -6,9 +6,9 @@
 //! past traffic: the opposite of forward secrecy.
 
 use super::world::{Mode, Traffic, UserId, World};
-use crate::e2e;
-use crate::keys::Identity;
 use crate::{Error, Result};
+use doormat::e2e;
+use doormat::keys::Identity;
 
 /// Simulated days in a year.
 pub const YEAR: u64 = 365;
@@ -75,7 +75,7 @@ pub fn run(world: &mut World, params: Params) -> Result<Report> {
     let twin = world.twin(Mode::EndToEnd)?;
 
     // The last day: the escrow key leaks as text; so does one phone.
-    let leaked_escrow: crate::escrow::EscrowAuthority =
+    let leaked_escrow: doormat::escrow::EscrowAuthority =
         world.authority().to_secret_string().parse()?;
     let leaked_device: Identity = twin
         .user(params.leaked_device)

@@ -2,7 +2,7 @@
 
 use std::sync::Mutex;
 
-use crate::random::{CryptoRng, RngCore};
+use doormat::random::{TryCryptoRng, TryRng};
 
 /// A generator that copies every 32-byte piece of its output into a log.
 pub(super) struct Logged<'l, R> {
@@ -10,21 +10,18 @@ pub(super) struct Logged<'l, R> {
     pub(super) log: Option<&'l Mutex<Vec<[u8; 32]>>>,
 }
 
-impl<R: RngCore> RngCore for Logged<'_, R> {
-    fn next_u32(&mut self) -> u32 {
-        self.inner.next_u32()
+impl<R: TryRng> TryRng for Logged<'_, R> {
+    type Error = R::Error;
+
+    fn try_next_u32(&mut self) -> Result<u32, R::Error> {
+        self.inner.try_next_u32()
     }
 
-    fn next_u64(&mut self) -> u64 {
-        self.inner.next_u64()
+    fn try_next_u64(&mut self) -> Result<u64, R::Error> {
+        self.inner.try_next_u64()
     }
 
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        self.inner.fill_bytes(dest);
-        self.record(dest);
-    }
-
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> core::result::Result<(), rand_core::Error> {
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), R::Error> {
         self.inner.try_fill_bytes(dest)?;
         self.record(dest);
         Ok(())
@@ -46,4 +43,4 @@ impl<R> Logged<'_, R> {
     }
 }
 
-impl<R: CryptoRng> CryptoRng for Logged<'_, R> {}
+impl<R: TryCryptoRng> TryCryptoRng for Logged<'_, R> {}

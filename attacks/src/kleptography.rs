@@ -14,17 +14,18 @@
 
 use super::world::{Mode, UserId, World};
 use super::KnownContentKey;
-use crate::e2e::{self, Header};
-use crate::hpke::{PrivateKey, PublicKey};
-use crate::random::{RngCore, SeedableRng, SeededRng};
 use crate::{Error, Result};
+use doormat::e2e::{self, Header};
+use doormat::hazmat::e2e::stanza_enc;
+use doormat::hpke::{PrivateKey, PublicKey, X25519};
+use doormat::random::{Rng, SeedableRng, SeededRng};
 
 /// The label of the SETUP's hash.
 const KLEPTOGRAM: &str = "doormat kleptography seed v1";
 
 /// A client whose generator carries the backdoor.
 pub struct BackdooredClient {
-    constant: PublicKey,
+    constant: PublicKey<X25519>,
     next_seed: [u8; 32],
 }
 
@@ -36,7 +37,7 @@ impl core::fmt::Debug for BackdooredClient {
 
 impl BackdooredClient {
     /// A client with the backdoor constant `constant` and an honest first seed.
-    pub fn new(constant: PublicKey, first_seed: [u8; 32]) -> BackdooredClient {
+    pub fn new(constant: PublicKey<X25519>, first_seed: [u8; 32]) -> BackdooredClient {
         BackdooredClient {
             constant,
             next_seed: first_seed,
@@ -44,7 +45,7 @@ impl BackdooredClient {
     }
 
     /// Replaces the constant, as an update — or an intruder — would.
-    pub fn replace_constant(&mut self, constant: PublicKey) {
+    pub fn replace_constant(&mut self, constant: PublicKey<X25519>) {
         self.constant = constant;
     }
 
@@ -54,13 +55,13 @@ impl BackdooredClient {
     ///
     /// # Errors
     ///
-    /// [`Error::ZeroSharedSecret`] for a low-order constant.
+    /// [`Error::Doormat`] with `hpke::Error::ZeroSharedSecret` for a low-order constant.
     pub fn next_generator(&mut self) -> Result<SeededRng> {
         let seed = self.next_seed;
         let mut replay = SeededRng::from_seed(seed);
         let mut content_key = [0u8; 32];
         replay.fill_bytes(&mut content_key);
-        let first_ephemeral = PrivateKey::generate_with(&mut replay)?;
+        let first_ephemeral = PrivateKey::<X25519>::generate_with(&mut replay)?;
         let shared = first_ephemeral.dh(&self.constant)?;
         self.next_seed = blake3::derive_key(KLEPTOGRAM, shared.as_ref());
         Ok(SeededRng::from_seed(seed))
@@ -73,11 +74,9 @@ impl BackdooredClient {
 /// # Errors
 ///
 /// Errors from parsing the header or the Diffie-Hellman.
-pub fn next_content_key(backdoor: &PrivateKey, envelope: &[u8]) -> Result<[u8; 32]> {
+pub fn next_content_key(backdoor: &PrivateKey<X25519>, envelope: &[u8]) -> Result<[u8; 32]> {
     let header = Header::parse(envelope)?;
-    let enc = header
-        .stanza_enc(0)
-        .ok_or(Error::MalformedHeader("no stanza"))?;
+    let enc = stanza_enc(&header, 0).ok_or(Error::InvalidArgument("an envelope with no stanza"))?;
     let shared = backdoor.dh(&PublicKey::from_bytes(enc)?)?;
     let mut next = SeededRng::from_seed(blake3::derive_key(KLEPTOGRAM, shared.as_ref()));
     let mut key = [0u8; 32];
@@ -176,7 +175,7 @@ pub fn run(world: &mut World, params: Params) -> Result<Report> {
             &e2e::open(world.user(params.recipient).identity(), &envelope),
         ));
         if let Some(prev) = &previous {
-            let read_with = |holder: &PrivateKey| -> bool {
+            let read_with = |holder: &PrivateKey<X25519>| -> bool {
                 next_content_key(holder, prev).is_ok_and(|key| {
                     let opened = e2e::Opener::unlocked_by(KnownContentKey(key)).open(&envelope);
                     world.is_true_read(id, &opened)

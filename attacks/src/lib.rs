@@ -1,5 +1,9 @@
 //! **Teaching code: attacks on key escrow, for examples and tests — not an
-//! API to build on.** Nothing else in the crate uses this module.
+//! API to build on.** The lessons of the doormat crate, in a crate of their
+//! own that depends on `doormat` like any user: "public API only" is
+//! enforced by the compiler. The few lessons that need doormat's teaching
+//! hooks (`doormat::hazmat`) are behind this crate's `hazmat` feature, on by
+//! default.
 //!
 //! Each attack is a function `run(&mut World, params) -> Report` over a
 //! simulated [`world`]: named users, a messaging service that relays
@@ -28,7 +32,7 @@
 //! *Mirrors:* Clipper's procedure (1993–94): a wiretapper took a warrant to
 //! both escrow agents, NIST and the Treasury's Automated Systems Division,
 //! to rebuild one chip's key — a procedure, not a property of the key.
-//! *doormat:* [`EscrowAuthority::open`](crate::escrow::EscrowAuthority::open)
+//! *doormat:* [`EscrowAuthority::open`](doormat::escrow::EscrowAuthority::open)
 //! takes the envelope and nothing else; there is no place for a scope.
 //! Example: `warrant_overreach`.
 //!
@@ -41,7 +45,7 @@
 //! EternalBlue in WannaCry; the TSA master keys, 3D-printed from a published
 //! photo (2015); intruders abusing lawful-intercept functions in Athens
 //! (2004–05) and US carriers (Salt Typhoon, 2024).
-//! *doormat:* an [`EscrowAuthority`](crate::escrow::EscrowAuthority) rebuilt
+//! *doormat:* an [`EscrowAuthority`](doormat::escrow::EscrowAuthority) rebuilt
 //! from its bytes behaves exactly like the original (holder indifference).
 //! Example: `stolen_key`.
 //!
@@ -69,16 +73,16 @@
 //! # LEAF forgery ([`leaf_forgery`])
 //!
 //! *Shows:* against a compliant client that checks only a 16-bit checksum
-//! ([`LeafCheck::Clipper16`](crate::escrow::LeafCheck::Clipper16)), about
+//! ([`LeafCheck::Clipper16`](doormat::escrow::LeafCheck::Clipper16)), about
 //! 2^16 random access fields yield one it accepts; the recipient reads the
 //! envelope and the authority finds nothing. Against
-//! [`LeafCheck::Recompute`](crate::escrow::LeafCheck::Recompute), 2^20 tries
+//! [`LeafCheck::Recompute`](doormat::escrow::LeafCheck::Recompute), 2^20 tries
 //! find nothing.
 //! *Mirrors:* Matt Blaze, "Protocol Failure in the Escrowed Encryption
 //! Standard" (1994), on a prototype Tessera card.
 //! *doormat:* `Recompute` is the default; the forger uses only the envelope's
 //! extension point and a compliant client's check
-//! ([`Compliance::field_oracle`](crate::escrow::Compliance::field_oracle)).
+//! ([`field_oracle`](doormat::hazmat::escrow::field_oracle)).
 //! Example: `leaf_forgery`.
 //!
 //! # Superencryption ([`superencryption`])
@@ -108,7 +112,7 @@
 //! cover everything a sender honours.
 //! *Mirrors:* Juniper ScreenOS (the Dual_EC constant Q changed in 2012,
 //! disclosed 2015); CERT VU#747124 (2000).
-//! *doormat:* [`Compliance::pinned`](crate::escrow::Compliance::pinned);
+//! *doormat:* [`Compliance::pinned`](doormat::escrow::Compliance::pinned);
 //! public identities of exactly two keys, strictly parsed.
 //! Example: `key_substitution`.
 //!
@@ -120,7 +124,7 @@
 //! signed list.
 //! *Mirrors:* the GCHQ/NCSC "ghost" proposal (Lawfare, November 2018) and
 //! the open letter against it (May 2019).
-//! *doormat:* fingerprints, [`safety numbers`](crate::keys::safety_number),
+//! *doormat:* fingerprints, [`safety numbers`](doormat::keys::safety_number),
 //! and a signed recipient list every recipient sees.
 //! Example: `ghost_user`.
 //!
@@ -155,41 +159,52 @@
 //! then everything does.
 //! *Mirrors:* harvest now, decrypt later, as age 1.3 answers it: refuse to
 //! mix post-quantum and classical recipients in one file.
-//! *doormat:* [`Sealer::allow_mixed_kems`](crate::e2e::Sealer::allow_mixed_kems)
+//! *doormat:* [`Sealer::allow_mixed_kems`](doormat::e2e::Sealer::allow_mixed_kems)
 //! is off by default; the escrow layer cannot be refused, so its field is
-//! the stanza nobody chose ([`AccessField`](crate::escrow::AccessField)).
+//! the stanza nobody chose ([`AccessField`](doormat::escrow::AccessField)).
 //! Example: `quantum_day`.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(missing_debug_implementations)]
+#![warn(rust_2018_idioms)]
+
+mod error;
 
 pub mod blast_radius;
 pub mod export_grade;
 pub mod ghost_user;
 pub mod harvest_now_decrypt_later;
 pub mod key_substitution;
+#[cfg(feature = "hazmat")]
 pub mod kleptography;
+#[cfg(feature = "hazmat")]
 pub mod leaf_forgery;
 pub mod matrix;
+#[cfg(feature = "hazmat")]
 pub mod quantum_day;
 pub mod stolen_key;
 pub mod superencryption;
 pub mod warrant_overreach;
 pub mod world;
 
+pub use error::{Error, Result};
 pub use world::{Intercept, Mode, Sent, Service, Traffic, User, World};
 
-use crate::e2e::{ContentKey, Header, Layer, Unlocked, CONTENT_KEY_LEN};
+use doormat::e2e::{ContentKey, Header, Layer, LayerError, Unlocked, CONTENT_KEY_LEN};
 
 /// An attacker who learned an envelope's content key — by brute force, a
 /// backdoored generator, or as a recipient — opens it with
-/// [`e2e::Opener::unlocked_by`](crate::e2e::Opener::unlocked_by) and this
+/// [`e2e::Opener::unlocked_by`](doormat::e2e::Opener::unlocked_by) and this
 /// layer: no stanza, no escrow key, and the sender's signature still checks.
 pub struct KnownContentKey(pub [u8; CONTENT_KEY_LEN]);
 
 impl Layer for KnownContentKey {
-    fn unlock(&self, _: &Header) -> crate::Result<Unlocked> {
-        Ok(Unlocked {
+    fn unlock(&self, _: &Header) -> core::result::Result<Option<Unlocked>, LayerError> {
+        Ok(Some(Unlocked {
             content_key: ContentKey::from_bytes(&self.0),
             aad_hash: None,
-        })
+        }))
     }
 }
 

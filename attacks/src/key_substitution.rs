@@ -15,10 +15,10 @@
 //! refused.
 
 use super::world::{Mode, Traffic, World};
-use crate::escrow::{self, Compliance, EscrowAuthority};
-use crate::keys::PublicIdentity;
-use crate::random::{RngCore, SeedableRng, SeededRng};
 use crate::{Error, Result};
+use doormat::escrow::{self, Compliance, EscrowAuthority};
+use doormat::keys::PublicIdentity;
+use doormat::random::{Rng, SeedableRng, SeededRng};
 
 /// Traffic before and after the substitution.
 #[derive(Clone, Copy, Debug)]
@@ -125,7 +125,7 @@ pub fn run(world: &mut World, params: Params) -> Result<Report> {
         if is_after {
             let to = world.user(sent.to[0]).identity();
             let pinned = |key| {
-                crate::e2e::Opener::new(to)
+                doormat::e2e::Opener::new(to)
                     .layer(Compliance::pinned(key))
                     .open(&intercept.envelope)
                     .is_err()

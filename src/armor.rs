@@ -1,5 +1,23 @@
 //! Armor: a strict, canonical text wrapping of envelopes that survives being
-//! pasted into a chat or an e-mail.
+//! pasted into a chat or an e-mail (the `armor` feature; specified in
+//! `docs/FORMAT.md`, "Armor"). age ships its armor in its library too.
+//!
+//! ```
+//! use std::io::{BufReader, Read, Write};
+//! use doormat::armor::{self, ArmorReader, ArmorWriter};
+//! use doormat::{e2e, keys::Identity};
+//!
+//! let (alice, bob) = (Identity::generate(), Identity::generate());
+//! let envelope = e2e::seal(&alice, &[bob.public()], b"paste me into a chat")?;
+//! let mut writer = ArmorWriter::new(Vec::new())?;
+//! writer.write_all(&envelope)?;
+//! let text = writer.finish()?;
+//! assert!(armor::is_armored(&text));
+//! let mut binary = Vec::new();
+//! ArmorReader::new(BufReader::new(&text[..])).read_to_end(&mut binary)?;
+//! assert_eq!(binary, envelope);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! ```text
 //! -----BEGIN DOORMAT ENVELOPE-----

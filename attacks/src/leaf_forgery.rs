@@ -16,11 +16,12 @@ use core::cell::Cell;
 use std::time::{Duration, Instant};
 
 use super::world::{UserId, World};
-use crate::e2e::{self, Layer, Sealing};
-use crate::escrow::{self, Compliance, LeafCheck, LEAF_EXTENSION, LEAF_LEN, PQ_LEAF_LEN};
-use crate::keys::Kem;
-use crate::random::{RngCore, SeedableRng, SeededRng};
 use crate::{Error, Result};
+use doormat::e2e::{self, Layer, LayerError, Sealing};
+use doormat::escrow::{self, Compliance, LeafCheck, LEAF_EXTENSION, LEAF_LEN, PQ_LEAF_LEN};
+use doormat::hazmat::escrow::field_oracle;
+use doormat::keys::Kem;
+use doormat::random::{Rng, SeedableRng, SeededRng};
 
 /// The forger's layer: random fields naming the authority, until the
 /// compliant client says yes or `bound` tries are spent.
@@ -42,8 +43,11 @@ impl core::fmt::Debug for Forger<'_> {
 }
 
 impl Layer for Forger<'_> {
-    fn extensions(&self, sealing: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>> {
-        let oracle = self.client.field_oracle(sealing);
+    fn extensions(
+        &self,
+        sealing: &Sealing<'_>,
+    ) -> core::result::Result<Vec<(u16, Vec<u8>)>, LayerError> {
+        let oracle = field_oracle(self.client, sealing);
         let mut rng = SeededRng::from_seed(self.seed);
         let mut field = vec![0u8; self.field_len];
         // The field names the authority, so a pinned client does not refuse
@@ -58,9 +62,21 @@ impl Layer for Forger<'_> {
             }
         }
         self.tries.set(self.bound);
-        Err(Error::InvalidAccessField)
+        Err(Box::new(NotFound))
     }
 }
+
+/// The forger's layer gave up: no field in its bound passed the check.
+#[derive(Debug)]
+struct NotFound;
+
+impl core::fmt::Display for NotFound {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("no access field the client accepts within the bound")
+    }
+}
+
+impl std::error::Error for NotFound {}
 
 /// One search.
 #[derive(Clone, Copy, Debug)]
@@ -147,7 +163,7 @@ fn search(world: &mut World, params: Params, policy: LeafCheck, bound: u64) -> R
     let tries = forger.tries.get();
     let envelope = match sealed {
         Ok(envelope) => envelope,
-        Err(Error::InvalidAccessField) => {
+        Err(e) if e.layer::<NotFound>().is_some() => {
             return Ok(Search {
                 policy,
                 tries,
@@ -158,7 +174,7 @@ fn search(world: &mut World, params: Params, policy: LeafCheck, bound: u64) -> R
                 recompute_client_refuses: false,
             })
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     // Delivered: the recipient's client (same policy, same authority) reads
     // it; the authority cannot.

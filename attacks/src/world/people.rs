@@ -5,8 +5,8 @@
 use core::fmt;
 
 use super::{MessageId, UserId};
-use crate::keys::{Identity, PublicIdentity};
 use crate::{Error, Result};
+use doormat::keys::{Identity, PublicIdentity};
 
 /// A person in the world and their device's keys.
 pub struct User {

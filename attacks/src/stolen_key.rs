@@ -7,8 +7,8 @@
 use std::time::{Duration, Instant};
 
 use super::world::{Mode, World};
-use crate::escrow::EscrowAuthority;
 use crate::{Error, Result};
+use doormat::escrow::EscrowAuthority;
 
 /// What the state and the criminal read.
 #[derive(Clone, Debug)]

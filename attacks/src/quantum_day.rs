@@ -25,10 +25,12 @@ use x25519_dalek::{PublicKey, StaticSecret};
 
 use super::harvest_now_decrypt_later::YEAR;
 use super::world::{Keys, Mode, Traffic, World};
-use crate::e2e::Header;
-use crate::escrow::EscrowAuthority;
-use crate::keys::{EncryptionKey, Kem};
 use crate::{Error, Result};
+use doormat::e2e::Header;
+use doormat::escrow::EscrowAuthority;
+use doormat::hazmat::e2e::stanza_enc;
+use doormat::hazmat::hpke::xwing_x25519_component;
+use doormat::keys::{EncryptionKey, Kem};
 
 /// A simulated quantum computer: it solves X25519 discrete logarithms, and
 /// only those. Built from a world's randomness log, so it answers exactly
@@ -74,12 +76,6 @@ impl QuantumOracle {
                 )
             })
         };
-        #[cfg(feature = "parallel")]
-        let pairs: Vec<_> = {
-            use rayon::prelude::*;
-            log.par_iter().map(solve).collect()
-        };
-        #[cfg(not(feature = "parallel"))]
         let pairs: Vec<_> = log.iter().map(solve).collect();
         let table = pairs.into_iter().flatten().collect();
         Ok(QuantumOracle { table })
@@ -238,8 +234,9 @@ fn play(regime: Regime, params: Params) -> Result<Outcome> {
     // escrow key every client carries, and asks the oracle about each.
     let mut logs_solved = 0;
     for user in world.users() {
-        if let Some(half) = user.public().encryption_key().xwing() {
-            logs_solved += usize::from(oracle.discrete_log(&half.x25519_component()).is_some());
+        if let EncryptionKey::XWing(pk) = user.public().encryption_key() {
+            let half = xwing_x25519_component(pk);
+            logs_solved += usize::from(oracle.discrete_log(&half).is_some());
         }
     }
     let (mut stanzas, mut post_quantum_envelopes) = (0, 0);
@@ -250,7 +247,7 @@ fn play(regime: Regime, params: Params) -> Result<Outcome> {
             (0..header.stanza_count()).all(|i| header.stanza_kem(i) == Some(Kem::XWing)),
         );
         for i in 0..header.stanza_count() {
-            let half = header.stanza_enc(i).and_then(x25519_half);
+            let half = stanza_enc(&header, i).and_then(x25519_half);
             logs_solved += usize::from(half.is_some_and(|h| oracle.discrete_log(&h).is_some()));
         }
     }
@@ -261,11 +258,12 @@ fn play(regime: Regime, params: Params) -> Result<Outcome> {
     let solved_authority = match escrow_key.as_ref().map(|k| k.public_key()) {
         None => None,
         Some(EncryptionKey::X25519(pk)) => oracle
-            .discrete_log(&pk.to_bytes())
+            .discrete_log(&pk.to_array())
             .map(|sk| EscrowAuthority::from_bytes(&sk))
             .transpose()?,
         Some(EncryptionKey::XWing(pk)) => {
-            logs_solved += usize::from(oracle.discrete_log(&pk.x25519_component()).is_some());
+            let half = xwing_x25519_component(pk);
+            logs_solved += usize::from(oracle.discrete_log(&half).is_some());
             None
         }
     };

@@ -24,10 +24,10 @@
 //! it, for want of the secret.
 
 use super::world::{Mode, UserId, World};
-use crate::e2e::{self, Header};
-use crate::escrow::{self, LEAF_EXTENSION};
-use crate::random::{RngCore, SeedableRng, SeededRng};
 use crate::{Error, Result};
+use doormat::e2e::{self, Header};
+use doormat::escrow::{self, LEAF_EXTENSION};
+use doormat::random::{Rng, SeedableRng, SeededRng};
 
 /// The secret two criminals agreed on, passed as associated data.
 const SHARED_SECRET: &[u8] = b"the words we agreed on in person";
@@ -152,7 +152,7 @@ pub fn run(world: &mut World, params: &Params) -> Result<Report> {
         .ok_or(Error::InvalidArgument("no traffic to copy a field from"))?;
     let field = Header::parse(&donor)?
         .extension(LEAF_EXTENSION)
-        .ok_or(Error::NotEscrowed)?
+        .ok_or(escrow::Error::NotEscrowed)?
         .to_vec();
     let recipient = [world.user(to).public()];
     let modified = e2e::Sealer::new(world.user(from).identity(), &recipient)
@@ -160,7 +160,7 @@ pub fn run(world: &mut World, params: &Params) -> Result<Report> {
         .seal(b"meet at the usual place")?;
     report.modified_refused_by_compliant = matches!(
         escrow::open(world.user(to).identity(), &key, &modified),
-        Err(Error::InvalidAccessField)
+        Err(escrow::Error::InvalidAccessField)
     );
     report.modified_read_by_noncompliant = e2e::open(world.user(to).identity(), &modified)
         .is_ok_and(|o| o.plaintext() == b"meet at the usual place");
@@ -189,7 +189,7 @@ pub fn run(world: &mut World, params: &Params) -> Result<Report> {
         .seal(message)?;
     let claims_no_aad = Header::parse(&template)?
         .extension(LEAF_EXTENSION)
-        .ok_or(Error::NotEscrowed)?
+        .ok_or(escrow::Error::NotEscrowed)?
         .to_vec();
     let mut second = SeededRng::from_seed(seed);
     let dodge = e2e::Sealer::new(sender, &recipient)
@@ -201,8 +201,9 @@ pub fn run(world: &mut World, params: &Params) -> Result<Report> {
     report.aad_dodge_refused_by_compliant = matches!(
         escrow::opener(partner, &key)
             .associated_data(SHARED_SECRET)
-            .open(&dodge),
-        Err(Error::InvalidAccessField)
+            .open(&dodge)
+            .map_err(escrow::Error::from),
+        Err(escrow::Error::InvalidAccessField)
     );
     report.aad_dodge_read_by_partner = e2e::Opener::new(partner)
         .associated_data(SHARED_SECRET)

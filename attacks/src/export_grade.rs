@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use super::world::{Mode, UserId, World};
 use super::KnownContentKey;
-use crate::e2e;
-use crate::random::{CryptoRng, RngCore, SeedableRng, SeededRng};
 use crate::{Error, Result};
+use doormat::e2e;
+use doormat::random::{Rng, SeedableRng, SeededRng, TryCryptoRng, TryRng};
 
 /// The derivation of a weakened content key from its `w`-bit secret.
 const WEAK_KEY: &str = "doormat export-grade content key v1";
@@ -54,20 +54,18 @@ impl ExportGradeRng {
     }
 }
 
-impl RngCore for ExportGradeRng {
-    fn next_u32(&mut self) -> u32 {
-        self.honest.next_u32()
+impl TryRng for ExportGradeRng {
+    type Error = core::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> core::result::Result<u32, Self::Error> {
+        self.honest.try_next_u32()
     }
 
-    fn next_u64(&mut self) -> u64 {
-        self.honest.next_u64()
+    fn try_next_u64(&mut self) -> core::result::Result<u64, Self::Error> {
+        self.honest.try_next_u64()
     }
 
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        self.try_fill_bytes(dest).expect("infallible");
-    }
-
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> core::result::Result<(), rand_core::Error> {
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> core::result::Result<(), Self::Error> {
         if !self.weakened && dest.len() == 32 {
             self.weakened = true;
             dest.copy_from_slice(&weak_key(self.bits, self.secret));
@@ -78,7 +76,7 @@ impl RngCore for ExportGradeRng {
 }
 
 /// The weakening is deliberate, and public: "cryptographically secure" it is not.
-impl CryptoRng for ExportGradeRng {}
+impl TryCryptoRng for ExportGradeRng {}
 
 /// One brute force.
 #[derive(Clone, Copy, Debug)]
@@ -192,13 +190,10 @@ fn search(bits: u32, envelope: &[u8], progress: &(dyn Fn(u32, u64) + Sync)) -> O
     let mut start = 0;
     while start < total {
         let end = (start + 16 * BLOCK).min(total);
-        #[cfg(feature = "parallel")]
         let hit = {
             use rayon::prelude::*;
             (start..end).into_par_iter().find_first(|&s| opens(s))
         };
-        #[cfg(not(feature = "parallel"))]
-        let hit = (start..end).find(|&s| opens(s));
         if hit.is_some() {
             progress(bits, hit.map_or(end, |s| s + 1));
             return hit;

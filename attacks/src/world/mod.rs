@@ -13,13 +13,13 @@
 use core::fmt;
 use core::ops::Range;
 
-use crate::e2e::{self, Opened};
-use crate::escrow::{self, EscrowAuthority, EscrowKey};
+use doormat::e2e::{self, Opened};
+use doormat::escrow::{self, EscrowAuthority, EscrowKey};
 use std::sync::Mutex;
 
-use crate::keys::{Fingerprint, Identity, Kem, PublicIdentity};
-use crate::random::{RngCore, SeedableRng, SeededRng};
 use crate::{Error, Result};
+use doormat::keys::{Fingerprint, Identity, Kem, PublicIdentity};
+use doormat::random::{Rng, SeedableRng, SeededRng};
 
 mod logged;
 mod people;
@@ -475,15 +475,8 @@ impl World {
             let keys = self.resolve(to)?;
             self.seal(first + i, *from, &keys, pt)
         };
-        #[cfg(feature = "parallel")]
-        {
-            use rayon::prelude::*;
-            drafts.par_iter().enumerate().map(one).collect()
-        }
-        #[cfg(not(feature = "parallel"))]
-        {
-            drafts.iter().enumerate().map(one).collect()
-        }
+        use rayon::prelude::*;
+        drafts.par_iter().enumerate().map(one).collect()
     }
 
     /// The same people and the same traffic — every message, sender,
@@ -524,7 +517,7 @@ impl World {
 
     /// Whether `opened` is a true read of message `id`: its plaintext and
     /// its sender, byte for byte.
-    pub fn is_true_read(&self, id: MessageId, opened: &Result<Opened>) -> bool {
+    pub fn is_true_read<E>(&self, id: MessageId, opened: &core::result::Result<Opened, E>) -> bool {
         let (Some(sent), Ok(opened)) = (self.ledger.get(id), opened) else {
             return false;
         };

@@ -10,10 +10,10 @@
 use core::cell::RefCell;
 
 use super::world::{Mode, UserId, World};
-use crate::e2e::{self, Layer, Opening};
-use crate::keys::{safety_number, Fingerprint, Identity, PublicIdentity};
-use crate::random::{RngCore, SeedableRng, SeededRng};
 use crate::{Error, Result};
+use doormat::e2e::{self, Layer, LayerError, Opening};
+use doormat::keys::{safety_number, Fingerprint, Identity, PublicIdentity};
+use doormat::random::{Rng, SeedableRng, SeededRng};
 
 /// A recipient's client that knows which fingerprints its user verified,
 /// and records any other it finds in a signed recipient list.
@@ -40,7 +40,7 @@ impl RecipientWarden {
 
 impl Layer for RecipientWarden {
     /// Warns, and lets the message through: the user decides.
-    fn check(&self, opening: &Opening<'_>) -> Result<()> {
+    fn check(&self, opening: &Opening<'_>) -> core::result::Result<(), LayerError> {
         for fp in opening.recipients() {
             if !self.verified.contains(fp) {
                 self.warnings.borrow_mut().push(*fp);

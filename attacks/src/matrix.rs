@@ -5,11 +5,11 @@
 //! call with the same key: the mathematics cannot tell them apart.
 
 use super::world::{UserId, World};
-use crate::e2e::{self, Opened};
-use crate::escrow::{self, EscrowAuthority};
-use crate::keys::Identity;
-use crate::random::{RngCore, SeedableRng, SeededRng};
 use crate::{Error, Result};
+use doormat::e2e::{self, Opened};
+use doormat::escrow::{self, EscrowAuthority};
+use doormat::keys::Identity;
+use doormat::random::{Rng, SeedableRng, SeededRng};
 
 /// What one attempt gave.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,7 +110,7 @@ pub fn who_can_read(world: &mut World, from: UserId, to: UserId, message: &[u8])
     ];
     let escrow_key = world.escrow_key();
     let sender_public = world.user(from).public();
-    let outcome = |opened: Result<Opened>| match opened {
+    let outcome = |opened: core::result::Result<Opened, doormat::Error>| match opened {
         Ok(o) if o.plaintext() == message && o.sender() == &sender_public => Outcome::Reads,
         Ok(_) => Outcome::Wrong,
         Err(e) => Outcome::Cannot(error_name(&e)),
@@ -121,10 +121,13 @@ pub fn who_can_read(world: &mut World, from: UserId, to: UserId, message: &[u8])
         .map(|(party, how)| {
             let (e2e, escrowed) = match how {
                 Party::Device(id) => (
-                    outcome(e2e::open(id, &clean)),
-                    outcome(escrow::open(id, &escrow_key, &escrowed)),
+                    outcome(e2e::open(id, &clean).map_err(Into::into)),
+                    outcome(escrow::open(id, &escrow_key, &escrowed).map_err(Into::into)),
                 ),
-                Party::EscrowKey(key) => (outcome(key.open(&clean)), outcome(key.open(&escrowed))),
+                Party::EscrowKey(key) => (
+                    outcome(key.open(&clean).map_err(Into::into)),
+                    outcome(key.open(&escrowed).map_err(Into::into)),
+                ),
             };
             Row {
                 party,
@@ -140,8 +143,13 @@ pub fn who_can_read(world: &mut World, from: UserId, to: UserId, message: &[u8])
 }
 
 /// The variant name of an error, without its fields.
-fn error_name(e: &Error) -> String {
-    let debug = format!("{e:?}");
+/// The name of the innermost error: `NotARecipient`, `NotEscrowed`, …
+fn error_name(e: &doormat::Error) -> String {
+    let debug = match e {
+        doormat::Error::Open(e) => format!("{e:?}"),
+        doormat::Error::Escrow(e) => format!("{e:?}"),
+        e => format!("{e:?}"),
+    };
     debug
         .split(|c: char| !c.is_alphanumeric())
         .next()
