@@ -5,13 +5,14 @@
 //! Each layer has its own error, and its functions return it:
 //! [`hpke::Error`], [`keys::Error`], [`e2e::SealError`] and
 //! [`e2e::OpenError`] (which carry a [`Layer`](e2e::Layer)'s own error
-//! boxed), [`escrow::Error`]. `?` turns any of them into this one.
+//! boxed), [`session::Error`] (likewise), [`escrow::Error`]. `?` turns any
+//! of them into this one.
 
 use core::fmt;
 use std::error::Error as StdError;
 
 use crate::e2e::{OpenError, SealError};
-use crate::{escrow, hpke, keys};
+use crate::{escrow, hpke, keys, session};
 
 /// Any doormat error.
 #[derive(Debug)]
@@ -25,6 +26,8 @@ pub enum Error {
     Seal(SealError),
     /// From opening an envelope.
     Open(OpenError),
+    /// From a session, its prekeys or its saved state.
+    Session(session::Error),
     /// From the escrow twin (including a layer error of its own that came
     /// out of an envelope).
     Escrow(escrow::Error),
@@ -63,6 +66,7 @@ impl Error {
             Error::Key(e) => key_kind(*e),
             Error::Seal(e) => seal_kind(e),
             Error::Open(e) => open_kind(e),
+            Error::Session(e) => session_kind(e),
             Error::Escrow(e) => escrow_kind(e),
         }
     }
@@ -104,6 +108,20 @@ fn open_kind(e: &OpenError) -> ErrorKind {
     }
 }
 
+fn session_kind(e: &session::Error) -> ErrorKind {
+    use session::Error as E;
+    match e {
+        E::RandomFailed => ErrorKind::Io,
+        E::InvalidArgument(_) | E::ChainExhausted => ErrorKind::Usage,
+        // No session or prekey of this user's opens it.
+        E::UnknownPrekey | E::WrongIdentity | E::OtherSession | E::NotASetupMessage => {
+            ErrorKind::WrongKey
+        }
+        E::Layer(inner) => layer_kind(&**inner),
+        _ => ErrorKind::InvalidInput,
+    }
+}
+
 fn escrow_kind(e: &escrow::Error) -> ErrorKind {
     use escrow::Error as E;
     match e {
@@ -118,6 +136,7 @@ fn escrow_kind(e: &escrow::Error) -> ErrorKind {
         E::Key(e) => key_kind(*e),
         E::Seal(e) => seal_kind(e),
         E::Open(e) => open_kind(e),
+        E::Session(e) => session_kind(e),
     }
 }
 
@@ -136,6 +155,7 @@ impl fmt::Display for Error {
             Error::Key(e) => e.fmt(f),
             Error::Seal(e) => e.fmt(f),
             Error::Open(e) => e.fmt(f),
+            Error::Session(e) => e.fmt(f),
             Error::Escrow(e) => e.fmt(f),
         }
     }
@@ -148,6 +168,7 @@ impl StdError for Error {
             Error::Key(e) => Some(e),
             Error::Seal(e) => Some(e),
             Error::Open(e) => Some(e),
+            Error::Session(e) => Some(e),
             Error::Escrow(e) => Some(e),
         }
     }
@@ -185,12 +206,23 @@ impl From<OpenError> for Error {
     }
 }
 
+impl From<session::Error> for Error {
+    /// An escrow layer's error comes out of its box as [`Error::Escrow`].
+    fn from(e: session::Error) -> Error {
+        match escrow::Error::from(e) {
+            escrow::Error::Session(e) => Error::Session(e),
+            e => Error::Escrow(e),
+        }
+    }
+}
+
 impl From<escrow::Error> for Error {
     fn from(e: escrow::Error) -> Error {
         match e {
             escrow::Error::Key(e) => Error::Key(e),
             escrow::Error::Seal(e) => Error::Seal(e),
             escrow::Error::Open(e) => Error::Open(e),
+            escrow::Error::Session(e) => Error::Session(e),
             e => Error::Escrow(e),
         }
     }
@@ -231,5 +263,29 @@ mod tests {
             Error::from(nested),
             Error::Open(OpenError::Truncated)
         ));
+        // The same for sessions: an escrow refusal in a session layer's box
+        // comes out as escrow's; the session's own errors by their kind.
+        let boxed = session::Error::Layer(Box::new(escrow::Error::InvalidAccessField));
+        let e = Error::from(boxed);
+        assert!(matches!(
+            e,
+            Error::Escrow(escrow::Error::InvalidAccessField)
+        ));
+        assert_eq!(e.kind(), ErrorKind::Refused);
+        let other = Error::from(session::Error::Layer("a layer of its own".into()));
+        assert!(matches!(other, Error::Session(session::Error::Layer(_))));
+        assert_eq!(other.kind(), ErrorKind::Refused);
+        assert_eq!(
+            Error::from(session::Error::Replay).kind(),
+            ErrorKind::InvalidInput
+        );
+        assert_eq!(
+            Error::from(session::Error::UnknownPrekey).kind(),
+            ErrorKind::WrongKey
+        );
+        assert_eq!(
+            Error::from(session::Error::RandomFailed).kind(),
+            ErrorKind::Io
+        );
     }
 }

@@ -16,5 +16,6 @@ pub mod hazmat;
 pub mod hpke;
 pub mod keys;
 pub mod random;
+pub mod session;
 
 pub use error::{Error, ErrorKind, Result};

@@ -5,8 +5,8 @@ use core::fmt;
 use std::error::Error as StdError;
 
 use crate::e2e::{OpenError, SealError};
-use crate::keys;
 use crate::random::RandomFailed;
+use crate::{keys, session};
 
 /// What can go wrong with escrow: a compliance refusal, a field for another
 /// authority, split custody, or an envelope or key error underneath.
@@ -42,6 +42,9 @@ pub enum Error {
     Seal(SealError),
     /// The envelope did not open.
     Open(OpenError),
+    /// A session failed (not by an escrow layer's refusal, which is this
+    /// error's own variant).
+    Session(session::Error),
 }
 
 impl fmt::Display for Error {
@@ -59,6 +62,7 @@ impl fmt::Display for Error {
             Error::Key(e) => write!(f, "{e}"),
             Error::Seal(e) => write!(f, "{e}"),
             Error::Open(e) => write!(f, "{e}"),
+            Error::Session(e) => write!(f, "{e}"),
         }
     }
 }
@@ -69,6 +73,7 @@ impl StdError for Error {
             Error::Key(e) => Some(e),
             Error::Seal(e) => Some(e),
             Error::Open(e) => Some(e),
+            Error::Session(e) => Some(e),
             _ => None,
         }
     }
@@ -113,6 +118,19 @@ impl From<OpenError> for Error {
                 Err(other) => Error::Open(OpenError::Layer(other)),
             },
             e => Error::Open(e),
+        }
+    }
+}
+
+impl From<session::Error> for Error {
+    /// An escrow layer's own error comes back out of the session's box.
+    fn from(e: session::Error) -> Error {
+        match e {
+            session::Error::Layer(inner) => match inner.downcast::<Error>() {
+                Ok(escrow) => *escrow,
+                Err(other) => Error::Session(session::Error::Layer(other)),
+            },
+            e => Error::Session(e),
         }
     }
 }

@@ -65,6 +65,11 @@ pub use kem::{Kem, PrivateKey, PublicKey, SharedSecret, XWing, SHARED_SECRET_LEN
 pub use schedule::{ReceiverContext, SenderContext, MIN_PSK_LEN};
 pub use setup::{open, seal, setup_receiver, setup_sender, ReceiverMode, SenderMode};
 
+/// `Encap` with its randomness drawn from a generator, and `Decap`: for the
+/// session's post-quantum prekey, which uses the KEM without HPKE's key
+/// schedule (as PQXDH uses its KEM).
+pub(crate) use kem::{decap, encap};
+
 /// An HPKE cipher suite: the KDF and AEAD. The KEM is the keys'.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Suite {

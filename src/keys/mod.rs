@@ -35,7 +35,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::hash::sha256;
-use crate::hpke::{Kem as _, XWing, X25519};
+use crate::hpke::{self, Kem as _, XWing, X25519};
 use crate::random::{self, SystemRng, TryCryptoRng, OS_RNG_FAILED};
 
 mod error;
@@ -257,12 +257,27 @@ impl Identity {
         self.sign_raw(&user_message(context, msg))
     }
 
-    /// An Ed25519 signature over exactly `msg`: for envelopes only, whose
-    /// signed messages carry their own labels.
+    /// An Ed25519 signature over exactly `msg`: for envelopes and prekeys
+    /// only, whose signed messages carry their own labels.
     pub(crate) fn sign_raw(&self, msg: &[u8]) -> [u8; SIGNATURE_LEN] {
         let mut sig = [0u8; SIGNATURE_LEN];
         sig.copy_from_slice(self.signing.sign(msg).as_ref());
         sig
+    }
+
+    /// The identity's Diffie-Hellman key for session set-up (X3DH's `IK`):
+    /// the X25519 form of the Ed25519 signing key, the clamped scalar
+    /// `SHA-512(seed)[..32]` Ed25519 signs with, so that
+    /// [`PublicIdentity::dh_key`] is its public key. One identity key both
+    /// signs and agrees, as Signal's does (it signs with its X25519 key,
+    /// XEdDSA); doormat's identities already have an Ed25519 key, and their
+    /// KEM key may be X-Wing, so the conversion goes the other way.
+    /// ring's digest value holding the scalar is not wiped by ring.
+    pub(crate) fn dh_key(&self) -> hpke::PrivateKey<X25519> {
+        let h = ring::digest::digest(&ring::digest::SHA512, self.seed.as_ref());
+        let mut scalar = Zeroizing::new([0u8; ED25519_LEN]);
+        scalar.copy_from_slice(&h.as_ref()[..ED25519_LEN]);
+        hpke::PrivateKey::from_bytes(scalar.as_ref()).expect("32 bytes")
     }
 }
 
@@ -361,7 +376,17 @@ impl PublicIdentity {
         self.verify_raw(&user_message(context, msg), sig)
     }
 
-    /// Verifies an Ed25519 signature over exactly `msg` (envelopes).
+    /// The public key of [`Identity::dh_key`]: the Montgomery form
+    /// (RFC 7748's u-coordinate) of the Ed25519 key, by the birational map
+    /// between the curves.
+    pub(crate) fn dh_key(&self) -> hpke::PublicKey<X25519> {
+        let point = curve25519_dalek::edwards::CompressedEdwardsY(self.verifying)
+            .decompress()
+            .expect("checked to be a point when parsed or made");
+        hpke::PublicKey::from_bytes(&point.to_montgomery().to_bytes()).expect("32 bytes")
+    }
+
+    /// Verifies an Ed25519 signature over exactly `msg` (envelopes and prekeys).
     pub(crate) fn verify_raw(&self, msg: &[u8], sig: &[u8]) -> Result<()> {
         signature::UnparsedPublicKey::new(&signature::ED25519, &self.verifying)
             .verify(msg, sig)

@@ -204,6 +204,17 @@ impl<K: Kem> PrivateKey<K> {
     pub(crate) fn sk(&self) -> &K::Sk {
         &self.sk
     }
+
+    /// A second copy of this key, without recomputing its public key: for
+    /// a key that must live on in two places (a signed prekey that is also
+    /// the first ratchet key). Crate-private: copies of secrets are
+    /// otherwise made only through [`PrivateKey::to_bytes`].
+    pub(crate) fn duplicate(&self) -> PrivateKey<K> {
+        PrivateKey {
+            sk: K::sk_from_bytes(K::sk_bytes(&self.sk)),
+            public: self.public.clone(),
+        }
+    }
 }
 
 impl<K: Kem> PartialEq for PrivateKey<K> {
