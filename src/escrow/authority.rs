@@ -11,7 +11,7 @@ use super::error::{Error, Result};
 use super::leaf::{self, LEAF_EXTENSION};
 use super::shamir;
 use super::{EscrowKey, ESCROW_SECRET_PREFIXES, SHARE_PREFIX};
-use crate::e2e::{self, Header, Layer, LayerError, Opened, StreamOpened, Unlocked};
+use crate::e2e::{self, ContentKey, Header, Layer, LayerError, Opened, StreamOpened, Unlocked};
 use crate::keys::{self, text, DecryptionKey, Kem, DECRYPTION_KEY_LEN};
 use crate::random::{SystemRng, TryCryptoRng, OS_RNG_FAILED};
 
@@ -208,6 +208,11 @@ impl EscrowAuthority {
         Err(Error::InconsistentShares)
     }
 
+    /// The private key, for the session twin's unlock.
+    pub(super) fn key(&self) -> &DecryptionKey {
+        &self.0
+    }
+
     /// The id every share of this key carries: a prefix of its fingerprint.
     fn set_id(&self) -> [u8; SET_ID_LEN] {
         let mut id = [0u8; SET_ID_LEN];
@@ -325,10 +330,10 @@ impl Layer for EscrowAuthority {
         let field = header
             .extension(LEAF_EXTENSION)
             .ok_or_else(|| LayerError::from(Error::NotEscrowed))?;
-        let (content_key, aad_hash) =
-            leaf::unwrap(&self.0, field, header.core_bytes()).map_err(LayerError::from)?;
+        let (key, aad_hash) = leaf::unwrap(&leaf::ENVELOPE, &self.0, field, header.core_bytes())
+            .map_err(LayerError::from)?;
         Ok(Some(Unlocked {
-            content_key,
+            content_key: ContentKey::from_bytes(&key),
             aad_hash: Some(aad_hash),
         }))
     }

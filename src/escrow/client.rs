@@ -59,8 +59,8 @@ use crate::keys::EncryptionKey;
 /// ```
 #[derive(Debug)]
 pub struct AccessField {
-    escrow: EscrowKey,
-    family: FamilyKey,
+    pub(super) escrow: EscrowKey,
+    pub(super) family: FamilyKey,
 }
 
 impl AccessField {
@@ -117,9 +117,9 @@ impl Layer for AccessField {
 /// ```
 #[derive(Debug)]
 pub struct Compliance {
-    policy: LeafCheck,
-    trusted: Option<EscrowKey>,
-    family: FamilyKey,
+    pub(super) policy: LeafCheck,
+    pub(super) trusted: Option<EscrowKey>,
+    pub(super) family: FamilyKey,
 }
 
 impl Compliance {

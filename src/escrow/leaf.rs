@@ -1,5 +1,8 @@
 //! The access field (LEAF, after the Clipper chip's Law Enforcement Access
 //! Field): the envelope's content key, wrapped with HPKE to the escrow key.
+//! The same construction escrows a session message's key, bound to the
+//! message's header instead of the envelope's, under labels of its own
+//! ([`Domain`]): a field cannot move between an envelope and a message.
 //!
 //! ```text
 //! leaf     = pk_escrow || enc || wrapped (80) || checksum (2)
@@ -63,8 +66,32 @@ const FAMILY_KEY_LEN: usize = 32;
 pub const FAMILY_PREFIX: &str = "doormat-family-1";
 
 const LEAF_SUITE: Suite = Suite::new(Kdf::HkdfSha256, Aead::ChaCha20Poly1305);
-const LEAF_INFO: &[u8] = b"doormat/v1 leaf";
-const CHECKSUM_LABEL: &[u8] = b"doormat/v1 leaf checksum";
+
+/// What an access field escrows, and the labels that keep the kinds apart.
+pub(crate) struct Domain {
+    /// The HPKE `info` of the wrap.
+    info: &'static [u8],
+    /// The BLAKE3 context of the seed the encapsulation randomness is drawn from.
+    randomness: &'static str,
+    /// The checksum's label.
+    checksum: &'static [u8],
+}
+
+/// An envelope's field: its content key, bound to the core header.
+pub(crate) const ENVELOPE: Domain = Domain {
+    info: b"doormat/v1 leaf",
+    randomness: RANDOMNESS_LABEL,
+    checksum: b"doormat/v1 leaf checksum",
+};
+
+/// A session message's field: its message key, bound to the message's
+/// header, with the session's `AD` in the place of the associated data's
+/// hash.
+pub(crate) const SESSION: Domain = Domain {
+    info: b"doormat/v1 session leaf",
+    randomness: "doormat/v1 session leaf randomness",
+    checksum: b"doormat/v1 session leaf checksum",
+};
 
 /// How a compliant client validates an access field before it releases
 /// anything.
@@ -131,10 +158,10 @@ impl FamilyKey {
         let key = hmac::Key::new(hmac::HMAC_SHA256, self.0.as_ref());
         let mut ctx = hmac::Context::with_key(&key);
         let parts = [
-            CHECKSUM_LABEL,
+            field.domain.checksum,
             &field.core_hash,
             field.aad_hash,
-            field.content_key.as_bytes(),
+            field.key,
             body,
         ];
         for part in parts {
@@ -215,22 +242,36 @@ impl<'a> Leaf<'a> {
     }
 }
 
-/// What an access field is computed from: the content key, the core header
-/// and the associated data's hash.
+/// What an access field is computed from: the key it escrows (an
+/// envelope's content key, a message's key), the header it is bound to and
+/// the associated data's hash (for a session, its `AD`).
 pub(crate) struct FieldInputs<'a> {
-    pub(crate) content_key: &'a ContentKey,
+    pub(crate) domain: &'static Domain,
+    pub(crate) key: &'a [u8; CONTENT_KEY_LEN],
     pub(crate) core_hash: [u8; SHA256_LEN],
     pub(crate) aad_hash: &'a [u8; SHA256_LEN],
 }
 
 impl<'a> FieldInputs<'a> {
+    /// An envelope's: its content key, core header and `SHA-256(aad)`.
     pub(crate) fn new(
         content_key: &'a ContentKey,
         core_header: &[u8],
         aad_hash: &'a [u8; SHA256_LEN],
     ) -> FieldInputs<'a> {
+        FieldInputs::of(&ENVELOPE, content_key.as_bytes(), core_header, aad_hash)
+    }
+
+    /// Any domain's.
+    pub(crate) fn of(
+        domain: &'static Domain,
+        key: &'a [u8; CONTENT_KEY_LEN],
+        core_header: &[u8],
+        aad_hash: &'a [u8; SHA256_LEN],
+    ) -> FieldInputs<'a> {
         FieldInputs {
-            content_key,
+            domain,
+            key,
             core_hash: sha256(&[core_header]),
             aad_hash,
         }
@@ -248,11 +289,11 @@ pub(crate) fn build(
     family: &FamilyKey,
     inputs: &FieldInputs<'_>,
 ) -> Result<Vec<u8>> {
-    let key = inputs.content_key.as_bytes();
+    let key = inputs.key;
     let pt = Zeroizing::new([&key[..], inputs.aad_hash].concat());
-    // The randomness is a function of the fresh content key, so the whole
-    // field can be recomputed by anyone who knows the key.
-    let mut hasher = blake3::Hasher::new_derive_key(RANDOMNESS_LABEL);
+    // The randomness is a function of the fresh key, so the whole field can
+    // be recomputed by anyone who knows the key.
+    let mut hasher = blake3::Hasher::new_derive_key(inputs.domain.randomness);
     for part in [key.as_slice(), &inputs.core_hash, inputs.aad_hash] {
         hasher.update(part);
     }
@@ -261,7 +302,13 @@ pub(crate) fn build(
     let mut rng = SeededRng::from_seed(*seed);
     seed.zeroize();
     let (enc, wrapped) = pk_escrow
-        .wrap(LEAF_SUITE, LEAF_INFO, &inputs.core_hash, &pt, &mut rng)
+        .wrap(
+            LEAF_SUITE,
+            inputs.domain.info,
+            &inputs.core_hash,
+            &pt,
+            &mut rng,
+        )
         .map_err(|_| Error::InvalidAccessField)?;
     let mut leaf = Vec::with_capacity(leaf_len(pk_escrow.kem()));
     leaf.extend_from_slice(pk_escrow.as_bytes());
@@ -331,26 +378,29 @@ pub(crate) fn check_with(
     }
 }
 
-/// The escrow authority's unwrap: the content key and the associated data's
-/// hash from the access field.
+/// The escrow authority's unwrap: the key (content key or message key) and
+/// the associated data's hash (or the session's `AD`) from a field of
+/// `domain`.
 pub(crate) fn unwrap(
+    domain: &Domain,
     sk_escrow: &DecryptionKey,
     field: &[u8],
     core_header: &[u8],
-) -> Result<(ContentKey, [u8; SHA256_LEN])> {
+) -> Result<(Zeroizing<[u8; CONTENT_KEY_LEN]>, [u8; SHA256_LEN])> {
     let leaf = Leaf::parse(field)?;
     if named_key(&leaf)? != sk_escrow.public_key() {
         return Err(Error::InvalidAccessField);
     }
     let core_hash = sha256(&[core_header]);
     let pt = sk_escrow
-        .unwrap(LEAF_SUITE, LEAF_INFO, leaf.enc, &core_hash, leaf.wrapped)
+        .unwrap(LEAF_SUITE, domain.info, leaf.enc, &core_hash, leaf.wrapped)
         .map_err(|_| Error::InvalidAccessField)?;
     if pt.len() != WRAPPED_PT_LEN {
         return Err(Error::InvalidAccessField);
     }
     let (key, aad_hash) = pt.split_at(CONTENT_KEY_LEN);
-    let key: &[u8; CONTENT_KEY_LEN] = key.try_into().map_err(|_| Error::InvalidAccessField)?;
+    let mut out = Zeroizing::new([0u8; CONTENT_KEY_LEN]);
+    out.copy_from_slice(key);
     let aad_hash: [u8; SHA256_LEN] = aad_hash.try_into().map_err(|_| Error::InvalidAccessField)?;
-    Ok((ContentKey::from_bytes(key), aad_hash))
+    Ok((out, aad_hash))
 }

@@ -75,6 +75,19 @@
 //! authority — and anyone holding a copy of its key — can show a third party
 //! who wrote every message it reads.
 //!
+//! # Sessions: escrow reverses forward secrecy
+//!
+//! The same layers plug into the session's extension point
+//! ([`session::Layer`](crate::session::Layer)): [`session_client`] gives a
+//! [`session::Client`](crate::session::Client) whose every message carries
+//! an access field for its message key, bound to the message's header, and
+//! which refuses a message whose field fails the compliance check. The
+//! ratchet deletes each key once used; the field keeps a copy of every one,
+//! wrapped to one key that never expires, so
+//! [`EscrowAuthority::read_session_message`] reads any message from the
+//! wire alone, before and after any compromise — the U-turn from forward
+//! secrecy that "Keys Under Doormats" (2015) warned of.
+//!
 //! # Split custody
 //!
 //! [`EscrowAuthority::split`] cuts the key into `n` Shamir shares over
@@ -88,6 +101,7 @@ pub(crate) mod client;
 mod error;
 mod kinds;
 mod leaf;
+mod session;
 mod shamir;
 
 use core::fmt;
@@ -100,6 +114,7 @@ pub use kinds::EscrowText;
 pub use leaf::{
     FamilyKey, LeafCheck, CHECKSUM_LEN, FAMILY_PREFIX, LEAF_EXTENSION, LEAF_LEN, PQ_LEAF_LEN,
 };
+pub use session::session_client;
 
 use crate::e2e::{self, Opened};
 use crate::hash::sha256;
