@@ -4,7 +4,7 @@
 use core::fmt;
 
 use doormat::e2e::{OpenError, SealError};
-use doormat::{escrow, hpke, keys};
+use doormat::{escrow, hpke, keys, session};
 
 /// Why a lesson could not run.
 #[derive(Debug)]
@@ -50,6 +50,7 @@ from_doormat!(
     keys::Error,
     SealError,
     OpenError,
+    session::Error,
     escrow::Error
 );
 

@@ -173,6 +173,7 @@ mod error;
 
 pub mod blast_radius;
 pub mod export_grade;
+pub mod forward_secrecy;
 pub mod ghost_user;
 pub mod harvest_now_decrypt_later;
 pub mod key_substitution;
@@ -192,6 +193,7 @@ pub use error::{Error, Result};
 pub use world::{Intercept, Mode, Sent, Service, Traffic, User, World};
 
 use doormat::e2e::{ContentKey, Header, Layer, LayerError, Unlocked, CONTENT_KEY_LEN};
+use doormat::session::{self, MessageKey, MESSAGE_KEY_LEN};
 
 /// An attacker who learned an envelope's content key — by brute force, a
 /// backdoored generator, or as a recipient — opens it with
@@ -211,5 +213,33 @@ impl Layer for KnownContentKey {
 impl core::fmt::Debug for KnownContentKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("KnownContentKey([redacted])")
+    }
+}
+
+/// An attacker who learned one session message's key and the session's
+/// `AD` reads that message with [`session::read`] and this layer — and no
+/// other message.
+pub struct KnownMessageKey {
+    /// The message key.
+    pub mk: [u8; MESSAGE_KEY_LEN],
+    /// The session's associated data.
+    pub ad: [u8; MESSAGE_KEY_LEN],
+}
+
+impl session::Layer for KnownMessageKey {
+    fn unlock(
+        &self,
+        _: &session::Message<'_>,
+    ) -> core::result::Result<Option<session::Unlocked>, session::LayerError> {
+        Ok(Some(session::Unlocked {
+            message_key: MessageKey::from_bytes(&self.mk),
+            ad: self.ad,
+        }))
+    }
+}
+
+impl core::fmt::Debug for KnownMessageKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("KnownMessageKey([redacted])")
     }
 }
