@@ -17,7 +17,9 @@
 //! <http://people.csail.mit.edu/rivest/pubs/AABBx15y.bib.txt>.
 //!
 //! What to watch for: the year-by-year table. Under escrow each year's
-//! column is full; end to end, one device's share.
+//! column is full; end to end, one device's share; and in forward-secret
+//! sessions (the last column, the same traffic), that device's phone opens
+//! nothing at all: the ratchet deleted every key it used.
 
 mod common;
 
@@ -42,7 +44,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     say(&format!(
         "{} people, {} messages a day for {} years. Every envelope is recorded. \
          On the last day: the escrow key leaks (escrowed world), or Dave's phone \
-         is copied (the same world, end to end).",
+         is copied (the same world, end to end; and again with the same traffic in \
+         forward-secret sessions).",
         names.len(),
         params.per_day,
         params.years
@@ -51,40 +54,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     heading("Exposed by one leak on the last day");
     println!(
-        "{:10}{:>12}{:>22}{:>22}",
-        "year", "recorded", "escrow key leaks", "Dave's phone leaks"
+        "{:10}{:>10}{:>20}{:>20}{:>20}",
+        "year", "recorded", "escrow key leaks", "Dave's phone leaks", "ratcheted phone"
     );
+    let cell = |n: usize, of: usize| format!("{n:>6} ({:>7})", pct(n, of));
     for (i, y) in r.years.iter().enumerate() {
         println!(
-            "{:10}{:>12}{:>22}{:>22}",
+            "{:10}{:>10}{:>20}{:>20}{:>20}",
             format!("year {}", i + 1),
             y.recorded,
-            bad(&format!(
-                "{:>6} ({:>7})",
-                y.escrowed_exposed,
-                pct(y.escrowed_exposed, y.recorded)
-            )),
-            format!(
-                "{:>6} ({:>7})",
-                y.e2e_exposed,
-                pct(y.e2e_exposed, y.recorded)
-            ),
+            bad(&cell(y.escrowed_exposed, y.recorded)),
+            cell(y.e2e_exposed, y.recorded),
+            cell(y.session_exposed, y.recorded),
         );
     }
     println!(
-        "{:10}{:>12}{:>22}{:>22}",
+        "{:10}{:>10}{:>20}{:>20}{:>20}",
         "all",
         r.recorded,
-        format!(
-            "{:>6} ({:>7})",
-            r.escrowed_exposed,
-            pct(r.escrowed_exposed, r.recorded)
-        ),
-        format!(
-            "{:>6} ({:>7})",
-            r.e2e_exposed,
-            pct(r.e2e_exposed, r.recorded)
-        ),
+        cell(r.escrowed_exposed, r.recorded),
+        cell(r.e2e_exposed, r.recorded),
+        cell(r.session_exposed, r.recorded),
     );
     println!();
     fact(
@@ -93,16 +83,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map_or("none".to_owned(), |d| format!("day {d}")),
     );
     fact("messages to Dave (end to end)", r.to_leaked_device);
+    fact(
+        "to or from Dave (sessions)",
+        format!(
+            "{}, of which his phone's session states open {}",
+            r.session_involving_device, r.session_exposed
+        ),
+    );
     println!();
     say(
         "Escrow keeps one key that can recover all past traffic: the opposite of \
-         forward secrecy. Its leak is not one person's loss but everyone's history.",
+         forward secrecy. Its leak is not one person's loss but everyone's history. \
+         With ratcheted sessions even the one phone's leak opens none of its past.",
     );
     lesson(
         r.escrowed_exposed == r.recorded
             && r.oldest_escrowed_exposed == Some(0)
             && r.e2e_exposed == r.to_leaked_device
-            && r.e2e_exposed < r.recorded,
+            && r.e2e_exposed < r.recorded
+            && r.session_exposed == 0
+            && r.session_involving_device > 0,
         "record now, and one leaked escrow key decrypts every year at once; end to end, one leak is one device.",
     );
     finished(started);

@@ -3,8 +3,10 @@
 //! every message ever recorded opens, from the first day on. End to end, the
 //! worst single leak is one device's key, which opens only the messages
 //! addressed to that device. Escrow means keeping a recoverable key for all
-//! past traffic: the opposite of forward secrecy.
+//! past traffic: the opposite of forward secrecy. With forward-secret
+//! sessions instead of envelopes, the same device's keys open none of it.
 
+use super::forward_secrecy::Thief;
 use super::world::{Mode, Traffic, UserId, World};
 use crate::{Error, Result};
 use doormat::e2e;
@@ -33,6 +35,9 @@ pub struct Year {
     pub escrowed_exposed: usize,
     /// Opened with the leaked device key, end to end.
     pub e2e_exposed: usize,
+    /// Opened with the leaked device's session states, in forward-secret
+    /// sessions.
+    pub session_exposed: usize,
 }
 
 /// What one leak on the last day exposed.
@@ -46,6 +51,11 @@ pub struct Report {
     pub e2e_exposed: usize,
     /// End-to-end regime: messages addressed to the leaked device.
     pub to_leaked_device: usize,
+    /// The same traffic in forward-secret sessions: messages the leaked
+    /// device's session states open (none: every key it used is gone).
+    pub session_exposed: usize,
+    /// Sessions: messages to or from the leaked device.
+    pub session_involving_device: usize,
     /// The day of the oldest message the escrow leak opened.
     pub oldest_escrowed_exposed: Option<u64>,
     /// Year by year.
@@ -54,7 +64,8 @@ pub struct Report {
 
 /// Records `params.years` of traffic in an escrowed `world` (which must
 /// have users and no traffic yet), leaks the escrow key on the last day;
-/// replays the same traffic end to end and leaks one device key instead.
+/// replays the same traffic end to end and leaks one device key instead;
+/// and once more in forward-secret sessions, leaking that device's phone.
 ///
 /// # Errors
 ///
@@ -73,6 +84,7 @@ pub fn run(world: &mut World, params: Params) -> Result<Report> {
         max_recipients: 2,
     })?;
     let twin = world.twin(Mode::EndToEnd)?;
+    let sessions = world.twin(Mode::Session)?;
 
     // The last day: the escrow key leaks as text; so does one phone.
     let leaked_escrow: doormat::escrow::EscrowAuthority =
@@ -89,6 +101,8 @@ pub fn run(world: &mut World, params: Params) -> Result<Report> {
         escrowed_exposed: 0,
         e2e_exposed: 0,
         to_leaked_device: 0,
+        session_exposed: 0,
+        session_involving_device: 0,
         oldest_escrowed_exposed: None,
         years: Vec::new(),
     };
@@ -108,6 +122,54 @@ pub fn run(world: &mut World, params: Params) -> Result<Report> {
         let sent = &twin.ledger()[clean.id];
         report.to_leaked_device += usize::from(sent.to.contains(&params.leaked_device));
     }
+    let exposed = session_exposure(&sessions, params.leaked_device)?;
+    for (id, read) in exposed {
+        let sent = &sessions.ledger()[id];
+        report.session_involving_device += 1;
+        if read {
+            report.session_exposed += 1;
+            years[(sent.day / YEAR) as usize].session_exposed += 1;
+        }
+    }
     report.years = years;
     Ok(report)
+}
+
+/// The leaked phone's session states on the last day against every
+/// recorded session message to or from it (a fresh copy for each):
+/// `(message, opened)` for each message involving the device.
+fn session_exposure(world: &World, device: UserId) -> Result<Vec<(usize, bool)>> {
+    let phone = world.seize_phone(device)?;
+    let mut out: Vec<(usize, bool)> = Vec::new();
+    let mut nth = 0;
+    for (i, intercept) in world.wiretap().iter().enumerate() {
+        let sent = &world.ledger()[intercept.id];
+        // A message to several people is one session message each, in order.
+        nth = match i > 0 && world.wiretap()[i - 1].id == intercept.id {
+            true => nth + 1,
+            false => 0,
+        };
+        let to = sent.to[nth];
+        let peer = match (sent.from == device, to == device) {
+            (true, _) => to,
+            (false, true) => sent.from,
+            (false, false) => continue,
+        };
+        let state = phone
+            .sessions
+            .iter()
+            .find(|(p, _)| *p == peer)
+            .map(|(_, s)| s);
+        let read = match state {
+            Some(state) => Thief::new(state)?
+                .read(&intercept.envelope, to == device)
+                .is_some_and(|pt| pt == sent.plaintext),
+            None => false,
+        };
+        match out.last_mut() {
+            Some((id, any)) if *id == intercept.id => *any |= read,
+            _ => out.push((intercept.id, read)),
+        }
+    }
+    Ok(out)
 }

@@ -19,11 +19,13 @@
 //!
 //! # Who can read what ([`matrix`])
 //!
-//! One message, clean and escrowed; eight parties, each a real decryption
-//! attempt. The recipient and a thief holding the recipient's unlocked phone
-//! read both; nobody else reads the clean one; the state with a warrant, the
-//! state without one and a criminal with the leaked key read the escrowed
-//! one identically. Example: `tour`.
+//! One message, clean, escrowed, and in a forward-secret session; nine
+//! parties, each a real decryption attempt. The recipient and a thief
+//! holding the recipient's unlocked phone read all three; nobody else reads
+//! the clean one; the state with a warrant, the state without one and a
+//! criminal with the leaked key read the escrowed one identically; and
+//! whoever recorded the traffic and later seized the phone's keys reads
+//! both envelopes but not the session's message. Example: `tour`.
 //!
 //! # Warrant overreach ([`warrant_overreach`])
 //!
@@ -58,7 +60,27 @@
 //! Recovery" (1997) and "Keys Under Doormats" (2015).
 //! *doormat:* the clean envelope has no forward secrecy of its own either
 //! (recipient keys are long-lived), but its worst single leak is one
-//! device; escrow's is everyone. Example: `harvest_now_decrypt_later`.
+//! device; escrow's is everyone. The same traffic in forward-secret
+//! sessions: that device's phone opens none of it. Example:
+//! `harvest_now_decrypt_later`.
+//!
+//! # Forward secrecy, reversed ([`forward_secrecy`])
+//!
+//! *Shows:* two people talk for a year, everything recorded; one phone is
+//! seized on day D, copied and returned. With file envelopes the copied
+//! identity key opens the recorded past and the future; with forward-secret
+//! sessions ([`doormat::session`]) the copied state opens none of the past
+//! and goes blind after the next round trip; with escrowed sessions the same
+//! — and the escrow key opens every message of every month, before and
+//! after. The phone's stored history goes with the phone in every regime.
+//! *Mirrors:* "Keys Under Doormats" (2015), which put first that exceptional
+//! access forces "a U-turn" from forward secrecy; the Double Ratchet of
+//! Signal and WhatsApp.
+//! *doormat:* sessions delete each message key once used; the escrowed twin
+//! ([`escrow::session_client`](doormat::escrow::session_client)) keeps a
+//! copy of every one under a key that never expires. The thief
+//! ([`forward_secrecy::Thief`]) follows the recorded traffic with the copy
+//! through the public API alone. Example: `forward_secrecy`.
 //!
 //! # Blast radius ([`blast_radius`])
 //!
@@ -190,7 +212,7 @@ pub mod warrant_overreach;
 pub mod world;
 
 pub use error::{Error, Result};
-pub use world::{Intercept, Mode, Sent, Service, Traffic, User, World};
+pub use world::{Intercept, Mode, Seized, Sent, Service, Traffic, User, World};
 
 use doormat::e2e::{ContentKey, Header, Layer, LayerError, Unlocked, CONTENT_KEY_LEN};
 use doormat::session::{self, MessageKey, MESSAGE_KEY_LEN};

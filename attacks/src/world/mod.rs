@@ -3,8 +3,10 @@
 //! wiretap that records every envelope on the wire with the day it passed,
 //! and — held apart, for scoring only — the ledger of what was really sent.
 //!
-//! The world runs in one regime ([`Mode`]): clients seal end to end, or they
-//! are escrowed to the state's key. The state's escrow authority exists in
+//! The world runs in one regime ([`Mode`]): clients seal envelopes end to
+//! end, or escrowed to the state's key; or they talk in forward-secret
+//! sessions, clean or escrowed (each phone then holds prekeys, a ratcheted
+//! session per contact and its app's history: `sessions.rs`). The state's escrow authority exists in
 //! both (so an attack can show it reads nothing of clean traffic), and
 //! [`World::twin`] replays the same traffic, between the same people, under
 //! the other regime. Everything random comes from one seed through
@@ -23,9 +25,12 @@ use doormat::random::{Rng, SeedableRng, SeededRng};
 
 mod logged;
 mod people;
+mod sessions;
 
 use logged::Logged;
 pub use people::{Intercept, Sent, Service, User};
+use sessions::Device;
+pub use sessions::Seized;
 
 /// A message drafted but not yet sealed: day, sender, recipients, plaintext.
 type Draft = (u64, UserId, Vec<UserId>, Vec<u8>);
@@ -42,6 +47,12 @@ pub enum Mode {
     EndToEnd,
     /// Every envelope escrowed to the state's key.
     Escrowed,
+    /// Forward-secret sessions between pairs of users: X3DH and the Double
+    /// Ratchet ([`doormat::session`]).
+    Session,
+    /// The same sessions, every message escrowed to the state's key
+    /// ([`doormat::escrow::session_client`]).
+    EscrowedSession,
 }
 
 impl Mode {
@@ -49,7 +60,19 @@ impl Mode {
         match self {
             Mode::EndToEnd => b"e2e",
             Mode::Escrowed => b"escrowed",
+            Mode::Session => b"session",
+            Mode::EscrowedSession => b"escrowed session",
         }
+    }
+
+    /// Whether users talk in sessions rather than seal envelopes.
+    pub fn is_session(self) -> bool {
+        matches!(self, Mode::Session | Mode::EscrowedSession)
+    }
+
+    /// Whether every message is escrowed to the state's key.
+    pub fn is_escrowed(self) -> bool {
+        matches!(self, Mode::Escrowed | Mode::EscrowedSession)
     }
 }
 
@@ -97,6 +120,8 @@ pub struct World {
     keys: Keys,
     log: Mutex<Vec<[u8; 32]>>,
     users: Vec<User>,
+    /// In the session modes, each user's phone.
+    devices: Vec<Device>,
     user_keys: SeededRng,
     authority: EscrowAuthority,
     /// The escrow key compiled into the clients, if not the state's.
@@ -152,6 +177,7 @@ impl World {
             keys,
             log,
             users: Vec::new(),
+            devices: Vec::new(),
             user_keys: stream(seed, "doormat world users", b""),
             authority,
             installed: None,
@@ -186,11 +212,18 @@ impl World {
         self.service
             .directory
             .push((name.to_owned(), vec![identity.public()]));
+        if self.mode.is_session() {
+            self.devices.push(Device::new(self.seed, name, &identity));
+        }
         self.users.push(User {
             name: name.to_owned(),
             identity,
         });
-        self.users.len() - 1
+        let id = self.users.len() - 1;
+        if self.mode.is_session() {
+            self.publish_prekeys(id);
+        }
+        id
     }
 
     /// Every 32 bytes the world's generators handed out, in order, if the
@@ -367,6 +400,9 @@ impl World {
         let sealer = match self.mode {
             Mode::EndToEnd => e2e::Sealer::new(sender, keys),
             Mode::Escrowed => escrow::sealer(sender, keys, &self.client_escrow_key()),
+            Mode::Session | Mode::EscrowedSession => {
+                return Err(Error::InvalidArgument("a session world sends in sessions"))
+            }
         };
         let envelope = sealer.rng(&mut rng).seal(pt)?;
         Ok(envelope)
@@ -381,6 +417,11 @@ impl World {
     /// [`Error::InvalidArgument`] for an unknown user; any sealing error.
     pub fn send(&mut self, from: UserId, to: &[UserId], plaintext: &[u8]) -> Result<MessageId> {
         let id = self.ledger.len();
+        if self.mode.is_session() {
+            let wires = self.send_sessions(id, from, to, plaintext)?;
+            self.record_all(from, to.to_vec(), plaintext.to_vec(), wires);
+            return Ok(id);
+        }
         let keys = self.resolve(to)?;
         let envelope = self.seal(id, from, &keys, plaintext)?;
         self.record(from, to.to_vec(), plaintext.to_vec(), envelope);
@@ -402,13 +443,26 @@ impl World {
     }
 
     fn record(&mut self, from: UserId, to: Vec<UserId>, plaintext: Vec<u8>, envelope: Vec<u8>) {
+        self.record_all(from, to, plaintext, vec![envelope]);
+    }
+
+    /// Records one message and what crossed the wire for it.
+    fn record_all(
+        &mut self,
+        from: UserId,
+        to: Vec<UserId>,
+        plaintext: Vec<u8>,
+        wires: Vec<Vec<u8>>,
+    ) {
         let id = self.ledger.len();
-        self.service.relayed += 1;
-        self.wiretap.push(Intercept {
-            id,
-            day: self.day,
-            envelope,
-        });
+        for envelope in wires {
+            self.service.relayed += 1;
+            self.wiretap.push(Intercept {
+                id,
+                day: self.day,
+                envelope,
+            });
+        }
         self.ledger.push(Sent {
             id,
             day: self.day,
@@ -460,13 +514,28 @@ impl World {
                 drafts.push((self.day + d, from, to, text.into_bytes()));
             }
         }
+        self.replay(first, drafts)?;
+        self.day = start + traffic.days;
+        Ok(first..self.ledger.len())
+    }
+
+    /// Sends drafted messages `first..`: envelopes sealed on all cores, or
+    /// session messages one by one (each depends on the state the last
+    /// left).
+    fn replay(&mut self, first: MessageId, drafts: Vec<Draft>) -> Result<()> {
+        if self.mode.is_session() {
+            for (day, from, to, pt) in drafts {
+                self.day = day;
+                self.send(from, &to, &pt)?;
+            }
+            return Ok(());
+        }
         let sealed = self.seal_all(first, &drafts)?;
         for ((day, from, to, pt), envelope) in drafts.into_iter().zip(sealed) {
             self.day = day;
             self.record(from, to, pt, envelope);
         }
-        self.day = start + traffic.days;
-        Ok(first..self.ledger.len())
+        Ok(())
     }
 
     /// Seals drafted messages `first..` on all cores.
@@ -496,22 +565,23 @@ impl World {
             .iter()
             .map(|s| (s.day, s.from, s.to.clone(), s.plaintext.clone()))
             .collect();
-        let sealed = twin.seal_all(0, &drafts)?;
-        for ((day, from, to, pt), envelope) in drafts.into_iter().zip(sealed) {
-            twin.day = day;
-            twin.record(from, to, pt, envelope);
-        }
+        twin.replay(0, drafts)?;
         twin.day = self.day;
         Ok(twin)
     }
 
     /// How many recorded envelopes `key` truly opens (plaintext and sender,
-    /// byte for byte): what an escrow key, or a copy of it, reads of the
-    /// wiretap.
+    /// byte for byte; in a session mode, the plaintext of each session
+    /// message): what an escrow key, or a copy of it, reads of the wiretap.
     pub fn read_by(&self, key: &EscrowAuthority) -> usize {
         self.wiretap
             .iter()
-            .filter(|i| self.is_true_read(i.id, &key.open(&i.envelope)))
+            .filter(|i| match self.mode.is_session() {
+                true => key
+                    .read_session_message(&i.envelope)
+                    .is_ok_and(|r| r.plaintext() == self.ledger[i.id].plaintext),
+                false => self.is_true_read(i.id, &key.open(&i.envelope)),
+            })
             .count()
     }
 

@@ -7,6 +7,7 @@ use core::fmt;
 use super::{MessageId, UserId};
 use crate::{Error, Result};
 use doormat::keys::{Identity, PublicIdentity};
+use doormat::session::PrekeyBundle;
 
 /// A person in the world and their device's keys.
 pub struct User {
@@ -42,6 +43,9 @@ impl fmt::Debug for User {
 #[derive(Debug, Default)]
 pub struct Service {
     pub(super) directory: Vec<(String, Vec<PublicIdentity>)>,
+    /// In the session modes: each user's bundles with a one-time prekey
+    /// (handed out once each, last first), and the last-resort bundle.
+    pub(super) bundles: Vec<(String, Vec<PrekeyBundle>, PrekeyBundle)>,
     pub(super) relayed: usize,
 }
 
@@ -74,7 +78,10 @@ impl Service {
     }
 }
 
-/// One envelope as the wiretap recorded it: the day and the bytes.
+/// One envelope (or, in a session mode, one session message) as the
+/// wiretap recorded it: the day and the bytes. In a session mode a message
+/// to several people is one session message each, so several intercepts
+/// carry the same message id.
 #[derive(Clone, Debug)]
 pub struct Intercept {
     /// The message it carries.
