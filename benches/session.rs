@@ -1,0 +1,270 @@
+//! What does a forward-secret session cost, and what does its escrowed twin
+//! add? Criterion benchmarks, each beside its baseline in the same run (see
+//! "Performance targets" in docs/DESIGN.md and "Benchmarks" in the README).
+//!
+//! * `session_setup` — X3DH from both sides, and PQXDH, beside the sum of
+//!   their primitives: each side's key generations and Diffie-Hellmans and
+//!   the one signature verification (the bundle's), computed by the same
+//!   X25519 and Ed25519 the session uses.
+//! * `session_message` — one 64-byte message, encrypted and decrypted:
+//!   on one chain (no DH ratchet step) beside AEAD + the chain KDF, and
+//!   with each message turning the ratchet beside one X25519 key generation
+//!   + two DHs (what a DH ratchet step adds).
+//! * `session_escrow` — the escrowed twin's extra per message: encrypting
+//!   (the access field) and decrypting (a compliant client's recompute),
+//!   beside one X25519 key generation + DH.
+//!
+//! Inputs are built outside the timed closures; nothing here asserts a
+//! timing.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
+use ring::signature::{self, Ed25519KeyPair, KeyPair};
+use ring::{hkdf, hmac};
+
+use doormat::escrow::{self, EscrowAuthority};
+use doormat::hpke::{PrivateKey, PublicKey, X25519};
+use doormat::keys::Identity;
+use doormat::session::{Client, PrekeyBundle, Prekeys, Session};
+
+/// A chat message.
+const MESSAGE: [u8; 64] = [0x42; 64];
+
+fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3))
+}
+
+/// `n` X25519 key generations and `m` Diffie-Hellmans.
+fn keygens_and_dhs(n: usize, m: usize, peer: &PublicKey<X25519>) {
+    let mut last = None;
+    for _ in 0..n {
+        last = Some(PrivateKey::<X25519>::generate());
+        black_box(last.as_ref().map(PrivateKey::public_key));
+    }
+    let sk = last.unwrap_or_else(PrivateKey::generate);
+    for _ in 0..m {
+        black_box(sk.dh(peer).expect("honest key"));
+    }
+}
+
+/// One Ed25519 verification of a prekey-sized message (ring's).
+fn verify(pk: &[u8], msg: &[u8], sig: &[u8]) {
+    signature::UnparsedPublicKey::new(&signature::ED25519, pk)
+        .verify(msg, sig)
+        .expect("valid");
+}
+
+fn setup(c: &mut Criterion) {
+    let mut g = c.benchmark_group("session_setup");
+    let (alice, bob) = (Identity::generate(), Identity::generate());
+    let peer = PrivateKey::<X25519>::generate().public_key();
+    let signer = Ed25519KeyPair::from_seed_unchecked(&[7; 32]).expect("seed");
+    let signed = [0u8; 28 + 4 + 32 + 1];
+    let sig = signer.sign(&signed);
+    let pk = signer.public_key().as_ref().to_vec();
+    // Alice: EKA and her ratchet key; DH1..DH4 and the ratchet's first DH.
+    g.bench_function("primitives_initiator_2keygen_5dh_1verify", |b| {
+        b.iter(|| {
+            keygens_and_dhs(2, 5, &peer);
+            verify(&pk, &signed, sig.as_ref());
+        })
+    });
+    // Bob: DH1..DH4, then the first DH ratchet step (a keygen, two DHs).
+    g.bench_function("primitives_responder_1keygen_6dh", |b| {
+        b.iter(|| keygens_and_dhs(1, 6, &peer))
+    });
+    for post_quantum in [false, true] {
+        let kind = if post_quantum { "pqxdh" } else { "x3dh" };
+        let prekeys = Prekeys::generate(&bob, 1, post_quantum);
+        let bundle = prekeys.bundles()[0].to_bytes();
+        let saved = prekeys.to_bytes();
+        g.bench_function(format!("{kind}_initiate_from_bundle_bytes"), |b| {
+            b.iter(|| {
+                let bundle = PrekeyBundle::from_bytes(black_box(&bundle)).expect("bundle");
+                Session::initiate(&alice, &bundle).expect("initiate")
+            })
+        });
+        let first = {
+            let parsed = PrekeyBundle::from_bytes(&bundle).expect("bundle");
+            Session::initiate(&alice, &parsed)
+                .expect("initiate")
+                .encrypt(&MESSAGE)
+                .expect("encrypt")
+        };
+        g.bench_function(format!("{kind}_respond"), |b| {
+            b.iter_custom(|iters| {
+                // A fresh copy of the prekeys each time: the one-time
+                // prekey is consumed (and copying them costs, untimed).
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let mut copy = Prekeys::from_bytes(&saved).expect("prekeys");
+                    let start = Instant::now();
+                    black_box(Session::respond(&bob, &mut copy, &first).expect("respond"));
+                    total += start.elapsed();
+                }
+                total
+            })
+        });
+    }
+    g.finish();
+}
+
+/// `KDF_CK` as the session computes it: two HMAC-SHA256s.
+fn kdf_ck(ck: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, ck);
+    let mut next = [0u8; 32];
+    next.copy_from_slice(hmac::sign(&key, &[2]).as_ref());
+    let mut mk = [0u8; 32];
+    mk.copy_from_slice(hmac::sign(&key, &[1]).as_ref());
+    (next, mk)
+}
+
+/// The message key's expansion to an AEAD key and nonce.
+fn message_key(mk: &[u8; 32]) -> (LessSafeKey, [u8; 12]) {
+    struct Len;
+    impl hkdf::KeyType for Len {
+        fn len(&self) -> usize {
+            44
+        }
+    }
+    let mut okm = [0u8; 44];
+    hkdf::Salt::new(hkdf::HKDF_SHA256, &[])
+        .extract(mk)
+        .expand(&[b"doormat/v1 session message"], Len)
+        .and_then(|o| o.fill(&mut okm))
+        .expect("44 bytes");
+    let key = UnboundKey::new(&aead::CHACHA20_POLY1305, &okm[..32]).expect("key");
+    let mut nonce = [0u8; 12];
+    nonce.copy_from_slice(&okm[32..]);
+    (LessSafeKey::new(key), nonce)
+}
+
+/// A pair of sessions that have talked once each way.
+fn pair(client: impl Fn() -> Client<'static>) -> (Session, Session) {
+    let (alice, bob) = (Identity::generate(), Identity::generate());
+    let mut prekeys = Prekeys::generate(&bob, 1, false);
+    let mut a = client()
+        .initiate(&alice, &prekeys.bundles()[0])
+        .expect("initiate");
+    let first = client().encrypt(&mut a, b"hi").expect("encrypt");
+    let (mut b, _) = client()
+        .respond(&bob, &mut prekeys, &first)
+        .expect("respond");
+    let reply = client().encrypt(&mut b, b"hi").expect("encrypt");
+    client().decrypt(&mut a, &reply).expect("decrypt");
+    (a, b)
+}
+
+fn message(c: &mut Criterion) {
+    let mut g = c.benchmark_group("session_message");
+    g.throughput(Throughput::Elements(1));
+    let peer = PrivateKey::<X25519>::generate().public_key();
+    g.bench_function("baseline_aead_and_chain_kdf", |b| {
+        let mut ck = [3u8; 32];
+        b.iter(|| {
+            // Both sides: each steps its chain once and expands the key.
+            let (next, mk) = kdf_ck(&ck);
+            let (key, nonce) = message_key(&mk);
+            let mut buf = MESSAGE.to_vec();
+            key.seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(&[0u8; 80]),
+                &mut buf,
+            )
+            .expect("seal");
+            let (_, mk) = kdf_ck(&ck);
+            let (key, nonce) = message_key(&mk);
+            black_box(
+                key.open_in_place(
+                    Nonce::assume_unique_for_key(nonce),
+                    Aad::from(&[0u8; 80]),
+                    &mut buf,
+                )
+                .expect("open")
+                .len(),
+            );
+            ck = next;
+        })
+    });
+    g.bench_function("baseline_x25519_keygen_2dh", |b| {
+        b.iter(|| keygens_and_dhs(1, 2, &peer))
+    });
+    let (mut a, mut b) = pair(Client::new);
+    g.bench_function("one_chain_encrypt_decrypt", |bench| {
+        bench.iter(|| {
+            let wire = a.encrypt(black_box(&MESSAGE)).expect("encrypt");
+            b.decrypt(&wire).expect("decrypt").plaintext().len()
+        })
+    });
+    // Each message answers the last: every decryption takes a DH step. Bob
+    // answers first (Alice's chain is the one just used).
+    let mut turn = true;
+    g.bench_function("dh_step_encrypt_decrypt", |bench| {
+        bench.iter(|| {
+            turn = !turn;
+            let (from, to) = if turn {
+                (&mut a, &mut b)
+            } else {
+                (&mut b, &mut a)
+            };
+            let wire = from.encrypt(black_box(&MESSAGE)).expect("encrypt");
+            let received = to.decrypt(&wire).expect("decrypt");
+            assert!(received.took_dh_step());
+            received.plaintext().len()
+        })
+    });
+    g.finish();
+}
+
+fn escrow_extra(c: &mut Criterion) {
+    let mut g = c.benchmark_group("session_escrow");
+    g.throughput(Throughput::Elements(1));
+    let peer = PrivateKey::<X25519>::generate().public_key();
+    g.bench_function("baseline_x25519_keygen_dh", |b| {
+        b.iter(|| keygens_and_dhs(1, 1, &peer))
+    });
+    let authority = EscrowAuthority::generate();
+    let key = authority.public_key();
+    let escrowed = || escrow::session_client(&key);
+    for (name, make) in [
+        ("clean", &Client::new as &dyn Fn() -> Client<'static>),
+        ("escrowed", &escrowed),
+    ] {
+        let (mut a, _) = pair(make);
+        g.bench_function(format!("{name}_encrypt"), |bench| {
+            bench.iter(|| {
+                make()
+                    .encrypt(&mut a, black_box(&MESSAGE))
+                    .expect("encrypt")
+            })
+        });
+        // A pair of its own: the receiver must stay within MAX_SKIP.
+        let (mut a, mut b) = pair(make);
+        g.bench_function(format!("{name}_decrypt"), |bench| {
+            bench.iter_custom(|iters| {
+                let wires: Vec<_> = (0..iters)
+                    .map(|_| make().encrypt(&mut a, &MESSAGE).expect("encrypt"))
+                    .collect();
+                let start = Instant::now();
+                for wire in &wires {
+                    black_box(make().decrypt(&mut b, wire).expect("decrypt"));
+                }
+                start.elapsed()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = setup, message, escrow_extra
+}
+criterion_main!(benches);
