@@ -36,11 +36,13 @@
 //! except in the documented convenience constructors without a generator
 //! argument, which have nowhere to report it: `Identity::generate` and
 //! `generate_post_quantum`, `hpke::PrivateKey::generate`, `EscrowAuthority::generate` and
-//! `generate_post_quantum`, `FamilyKey::generate`, and the process's default
+//! `generate_post_quantum`, `FamilyKey::generate`, `session::Prekeys::generate`,
+//! and the process's default
 //! family key (`FamilyKey::default`), drawn from the operating system once,
 //! on first use — so the first escrow call in a process that relies on it
-//! (`escrow::seal`, `open`, `sealer`, `opener`, `AccessField::to`,
-//! `Compliance::pinned` or `unpinned`) panics if the operating system
+//! (`escrow::seal`, `open`, `sealer`, `opener`, `session_client`,
+//! `AccessField::to`, `Compliance::pinned` or `unpinned`) panics if the
+//! operating system
 //! cannot supply 32 bytes; once drawn, they never panic on randomness.
 
 use core::fmt;
