@@ -110,8 +110,11 @@ impl<'a> Client<'a> {
     ///
     /// [`Error::ChainExhausted`]; [`Error::InvalidArgument`] if the layers'
     /// extension types clash or their records exceed
-    /// [`MAX_EXTENSIONS_LEN`](super::MAX_EXTENSIONS_LEN); [`Error::Layer`].
-    /// The session is unchanged on every error.
+    /// [`MAX_EXTENSIONS_LEN`](super::MAX_EXTENSIONS_LEN); [`Error::Layer`];
+    /// [`Error::Malformed`] for a restored state that has no sending chain
+    /// (a responder's state saved before its first message, which no
+    /// session of this crate saves). The session is unchanged on every
+    /// error.
     pub fn encrypt(&mut self, session: &mut Session, plaintext: &[u8]) -> Result<Vec<u8>> {
         let plan = session.ratchet.plan_send()?;
         let header = write_header(session.pending_setup.as_deref(), &plan.dh, plan.pn, plan.n);
