@@ -14,6 +14,14 @@
 //!   (the access field) and decrypting (a compliant client's recompute),
 //!   beside one X25519 key generation + DH.
 //!
+//! Each group also measures its extra time paired (`…+1ms`): the operation
+//! and its baseline alternate, each timed on its own, and the signed
+//! differences add up, so a shared machine's drifting load cancels instead
+//! of swamping the difference (as `escrow_overhead` does in
+//! `benches/doormat.rs`). Criterion takes only positive durations, so each
+//! iteration reports the difference plus 1 ms: subtract 1 ms to read the
+//! extra time.
+//!
 //! Inputs are built outside the timed closures; nothing here asserts a
 //! timing.
 
@@ -32,6 +40,39 @@ use doormat::session::{Client, PrekeyBundle, Prekeys, Session};
 
 /// A chat message.
 const MESSAGE: [u8; 64] = [0x42; 64];
+/// Added to every paired difference (see the module's documentation).
+const EXTRA_OFFSET: Duration = Duration::from_millis(1);
+
+/// Times `f`.
+fn timed<T>(f: impl FnOnce() -> T) -> Duration {
+    let start = Instant::now();
+    black_box(f());
+    start.elapsed()
+}
+
+/// `iters` pairs of `base` and `op`, alternating which goes first; each
+/// returns its own timed duration. The signed sum of `op - base`, plus
+/// [`EXTRA_OFFSET`] per pair.
+fn paired(
+    iters: u64,
+    mut base: impl FnMut() -> Duration,
+    mut op: impl FnMut() -> Duration,
+) -> Duration {
+    let (mut more, mut less) = (Duration::ZERO, Duration::ZERO);
+    for i in 0..iters {
+        more += EXTRA_OFFSET;
+        let (b, o) = if i % 2 == 0 {
+            let b = base();
+            (b, op())
+        } else {
+            let o = op();
+            (base(), o)
+        };
+        more += o.saturating_sub(b);
+        less += b.saturating_sub(o);
+    }
+    more.saturating_sub(less)
+}
 
 fn config() -> Criterion {
     Criterion::default()
@@ -97,6 +138,39 @@ fn setup(c: &mut Criterion) {
                 .encrypt(&MESSAGE)
                 .expect("encrypt")
         };
+        if !post_quantum {
+            g.bench_function("x3dh_initiate_extra_over_primitives+1ms", |b| {
+                b.iter_custom(|iters| {
+                    paired(
+                        iters,
+                        || {
+                            timed(|| {
+                                keygens_and_dhs(2, 5, &peer);
+                                verify(&pk, &signed, sig.as_ref());
+                            })
+                        },
+                        || {
+                            timed(|| {
+                                let bundle = PrekeyBundle::from_bytes(&bundle).expect("bundle");
+                                Session::initiate(&alice, &bundle).expect("initiate")
+                            })
+                        },
+                    )
+                })
+            });
+            g.bench_function("x3dh_respond_extra_over_primitives+1ms", |b| {
+                b.iter_custom(|iters| {
+                    paired(
+                        iters,
+                        || timed(|| keygens_and_dhs(1, 6, &peer)),
+                        || {
+                            let mut copy = Prekeys::from_bytes(&saved).expect("prekeys");
+                            timed(|| Session::respond(&bob, &mut copy, &first).expect("respond"))
+                        },
+                    )
+                })
+            });
+        }
         g.bench_function(format!("{kind}_respond"), |b| {
             b.iter_custom(|iters| {
                 // A fresh copy of the prekeys each time: the one-time
@@ -145,6 +219,25 @@ fn message_key(mk: &[u8; 32]) -> (LessSafeKey, [u8; 12]) {
     (LessSafeKey::new(key), nonce)
 }
 
+/// One message's primitives, both sides: each steps its chain once and
+/// expands the message key; one seal, one open. Returns the next chain key.
+fn aead_and_chain_kdf(ck: &[u8; 32]) -> [u8; 32] {
+    let (next, mk) = kdf_ck(ck);
+    let (key, nonce) = message_key(&mk);
+    let mut buf = MESSAGE.to_vec();
+    let aad = Aad::from(&[0u8; 80]);
+    key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), aad, &mut buf)
+        .expect("seal");
+    let (_, mk) = kdf_ck(ck);
+    let (key, nonce) = message_key(&mk);
+    let aad = Aad::from(&[0u8; 80]);
+    let opened = key
+        .open_in_place(Nonce::assume_unique_for_key(nonce), aad, &mut buf)
+        .expect("open");
+    black_box(opened.len());
+    next
+}
+
 /// A pair of sessions that have talked once each way.
 fn pair(client: impl Fn() -> Client<'static>) -> (Session, Session) {
     let (alice, bob) = (Identity::generate(), Identity::generate());
@@ -165,32 +258,9 @@ fn message(c: &mut Criterion) {
     let mut g = c.benchmark_group("session_message");
     g.throughput(Throughput::Elements(1));
     let peer = PrivateKey::<X25519>::generate().public_key();
+    let mut ck = [3u8; 32];
     g.bench_function("baseline_aead_and_chain_kdf", |b| {
-        let mut ck = [3u8; 32];
-        b.iter(|| {
-            // Both sides: each steps its chain once and expands the key.
-            let (next, mk) = kdf_ck(&ck);
-            let (key, nonce) = message_key(&mk);
-            let mut buf = MESSAGE.to_vec();
-            key.seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(&[0u8; 80]),
-                &mut buf,
-            )
-            .expect("seal");
-            let (_, mk) = kdf_ck(&ck);
-            let (key, nonce) = message_key(&mk);
-            black_box(
-                key.open_in_place(
-                    Nonce::assume_unique_for_key(nonce),
-                    Aad::from(&[0u8; 80]),
-                    &mut buf,
-                )
-                .expect("open")
-                .len(),
-            );
-            ck = next;
-        })
+        b.iter(|| ck = aead_and_chain_kdf(&ck))
     });
     g.bench_function("baseline_x25519_keygen_2dh", |b| {
         b.iter(|| keygens_and_dhs(1, 2, &peer))
@@ -200,6 +270,20 @@ fn message(c: &mut Criterion) {
         bench.iter(|| {
             let wire = a.encrypt(black_box(&MESSAGE)).expect("encrypt");
             b.decrypt(&wire).expect("decrypt").plaintext().len()
+        })
+    });
+    g.bench_function("one_chain_extra_over_aead_and_kdf+1ms", |bench| {
+        bench.iter_custom(|iters| {
+            paired(
+                iters,
+                || timed(|| ck = aead_and_chain_kdf(&ck)),
+                || {
+                    timed(|| {
+                        let wire = a.encrypt(&MESSAGE).expect("encrypt");
+                        b.decrypt(&wire).expect("decrypt").plaintext().len()
+                    })
+                },
+            )
         })
     });
     // Each message answers the last: every decryption takes a DH step. Bob
@@ -217,6 +301,29 @@ fn message(c: &mut Criterion) {
             let received = to.decrypt(&wire).expect("decrypt");
             assert!(received.took_dh_step());
             received.plaintext().len()
+        })
+    });
+    // A fresh pair: Alice has just stepped, so she speaks first.
+    let (mut a, mut b) = pair(Client::new);
+    let mut turn = false;
+    g.bench_function("dh_step_extra_over_keygen_2dh+1ms", |bench| {
+        bench.iter_custom(|iters| {
+            paired(
+                iters,
+                || timed(|| keygens_and_dhs(1, 2, &peer)),
+                || {
+                    turn = !turn;
+                    let (from, to) = if turn {
+                        (&mut a, &mut b)
+                    } else {
+                        (&mut b, &mut a)
+                    };
+                    timed(|| {
+                        let wire = from.encrypt(&MESSAGE).expect("encrypt");
+                        assert!(to.decrypt(&wire).expect("decrypt").took_dh_step());
+                    })
+                },
+            )
         })
     });
     g.finish();
@@ -259,6 +366,66 @@ fn escrow_extra(c: &mut Criterion) {
             })
         });
     }
+    // Paired: clean and escrowed alternate, message by message.
+    let (mut clean_a, _) = pair(Client::new);
+    let (mut escrowed_a, _) = pair(escrowed);
+    g.bench_function("escrowed_encrypt_extra+1ms", |bench| {
+        bench.iter_custom(|iters| {
+            paired(
+                iters,
+                || {
+                    timed(|| {
+                        Client::new()
+                            .encrypt(&mut clean_a, &MESSAGE)
+                            .expect("encrypt")
+                    })
+                },
+                || {
+                    timed(|| {
+                        escrowed()
+                            .encrypt(&mut escrowed_a, &MESSAGE)
+                            .expect("encrypt")
+                    })
+                },
+            )
+        })
+    });
+    let (mut clean_a, mut clean_b) = pair(Client::new);
+    let (mut escrowed_a, mut escrowed_b) = pair(escrowed);
+    g.bench_function("escrowed_decrypt_extra+1ms", |bench| {
+        bench.iter_custom(|iters| {
+            let clean: Vec<_> = (0..iters)
+                .map(|_| clean_a.encrypt(&MESSAGE).expect("encrypt"))
+                .collect();
+            let with_field: Vec<_> = (0..iters)
+                .map(|_| {
+                    escrowed()
+                        .encrypt(&mut escrowed_a, &MESSAGE)
+                        .expect("encrypt")
+                })
+                .collect();
+            let (mut i, mut j) = (0, 0);
+            paired(
+                iters,
+                || {
+                    i += 1;
+                    timed(|| {
+                        Client::new()
+                            .decrypt(&mut clean_b, &clean[i - 1])
+                            .expect("decrypt")
+                    })
+                },
+                || {
+                    j += 1;
+                    timed(|| {
+                        escrowed()
+                            .decrypt(&mut escrowed_b, &with_field[j - 1])
+                            .expect("decrypt")
+                    })
+                },
+            )
+        })
+    });
     g.finish();
 }
 
