@@ -186,6 +186,35 @@ fn setup(c: &mut Criterion) {
             })
         });
     }
+    // PQXDH against X3DH, paired: the same bundle, with and without an
+    // X-Wing prekey.
+    let kinds: Vec<_> = [false, true]
+        .map(|pq| {
+            let prekeys = Prekeys::generate(&bob, 1, pq);
+            let bundle = prekeys.bundles().remove(0);
+            let first = Session::initiate(&alice, &bundle)
+                .expect("initiate")
+                .encrypt(&MESSAGE)
+                .expect("encrypt");
+            (bundle.to_bytes(), prekeys.to_bytes(), first)
+        })
+        .into();
+    let initiate = |(bundle, _, _): &(Vec<u8>, _, _)| {
+        timed(|| {
+            let bundle = PrekeyBundle::from_bytes(bundle).expect("bundle");
+            Session::initiate(&alice, &bundle).expect("initiate")
+        })
+    };
+    g.bench_function("pqxdh_initiate_extra_over_x3dh+1ms", |b| {
+        b.iter_custom(|iters| paired(iters, || initiate(&kinds[0]), || initiate(&kinds[1])))
+    });
+    let respond = |(_, saved, first): &(_, zeroize::Zeroizing<Vec<u8>>, Vec<u8>)| {
+        let mut copy = Prekeys::from_bytes(saved).expect("prekeys");
+        timed(|| Session::respond(&bob, &mut copy, first).expect("respond"))
+    };
+    g.bench_function("pqxdh_respond_extra_over_x3dh+1ms", |b| {
+        b.iter_custom(|iters| paired(iters, || respond(&kinds[0]), || respond(&kinds[1])))
+    });
     g.finish();
 }
 
