@@ -580,3 +580,63 @@ fn debug_shows_no_secrets() {
     assert!(!shown.contains("Alice #0"), "a plaintext was printed");
     assert!(shown.contains("[redacted]"));
 }
+
+/// Captures the message key and `AD` a layer sees while encrypting.
+#[derive(Debug)]
+struct Capture(std::cell::RefCell<Option<([u8; 32], [u8; 32])>>);
+
+impl session::Layer for Capture {
+    fn extensions(&self, sending: &Sending<'_>) -> Result<Vec<(u16, Vec<u8>)>, LayerError> {
+        *self.0.borrow_mut() = Some((*sending.message_key().as_bytes(), *sending.ad()));
+        Ok(Vec::new())
+    }
+}
+
+/// `AD` is FORMAT.md's hash of both identities' fingerprints, and the
+/// message's AEAD binds it: the right message key with another pair's `AD`
+/// opens nothing.
+#[test]
+fn associated_data_binds_both_identities() {
+    let mut c = Conversation::new(12, false, None);
+    c.send(Who::Alice);
+    c.flush();
+    let capture = Capture(std::cell::RefCell::new(None));
+    let b = c.b.as_mut().unwrap();
+    let wire = Client::new().layer(&capture).encrypt(b, b"bound").unwrap();
+    let (mk, ad) = capture.0.take().unwrap();
+    let label = b"doormat/v1 session ad";
+    let expected = [
+        &label[..],
+        c.alice.public().fingerprint().as_bytes(),
+        c.bob.public().fingerprint().as_bytes(),
+    ]
+    .concat();
+    assert_eq!(
+        ad,
+        common::sha256(&expected),
+        "AD = SHA-256(label || initiator || responder)"
+    );
+    let read = session::read(&doormat_attacks::KnownMessageKey { mk, ad }, &wire).unwrap();
+    assert_eq!(read.plaintext(), b"bound");
+    let carol = Identity::generate();
+    for other in [
+        [
+            &label[..],
+            carol.public().fingerprint().as_bytes(),
+            c.bob.public().fingerprint().as_bytes(),
+        ]
+        .concat(),
+        [
+            &label[..],
+            c.bob.public().fingerprint().as_bytes(),
+            c.alice.public().fingerprint().as_bytes(),
+        ]
+        .concat(),
+    ] {
+        let ad = common::sha256(&other);
+        assert!(matches!(
+            session::read(&doormat_attacks::KnownMessageKey { mk, ad }, &wire),
+            Err(Error::Tampered)
+        ));
+    }
+}
