@@ -109,111 +109,65 @@ fn setup(c: &mut Criterion) {
     let signed = [0u8; 28 + 4 + 32 + 1];
     let sig = signer.sign(&signed);
     let pk = signer.public_key().as_ref().to_vec();
-    // Alice: EKA and her ratchet key; DH1..DH4 and the ratchet's first DH.
-    g.bench_function("primitives_initiator_2keygen_5dh_1verify", |b| {
-        b.iter(|| {
+    // Alice: EKA and her ratchet key; DH1..DH4 and the ratchet's first DH;
+    // the bundle's signature.
+    let initiator_primitives = || {
+        timed(|| {
             keygens_and_dhs(2, 5, &peer);
             verify(&pk, &signed, sig.as_ref());
         })
-    });
+    };
     // Bob: DH1..DH4, then the first DH ratchet step (a keygen, two DHs).
-    g.bench_function("primitives_responder_1keygen_6dh", |b| {
-        b.iter(|| keygens_and_dhs(1, 6, &peer))
+    let responder_primitives = || timed(|| keygens_and_dhs(1, 6, &peer));
+    // X3DH, then PQXDH: a bundle (bytes), saved prekeys, a first message.
+    let kinds: [(Vec<u8>, _, Vec<u8>); 2] = [false, true].map(|pq| {
+        let prekeys = Prekeys::generate(&bob, 1, pq);
+        let bundle = prekeys.bundles().remove(0);
+        let first = Session::initiate(&alice, &bundle)
+            .expect("initiate")
+            .encrypt(&MESSAGE)
+            .expect("encrypt");
+        (bundle.to_bytes(), prekeys.to_bytes(), first)
     });
-    for post_quantum in [false, true] {
-        let kind = if post_quantum { "pqxdh" } else { "x3dh" };
-        let prekeys = Prekeys::generate(&bob, 1, post_quantum);
-        let bundle = prekeys.bundles()[0].to_bytes();
-        let saved = prekeys.to_bytes();
-        g.bench_function(format!("{kind}_initiate_from_bundle_bytes"), |b| {
-            b.iter(|| {
-                let bundle = PrekeyBundle::from_bytes(black_box(&bundle)).expect("bundle");
-                Session::initiate(&alice, &bundle).expect("initiate")
-            })
-        });
-        let first = {
-            let parsed = PrekeyBundle::from_bytes(&bundle).expect("bundle");
-            Session::initiate(&alice, &parsed)
-                .expect("initiate")
-                .encrypt(&MESSAGE)
-                .expect("encrypt")
-        };
-        if !post_quantum {
-            g.bench_function("x3dh_initiate_extra_over_primitives+1ms", |b| {
-                b.iter_custom(|iters| {
-                    paired(
-                        iters,
-                        || {
-                            timed(|| {
-                                keygens_and_dhs(2, 5, &peer);
-                                verify(&pk, &signed, sig.as_ref());
-                            })
-                        },
-                        || {
-                            timed(|| {
-                                let bundle = PrekeyBundle::from_bytes(&bundle).expect("bundle");
-                                Session::initiate(&alice, &bundle).expect("initiate")
-                            })
-                        },
-                    )
-                })
-            });
-            g.bench_function("x3dh_respond_extra_over_primitives+1ms", |b| {
-                b.iter_custom(|iters| {
-                    paired(
-                        iters,
-                        || timed(|| keygens_and_dhs(1, 6, &peer)),
-                        || {
-                            let mut copy = Prekeys::from_bytes(&saved).expect("prekeys");
-                            timed(|| Session::respond(&bob, &mut copy, &first).expect("respond"))
-                        },
-                    )
-                })
-            });
-        }
-        g.bench_function(format!("{kind}_respond"), |b| {
-            b.iter_custom(|iters| {
-                // A fresh copy of the prekeys each time: the one-time
-                // prekey is consumed (and copying them costs, untimed).
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let mut copy = Prekeys::from_bytes(&saved).expect("prekeys");
-                    let start = Instant::now();
-                    black_box(Session::respond(&bob, &mut copy, &first).expect("respond"));
-                    total += start.elapsed();
-                }
-                total
-            })
-        });
-    }
-    // PQXDH against X3DH, paired: the same bundle, with and without an
-    // X-Wing prekey.
-    let kinds: Vec<_> = [false, true]
-        .map(|pq| {
-            let prekeys = Prekeys::generate(&bob, 1, pq);
-            let bundle = prekeys.bundles().remove(0);
-            let first = Session::initiate(&alice, &bundle)
-                .expect("initiate")
-                .encrypt(&MESSAGE)
-                .expect("encrypt");
-            (bundle.to_bytes(), prekeys.to_bytes(), first)
-        })
-        .into();
-    let initiate = |(bundle, _, _): &(Vec<u8>, _, _)| {
+    let initiate = |kind: usize| {
         timed(|| {
-            let bundle = PrekeyBundle::from_bytes(bundle).expect("bundle");
+            let bundle = PrekeyBundle::from_bytes(&kinds[kind].0).expect("bundle");
             Session::initiate(&alice, &bundle).expect("initiate")
         })
     };
-    g.bench_function("pqxdh_initiate_extra_over_x3dh+1ms", |b| {
-        b.iter_custom(|iters| paired(iters, || initiate(&kinds[0]), || initiate(&kinds[1])))
-    });
-    let respond = |(_, saved, first): &(_, zeroize::Zeroizing<Vec<u8>>, Vec<u8>)| {
-        let mut copy = Prekeys::from_bytes(saved).expect("prekeys");
-        timed(|| Session::respond(&bob, &mut copy, first).expect("respond"))
+    // A fresh copy of the prekeys each time (the one-time prekey is
+    // consumed); copying them is untimed.
+    let respond = |kind: usize| {
+        let mut copy = Prekeys::from_bytes(&kinds[kind].1).expect("prekeys");
+        timed(|| Session::respond(&bob, &mut copy, &kinds[kind].2).expect("respond"))
     };
+    let sum = |iters: u64, f: &dyn Fn() -> Duration| (0..iters).map(|_| f()).sum();
+    g.bench_function("primitives_initiator_2keygen_5dh_1verify", |b| {
+        b.iter_custom(|iters| sum(iters, &initiator_primitives))
+    });
+    g.bench_function("primitives_responder_1keygen_6dh", |b| {
+        b.iter_custom(|iters| sum(iters, &responder_primitives))
+    });
+    for (kind, name) in ["x3dh", "pqxdh"].into_iter().enumerate() {
+        g.bench_function(format!("{name}_initiate_from_bundle_bytes"), |b| {
+            b.iter_custom(|iters| sum(iters, &|| initiate(kind)))
+        });
+        g.bench_function(format!("{name}_respond"), |b| {
+            b.iter_custom(|iters| sum(iters, &|| respond(kind)))
+        });
+    }
+    g.bench_function("x3dh_initiate_extra_over_primitives+1ms", |b| {
+        b.iter_custom(|iters| paired(iters, initiator_primitives, || initiate(0)))
+    });
+    g.bench_function("x3dh_respond_extra_over_primitives+1ms", |b| {
+        b.iter_custom(|iters| paired(iters, responder_primitives, || respond(0)))
+    });
+    // PQXDH against X3DH, paired: the same bundle with an X-Wing prekey.
+    g.bench_function("pqxdh_initiate_extra_over_x3dh+1ms", |b| {
+        b.iter_custom(|iters| paired(iters, || initiate(0), || initiate(1)))
+    });
     g.bench_function("pqxdh_respond_extra_over_x3dh+1ms", |b| {
-        b.iter_custom(|iters| paired(iters, || respond(&kinds[0]), || respond(&kinds[1])))
+        b.iter_custom(|iters| paired(iters, || respond(0), || respond(1)))
     });
     g.finish();
 }
