@@ -183,6 +183,7 @@ pub mod leaf_forgery;
 pub mod matrix;
 #[cfg(feature = "hazmat")]
 pub mod quantum_day;
+pub mod scanning;
 pub mod stolen_key;
 pub mod superencryption;
 pub mod warrant_overreach;
