@@ -172,6 +172,8 @@
 mod error;
 
 pub mod blast_radius;
+#[cfg(feature = "hazmat")]
+pub mod client_side_scanning;
 pub mod export_grade;
 pub mod ghost_user;
 pub mod harvest_now_decrypt_later;

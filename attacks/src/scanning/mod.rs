@@ -33,6 +33,10 @@
 //! time. Library code never prints; every experiment returns a report.
 
 pub mod binomial;
+#[cfg(feature = "hazmat")]
+pub mod blinded;
+#[cfg(feature = "hazmat")]
+pub mod client;
 pub mod collision;
 pub mod evasion;
 pub mod false_flags;
@@ -41,8 +45,12 @@ pub mod images;
 pub mod matcher;
 pub mod neuralhash;
 pub mod phash;
+#[cfg(feature = "hazmat")]
+pub mod provider;
 pub mod raster;
 pub mod rng;
+#[cfg(feature = "hazmat")]
+pub mod voucher;
 
 #[cfg(test)]
 mod test_support;
