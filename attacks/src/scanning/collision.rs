@@ -134,6 +134,25 @@ impl CollisionOutcome {
     }
 }
 
+/// The triptychs of `outcomes` stacked, one row each, 4-pixel white
+/// gutters between rows (the figure the README shows).
+pub fn stacked_triptychs(outcomes: &[&CollisionOutcome]) -> RgbImage {
+    let rows: Vec<RgbImage> = outcomes.iter().map(|o| o.triptych()).collect();
+    let w = rows.iter().map(RgbImage::width).max().unwrap_or(0);
+    let h: u32 = rows
+        .iter()
+        .map(|r| r.height() + 4)
+        .sum::<u32>()
+        .saturating_sub(4);
+    let mut out = RgbImage::from_pixel(w, h, image::Rgb([255, 255, 255]));
+    let mut y = 0i64;
+    for row in &rows {
+        image::imageops::replace(&mut out, row, 0, y);
+        y += i64::from(row.height()) + 4;
+    }
+    out
+}
+
 /// Figures over all trials of one hash.
 #[derive(Clone, Debug)]
 pub struct CollisionReport {
