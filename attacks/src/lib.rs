@@ -177,6 +177,7 @@ pub mod client_side_scanning;
 pub mod export_grade;
 pub mod ghost_user;
 pub mod harvest_now_decrypt_later;
+pub mod jurisdiction;
 pub mod key_substitution;
 #[cfg(feature = "hazmat")]
 pub mod kleptography;
@@ -189,6 +190,7 @@ pub mod scanning;
 pub mod stolen_key;
 pub mod superencryption;
 pub mod warrant_overreach;
+pub mod wiretap_breach;
 pub mod world;
 
 pub use error::{Error, Result};
