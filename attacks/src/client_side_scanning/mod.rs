@@ -12,9 +12,9 @@
 //!   protest poster, for the DCT pHash and the NeuralHash-shaped hash, over
 //!   several seeds; the collided scene, sent through the scanning client,
 //!   makes a voucher the provider opens as a match;
-//! * [`evasion`]: the smallest crop, rotation, re-encoding or noise that
+//! * [`evasion()`]: the smallest crop, rotation, re-encoding or noise that
 //!   takes a listed picture out of the matcher's reach;
-//! * [`false_flags`]: the false-match rate measured on the generated corpus
+//! * [`false_flags()`]: the false-match rate measured on the generated corpus
 //!   at the deployed thresholds, and what it means for a population;
 //! * [`function_creep::run`]: the provider adds a protest poster to the
 //!   blinded list; clients cannot tell, and its senders are flagged and
@@ -118,13 +118,14 @@ pub struct FalseFlags {
     /// Measured on the generated corpus: pHash (deployed), NeuralHash-shaped
     /// (deployed, exact), NeuralHash-shaped with 8 bits of slack.
     pub measured: Vec<MeasuredRate>,
-    /// The population scenarios of [`false_flags::default_scenarios`],
+    /// The population scenarios of
+    /// [`default_scenarios`](crate::scanning::false_flags::default_scenarios),
     /// the last fed with the measured pHash rate.
     pub population: Vec<PopulationReport>,
 }
 
 /// Measures false matches on the corpus of `cfg` and evaluates the
-/// population model (binomial: see [`false_flags`]).
+/// population model (binomial: see [`crate::scanning::false_flags`]).
 pub fn false_flags(cfg: &FalseFlagConfig) -> FalseFlags {
     let (ph, nh) = (PHasher, NeuralHasher::default());
     let measured = false_flags::measure(
