@@ -71,8 +71,17 @@ fn scanning_matches_listed_pictures_and_nothing_else() {
     assert!(!unlisted, "an unlisted scene must not match");
     assert_eq!(provider.matches(&a.public().fingerprint()), 1);
 
+    // The deployed rules, at their boundaries: pHash within 8 of 64 bits,
+    // NeuralHash-shaped exactly (Apple's PSI tests equality).
     let ph = PHasher;
     let m = Matcher::phash_deployed(&ph);
+    assert!(
+        m.matches(0, 0xff) && !m.matches(0, 0x1ff),
+        "8 bits match, 9 do not"
+    );
+    let nh = Matcher::neuralhash_deployed(&hasher);
+    let h = hasher.hash(&poster).0;
+    assert!(nh.matches(h, h) && !nh.matches(h, h ^ 1));
     let again = jpeg_roundtrip(&poster, 90);
     assert!(m.matches(ph.hash_bits(&poster), ph.hash_bits(&again)));
     assert!(!m.matches(ph.hash_bits(&poster), ph.hash_bits(&scene(1, 128, 128))));
