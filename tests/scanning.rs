@@ -7,7 +7,7 @@ use doormat::e2e::{self, Header};
 use doormat::keys::Identity;
 use doormat::random::{SeedableRng, SeededRng};
 use doormat_attacks::client_side_scanning::{self as css, function_creep};
-use doormat_attacks::scanning::blinded::SLOTS;
+use doormat_attacks::scanning::blinded::{BlindedList, SLOTS};
 use doormat_attacks::scanning::client::ScanningClient;
 use doormat_attacks::scanning::collision::{
     run_neuralhash, run_phash, CollisionConfig, GradientTuning,
@@ -22,6 +22,7 @@ use doormat_attacks::scanning::neuralhash::NeuralHasher;
 use doormat_attacks::scanning::provider::Provider;
 use doormat_attacks::scanning::raster::{jpeg_roundtrip, png_bytes};
 use doormat_attacks::scanning::voucher::{Account, VOUCHER_EXTENSION, VOUCHER_LEN};
+use doormat_attacks::scanning::RgbImage;
 use doormat_attacks::{Mode, World};
 
 fn people(seed: u8) -> (Identity, Identity, SeededRng) {
@@ -29,6 +30,16 @@ fn people(seed: u8) -> (Identity, Identity, SeededRng) {
     let a = Identity::generate_with(&mut rng).unwrap();
     let b = Identity::generate_with(&mut rng).unwrap();
     (a, b, rng)
+}
+
+/// A provider whose list holds one protest poster (`size` pixels square).
+fn listed_poster(seed: u64, size: u32) -> (NeuralHasher, RgbImage, Provider, BlindedList) {
+    let hasher = NeuralHasher::default();
+    let poster = protest_poster(seed, size, size, function_creep::SLOGAN);
+    let mut provider = Provider::new(seed);
+    provider.list(hasher.hash(&poster).0);
+    let list = provider.publish();
+    (hasher, poster, provider, list)
 }
 
 /// Seals `png` from `a` to `b` through `client`, and hands it to `provider`.
@@ -52,11 +63,7 @@ fn send(
 /// deployed pHash rule after re-encoding; an unlisted one does not.
 #[test]
 fn scanning_matches_listed_pictures_and_nothing_else() {
-    let hasher = NeuralHasher::default();
-    let poster = protest_poster(1, 128, 128, function_creep::SLOGAN);
-    let mut provider = Provider::new(1);
-    provider.list(hasher.hash(&poster).0);
-    let list = provider.publish();
+    let (hasher, poster, mut provider, list) = listed_poster(1, 128);
     let (a, b, _) = people(1);
     let mut client = ScanningClient::new(&list, &hasher, Account::new(30, [1; 32]).unwrap());
     let (_, listed) = send(&mut client, &mut provider, (&a, &b), 0, &png_bytes(&poster));
@@ -91,12 +98,8 @@ fn scanning_matches_listed_pictures_and_nothing_else() {
 /// every matched message of the account, and no other account's.
 #[test]
 fn vouchers_open_only_once_an_account_reaches_the_threshold() {
-    let hasher = NeuralHasher::default();
-    let poster = protest_poster(2, 96, 96, function_creep::SLOGAN);
+    let (hasher, poster, mut provider, list) = listed_poster(2, 96);
     let png = png_bytes(&poster);
-    let mut provider = Provider::new(2);
-    provider.list(hasher.hash(&poster).0);
-    let list = provider.publish();
     let (a, b, _) = people(2);
     let t = 5;
     let mut alice = ScanningClient::new(&list, &hasher, Account::new(t, [2; 32]).unwrap());
@@ -161,11 +164,7 @@ fn a_client_cannot_tell_what_the_list_holds() {
 /// looks like a miss on the wire.
 #[test]
 fn the_scanned_envelope_is_the_clean_one_plus_a_voucher() {
-    let hasher = NeuralHasher::default();
-    let poster = protest_poster(3, 96, 96, function_creep::SLOGAN);
-    let mut provider = Provider::new(3);
-    provider.list(hasher.hash(&poster).0);
-    let list = provider.publish();
+    let (hasher, poster, mut provider, list) = listed_poster(3, 96);
     let (a, b, _) = people(3);
     let mut client = ScanningClient::new(&list, &hasher, Account::new(30, [4; 32]).unwrap());
     let mut sizes = Vec::new();
@@ -265,6 +264,22 @@ fn collisions_succeed_for_both_hashes_and_fool_the_provider() {
     assert!(r.phash.min_psnr_db > 24.0 && r.neuralhash.min_psnr_db > 30.0);
     assert!(r.phash.max_abs_change <= 24 && r.neuralhash.max_abs_change <= 16);
     assert_eq!((r.vouchers_opened, r.originals_opened), (2, 0));
+    let (ph, nh) = (PHasher, NeuralHasher::default());
+    for (o, hash) in r
+        .phash
+        .outcomes
+        .iter()
+        .map(|o| (o, &ph as &dyn PerceptualHash))
+        .chain(
+            r.neuralhash
+                .outcomes
+                .iter()
+                .map(|o| (o, &nh as &dyn PerceptualHash)),
+        )
+    {
+        assert!(o.initial_distance > 8, "the target was already a match");
+        assert_eq!(hash.hash_bits(&o.collided), hash.hash_bits(&o.target));
+    }
     // Reproducible from the seed.
     let again = run_phash(&p);
     assert_eq!(again.outcomes[0].collided, r.phash.outcomes[0].collided);

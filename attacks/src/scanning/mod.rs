@@ -54,3 +54,6 @@ pub mod voucher;
 
 #[cfg(test)]
 mod test_support;
+
+/// The pixel container every picture here is (from the `image` crate).
+pub use image::RgbImage;
