@@ -459,3 +459,75 @@ fn the_quantum_oracle_needs_the_randomness_log() {
         Err(doormat_attacks::Error::InvalidArgument(_))
     ));
 }
+
+use doormat_attacks::{jurisdiction, wiretap_breach};
+
+#[test]
+fn a_mandate_in_one_country_exposes_users_of_the_others() {
+    let mut world = World::new(2025, Mode::EndToEnd);
+    let params = jurisdiction::Params {
+        countries: vec![("UK", 10), ("FR", 20), ("US", 20)],
+        messages: 400,
+        groups: (10, 4),
+        per_group: 4,
+        ..jurisdiction::Params::default()
+    };
+    let r = jurisdiction::run(&mut world, &params).unwrap();
+    assert_eq!(r.countries[0].name, "UK");
+    // Every message a mandated user touched is read, and only those.
+    assert_eq!(r.countries[0].read, r.countries[0].messages);
+    assert_eq!(r.others_only_read, 0);
+    assert!(r.others_only > 0);
+    assert_eq!(r.others, 40);
+    assert!(
+        r.others_exposed > 0 && r.others_exposed < r.others,
+        "{}",
+        r.others_exposed
+    );
+    assert!(r.read_sent_to_mandated > 0 && r.read_from_mandated > 0 && r.read_in_groups > 0);
+    let foreign_read: usize = r.countries[1..].iter().map(|c| c.read).sum();
+    assert!(foreign_read >= r.read_sent_to_mandated + r.read_from_mandated + r.read_in_groups);
+    assert!(r.clean_refused && r.mandated_received_ok);
+    // A mandate is needed for any of it.
+    let mut world = World::new(2025, Mode::EndToEnd);
+    let none = jurisdiction::run(
+        &mut world,
+        &jurisdiction::Params {
+            mandated: "FR",
+            countries: vec![("FR", 0), ("US", 20), ("IE", 10)],
+            ..params
+        },
+    )
+    .unwrap();
+    assert_eq!(none.others_exposed, 0);
+}
+
+#[test]
+fn a_wiretap_breach_reveals_the_warrant_list_under_every_regime() {
+    let mut world = escrowed_world(2004);
+    world
+        .simulate(&Traffic {
+            days: 20,
+            per_day: 10,
+            max_recipients: 2,
+        })
+        .unwrap();
+    let params = wiretap_breach::Params {
+        warrants: vec![1, 3],
+        intruder_targets: vec![7],
+        intrusion_day: 10,
+    };
+    let r = wiretap_breach::run(&mut world, &params).unwrap();
+    let names = ["Bob", "Dave"];
+    for o in [&r.escrowed, &r.split_custody, &r.end_to_end] {
+        assert_eq!(o.targets_learned, names);
+        assert_eq!(o.archive, 200);
+    }
+    let e = &r.escrowed;
+    assert_eq!(e.read, 200);
+    assert!(e.read_beyond_warrants > 0 && e.read_of_targets > 0);
+    assert_eq!(e.read_of_targets + e.read_beyond_warrants, e.read);
+    assert!(e.read_before_intrusion > 0 && e.read_of_intruder_targets > 0);
+    assert_eq!((r.split_custody.read, r.end_to_end.read), (0, 0));
+    assert!(r.custodians_rebuild);
+}

@@ -88,7 +88,7 @@ pub(crate) mod client;
 mod error;
 mod kinds;
 mod leaf;
-mod shamir;
+pub(crate) mod shamir;
 
 use core::fmt;
 use core::str::FromStr;

@@ -101,6 +101,10 @@ pub struct World {
     authority: EscrowAuthority,
     /// The escrow key compiled into the clients, if not the state's.
     installed: Option<EscrowKey>,
+    /// Each user's country (by user id; empty when unset).
+    countries: Vec<String>,
+    /// Countries whose clients must escrow.
+    mandated: Vec<String>,
     service: Service,
     wiretap: Vec<Intercept>,
     ledger: Vec<Sent>,
@@ -155,6 +159,8 @@ impl World {
             user_keys: stream(seed, "doormat world users", b""),
             authority,
             installed: None,
+            countries: Vec::new(),
+            mandated: Vec::new(),
             service: Service::default(),
             wiretap: Vec::new(),
             ledger: Vec::new(),
@@ -281,6 +287,56 @@ impl World {
         self.installed = Some(key);
     }
 
+    /// Places `user` in `country` (users have none until placed).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for an unknown user.
+    pub fn set_country(&mut self, user: UserId, country: &str) -> Result<()> {
+        if user >= self.users.len() {
+            return Err(Error::InvalidArgument("no such user"));
+        }
+        if self.countries.len() < self.users.len() {
+            self.countries.resize(self.users.len(), String::new());
+        }
+        self.countries[user] = country.to_owned();
+        Ok(())
+    }
+
+    /// The country of `user`, if placed.
+    pub fn country(&self, user: UserId) -> Option<&str> {
+        self.countries
+            .get(user)
+            .map(String::as_str)
+            .filter(|c| !c.is_empty())
+    }
+
+    /// From now on, clients in `country` are compliant escrowed clients, as
+    /// a national mandate would have them: they escrow every envelope they
+    /// seal and accept only escrowed ones — so every other client escrows
+    /// what it sends to them, groups included, or it is refused.
+    pub fn mandate_escrow(&mut self, country: &str) {
+        if !self.mandated.iter().any(|c| c == country) {
+            self.mandated.push(country.to_owned());
+        }
+    }
+
+    /// Whether `user`'s client is under an escrow mandate.
+    pub fn is_mandated(&self, user: UserId) -> bool {
+        self.country(user)
+            .is_some_and(|c| self.mandated.iter().any(|m| m == c))
+    }
+
+    /// The regime a message from `from` to `to` is sealed under: the
+    /// world's, or escrowed if the sender or any recipient is mandated.
+    pub fn mode_for(&self, from: UserId, to: &[UserId]) -> Mode {
+        if self.is_mandated(from) || to.iter().any(|&r| self.is_mandated(r)) {
+            Mode::Escrowed
+        } else {
+            self.mode
+        }
+    }
+
     /// The messaging service.
     pub fn service(&self) -> &Service {
         &self.service
@@ -351,7 +407,7 @@ impl World {
     fn seal(
         &self,
         id: MessageId,
-        from: UserId,
+        (from, to): (UserId, &[UserId]),
         keys: &[PublicIdentity],
         pt: &[u8],
     ) -> Result<Vec<u8>> {
@@ -364,7 +420,7 @@ impl World {
             inner: self.message_rng(self.mode, id),
             log: self.keys.log_randomness.then_some(&self.log),
         };
-        let sealer = match self.mode {
+        let sealer = match self.mode_for(from, to) {
             Mode::EndToEnd => e2e::Sealer::new(sender, keys),
             Mode::Escrowed => escrow::sealer(sender, keys, &self.client_escrow_key()),
         };
@@ -382,7 +438,7 @@ impl World {
     pub fn send(&mut self, from: UserId, to: &[UserId], plaintext: &[u8]) -> Result<MessageId> {
         let id = self.ledger.len();
         let keys = self.resolve(to)?;
-        let envelope = self.seal(id, from, &keys, plaintext)?;
+        let envelope = self.seal(id, (from, to), &keys, plaintext)?;
         self.record(from, to.to_vec(), plaintext.to_vec(), envelope);
         Ok(id)
     }
@@ -473,7 +529,7 @@ impl World {
     fn seal_all(&self, first: MessageId, drafts: &[Draft]) -> Result<Vec<Vec<u8>>> {
         let one = |(i, (_, from, to, pt)): (usize, &Draft)| {
             let keys = self.resolve(to)?;
-            self.seal(first + i, *from, &keys, pt)
+            self.seal(first + i, (*from, to), &keys, pt)
         };
         use rayon::prelude::*;
         drafts.par_iter().enumerate().map(one).collect()
@@ -491,6 +547,8 @@ impl World {
         for user in &self.users {
             twin.add_user(&user.name);
         }
+        twin.countries.clone_from(&self.countries);
+        twin.mandated.clone_from(&self.mandated);
         let drafts: Vec<_> = self
             .ledger
             .iter()
