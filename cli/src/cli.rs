@@ -58,11 +58,16 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Write to FILE instead of standard output. The file appears only when
-    /// the command succeeds.
+    /// the command succeeds; decrypted plaintext and secret keys are
+    /// created owner-only (0600). A FIFO or character device (a named
+    /// pipe, /dev/stdout, /dev/null) of yours or root's is written in
+    /// place, like standard output, and never replaced.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Replace the output file if it exists.
+    /// Replace the output file if it exists, keeping its permissions (a
+    /// secret key stays owner-only). A symlink is replaced, not followed;
+    /// a directory, socket or block device never is.
     #[arg(long)]
     pub force: bool,
 }

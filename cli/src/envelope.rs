@@ -174,7 +174,7 @@ pub fn authority_open(args: &AuthorityOpenArgs, contacts: &Contacts) -> Result<(
     let output = Output::create(
         args.out.output.as_deref(),
         args.out.force,
-        Sensitivity::Public,
+        Sensitivity::Plaintext,
     )?;
     let opened = open_stream(&opener, input, output, Role::Authority(me))?;
     report(&opened, None, contacts);
@@ -201,7 +201,7 @@ fn open_with(opener: &Opener<'_>, args: &OpenArgs, role: Role) -> Result<StreamO
     let output = Output::create(
         args.out.output.as_deref(),
         args.out.force,
-        Sensitivity::Public,
+        Sensitivity::Plaintext,
     )?;
     open_stream(opener, input, output, role)
 }
@@ -236,10 +236,11 @@ fn open_stream(
         Err(e) => {
             let mut failure = from_doormat(e, role);
             let written = output.written();
-            if written > 0 && output.name() == "standard output" {
+            if written > 0 && !output.can_withdraw() {
                 failure.message.push_str(&format!(
-                    " ({written} bytes of signed plaintext already went to standard \
-                     output: treat them as incomplete)"
+                    " ({written} bytes of signed plaintext already went to {}: treat them \
+                     as incomplete)",
+                    output.name()
                 ));
             }
             // Dropping the output removes its temporary file.

@@ -4,9 +4,27 @@
 //! * An output file is written to a temporary file beside it and renamed
 //!   into place only when the command succeeds, so a failed `open` leaves no
 //!   partial plaintext behind; the temporary file is removed on failure.
-//! * An existing output is never replaced without `--force`.
-//! * Secret outputs (keys, shares) are created owner-only (0600) from the
-//!   first byte, not chmod-ed after.
+//! * An existing output is never replaced without `--force`. With it, the
+//!   new file takes the replaced file's mode (and its owner and group
+//!   where the system allows; if the group cannot be kept, the group loses
+//!   its access), set before the first byte is written: `--force` neither
+//!   loosens nor tightens who reads the output. A symlink is replaced
+//!   itself, never followed.
+//! * Secret outputs (keys, shares) and decrypted plaintext are created
+//!   owner-only (0600) from the first byte, whatever the umask, not
+//!   chmod-ed after. A secret replacing a file is owner-only too.
+//! * A FIFO or character device named by `-o` (a named pipe,
+//!   `/dev/stdout`, `/dev/null`, `/dev/tty`), through symlinks, is written
+//!   in place, as standard output is: that is what such a path means, and
+//!   `--force` is not needed, since nothing is replaced. It is never
+//!   renamed over: as root, `-o /dev/null --force` must not replace the
+//!   system's `/dev/null` with a file of plaintext. A FIFO or device that
+//!   belongs to another user than this one or root is refused (in a shared
+//!   folder it could be a trap for the plaintext), except this process's
+//!   own standard output or error. What was written to a stream cannot be
+//!   withdrawn if opening fails later, as on standard output; the error
+//!   says how much went out. A directory, socket or block device is
+//!   refused, with or without `--force`.
 //! * A progress bar is drawn on standard error only when it is a terminal.
 //! * A process killed mid-way (not one that fails) leaves its hidden
 //!   temporary file, `.NAME.PID.RANDOM.doormat-tmp`, for the user to remove.
@@ -146,14 +164,41 @@ impl<T: Write> Write for Labeled<T> {
 /// What an output may hold, which decides its permissions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sensitivity {
-    /// Envelopes, public keys, plaintext: the usual permissions.
+    /// Envelopes and public keys: a new file gets the usual permissions
+    /// (0666 less the umask).
     Public,
-    /// Secret keys and key shares: owner-only from creation.
+    /// Decrypted plaintext: a new file is owner-only (0600) from its first
+    /// byte, whatever the umask.
+    Plaintext,
+    /// Secret keys and key shares: owner-only, whether new or replacing.
     Secret,
 }
 
-/// Where a command writes: standard output, or a temporary file that
-/// becomes the output file on [`Output::commit`].
+impl Sensitivity {
+    /// The mode a new file is created with (the umask then applies).
+    #[cfg(unix)]
+    fn new_mode(self) -> u32 {
+        match self {
+            Sensitivity::Public => 0o666,
+            Sensitivity::Plaintext | Sensitivity::Secret => 0o600,
+        }
+    }
+
+    /// The mode of a file that replaces one of mode `old` (exactly: the
+    /// umask does not apply). Never looser than the file it replaces, and
+    /// never looser than owner-only for a secret.
+    #[cfg(unix)]
+    fn replacing_mode(self, old: u32) -> u32 {
+        match self {
+            Sensitivity::Public | Sensitivity::Plaintext => old & 0o777,
+            Sensitivity::Secret => old & 0o600,
+        }
+    }
+}
+
+/// Where a command writes: standard output, a FIFO or character device
+/// written in place, or a temporary file that becomes the output file on
+/// [`Output::commit`].
 #[derive(Debug)]
 pub struct Output {
     target: Target,
@@ -166,6 +211,13 @@ enum Target {
         writer: BufWriter<io::Stdout>,
         terminal: bool,
     },
+    /// A FIFO or character device named by `-o`: written in place, as
+    /// standard output is, never replaced.
+    Stream {
+        writer: BufWriter<File>,
+        name: String,
+        terminal: bool,
+    },
     File {
         writer: BufWriter<File>,
         temp: TempPath,
@@ -174,52 +226,96 @@ enum Target {
     },
 }
 
+/// What `-o` names, and so what writing to it means.
+#[derive(Debug)]
+enum Destination {
+    /// Nothing (or a dangling symlink): a new file.
+    Absent,
+    /// A regular file or a symlink, with `--force`: replaced by the new
+    /// file (a symlink itself, never its target). The metadata of the
+    /// regular file being replaced, to keep its mode and owner.
+    Replace(Option<fs::Metadata>),
+    /// A FIFO or a character device, possibly behind symlinks
+    /// (`/dev/stdout`): written in place.
+    Stream,
+}
+
 impl Output {
-    /// Standard output when `path` is absent or `-`; otherwise a temporary
-    /// file beside `path`, refused at once if `path` exists and `force` is
-    /// not set.
+    /// Standard output when `path` is absent or `-`; the FIFO or character
+    /// device `path` names, opened in place; otherwise a temporary file
+    /// beside `path`, refused at once if `path` exists and `force` is not
+    /// set, or if it is a directory or another special file.
     ///
     /// # Errors
     ///
-    /// A usage failure if the output exists; an I/O failure if the
-    /// temporary file cannot be created.
+    /// A usage failure if the output exists, is a special file that is not
+    /// written in place, or is a terminal and the output a secret; an I/O
+    /// failure if the output or its temporary file cannot be opened.
     pub fn create(
         path: Option<&Path>,
         force: bool,
         sensitivity: Sensitivity,
     ) -> Result<Output, Failure> {
-        if is_stdio(path) {
-            return Ok(Output {
-                target: Target::Stdout {
-                    terminal: io::stdout().is_terminal(),
-                    writer: BufWriter::with_capacity(BUFFER_LEN, io::stdout()),
-                },
-                written: 0,
-            });
-        }
-        let dest = path.expect("not standard output").to_path_buf();
-        refuse_existing(&dest, force)?;
-        let (file, temp) = TempPath::create_beside(&dest, sensitivity)?;
-        Ok(Output {
-            target: Target::File {
-                writer: BufWriter::with_capacity(BUFFER_LEN, file),
-                temp,
-                dest,
-                force,
-            },
-            written: 0,
-        })
+        let target = if is_stdio(path) {
+            Target::Stdout {
+                terminal: io::stdout().is_terminal(),
+                writer: BufWriter::with_capacity(BUFFER_LEN, io::stdout()),
+            }
+        } else {
+            let dest = path.expect("not standard output").to_path_buf();
+            match Destination::of(&dest, force)? {
+                Destination::Stream => {
+                    let file = open_stream(&dest)?;
+                    Target::Stream {
+                        terminal: file.is_terminal(),
+                        writer: BufWriter::with_capacity(BUFFER_LEN, file),
+                        name: dest.display().to_string(),
+                    }
+                }
+                Destination::Absent => {
+                    let (file, temp) = TempPath::create_beside(&dest, sensitivity, None)?;
+                    Target::File {
+                        writer: BufWriter::with_capacity(BUFFER_LEN, file),
+                        temp,
+                        dest,
+                        force,
+                    }
+                }
+                Destination::Replace(old) => {
+                    let (file, temp) = TempPath::create_beside(&dest, sensitivity, old.as_ref())?;
+                    Target::File {
+                        writer: BufWriter::with_capacity(BUFFER_LEN, file),
+                        temp,
+                        dest,
+                        force,
+                    }
+                }
+            }
+        };
+        Ok(Output { target, written: 0 })
     }
 
-    /// Whether this is standard output and standard output is a terminal.
+    /// Whether this writes to a terminal (standard output, or a terminal
+    /// device named by `-o`).
     pub fn is_terminal(&self) -> bool {
-        matches!(&self.target, Target::Stdout { terminal: true, .. })
+        matches!(
+            &self.target,
+            Target::Stdout { terminal: true, .. } | Target::Stream { terminal: true, .. }
+        )
+    }
+
+    /// Whether what was written can still be withdrawn: a file that only
+    /// appears on [`Output::commit`], not a stream whose reader already
+    /// has the bytes.
+    pub fn can_withdraw(&self) -> bool {
+        matches!(&self.target, Target::File { .. })
     }
 
     /// What to call the output in messages.
     pub fn name(&self) -> String {
         match &self.target {
             Target::Stdout { .. } => "standard output".into(),
+            Target::Stream { name, .. } => name.clone(),
             Target::File { dest, .. } => dest.display().to_string(),
         }
     }
@@ -229,8 +325,9 @@ impl Output {
         self.written
     }
 
-    /// Flushes, syncs and renames the temporary file into place (refusing,
-    /// without `--force`, an output that appeared meanwhile).
+    /// Flushes; for a file, syncs it and renames the temporary file into
+    /// place (refusing, without `--force`, an output that appeared
+    /// meanwhile, and always one that became a special file).
     ///
     /// # Errors
     ///
@@ -239,6 +336,7 @@ impl Output {
         let name = self.name();
         match self.target {
             Target::Stdout { mut writer, .. } => writer.flush().map_err(|e| Failure::io(name, &e)),
+            Target::Stream { mut writer, .. } => writer.flush().map_err(|e| Failure::io(name, &e)),
             Target::File {
                 writer,
                 temp,
@@ -260,7 +358,7 @@ impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = match &mut self.target {
             Target::Stdout { writer, .. } => writer.write(buf),
-            Target::File { writer, .. } => writer.write(buf),
+            Target::Stream { writer, .. } | Target::File { writer, .. } => writer.write(buf),
         }
         .map_err(|e| label(&self.name(), e))?;
         self.written += n as u64;
@@ -270,25 +368,120 @@ impl Write for Output {
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.target {
             Target::Stdout { writer, .. } => writer.flush(),
-            Target::File { writer, .. } => writer.flush(),
+            Target::Stream { writer, .. } | Target::File { writer, .. } => writer.flush(),
         }
         .map_err(|e| label(&self.name(), e))
     }
 }
 
-/// Refuses an existing output unless `force`, and a directory always.
-fn refuse_existing(dest: &Path, force: bool) -> Result<(), Failure> {
-    match fs::symlink_metadata(dest) {
-        Ok(meta) if meta.is_dir() => Err(Failure::usage(format!(
-            "{} is a directory: name an output file",
-            dest.display()
-        ))),
-        Ok(_) if !force => Err(Failure::usage(format!(
-            "{} already exists: use --force to replace it",
-            dest.display()
-        ))),
-        _ => Ok(()),
+/// A special file's kind, in words, for messages.
+fn describe(file_type: fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
     }
+    if file_type.is_dir() {
+        return "a directory";
+    }
+    "not a regular file"
+}
+
+/// Whether a file is one that `-o` writes in place: a FIFO or a character
+/// device.
+fn is_stream(file_type: fs::FileType) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        file_type.is_fifo() || file_type.is_char_device()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file_type;
+        false
+    }
+}
+
+impl Destination {
+    /// What `dest` is, refusing a directory or another special file, and
+    /// an existing output without `force`.
+    fn of(dest: &Path, force: bool) -> Result<Destination, Failure> {
+        let name = dest.display();
+        // Following symlinks: `/dev/stdout` is a link to a pipe, a
+        // terminal or a file.
+        if fs::metadata(dest).is_ok_and(|m| is_stream(m.file_type())) {
+            return Ok(Destination::Stream);
+        }
+        match fs::symlink_metadata(dest) {
+            Ok(meta) if meta.is_dir() => Err(Failure::usage(format!(
+                "{name} is a directory: name an output file"
+            ))),
+            Ok(meta) if !meta.is_file() && !meta.file_type().is_symlink() => {
+                Err(Failure::usage(format!(
+                    "{name} is {}: doormat writes regular files, and writes FIFOs and \
+                     character devices in place; it never replaces another kind of file",
+                    describe(meta.file_type())
+                )))
+            }
+            Ok(_) if !force => Err(Failure::usage(format!(
+                "{name} already exists: use --force to replace it"
+            ))),
+            Ok(meta) => Ok(Destination::Replace(meta.is_file().then_some(meta))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Destination::Absent),
+            Err(e) => Err(Failure::io(name, &e)),
+        }
+    }
+}
+
+/// Opens a FIFO or character device for writing in place: never created,
+/// never truncated. One that belongs to another user (other than root) is
+/// refused before it is opened: in a shared folder it could be someone's
+/// trap for the plaintext. Once open, it must still be the file that was
+/// checked (it may have been swapped meanwhile).
+fn open_stream(dest: &Path) -> Result<File, Failure> {
+    let name = dest.display().to_string();
+    let checked = fs::metadata(dest).map_err(|e| Failure::io(&name, &e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // This process's own standard output or error (`/dev/stdout`) is
+        // fine whoever made the pipe. Linux names them under /proc/self,
+        // and names the process's user as the owner of /proc/self.
+        let own = ["/proc/self/fd/1", "/proc/self/fd/2"].iter().any(|fd| {
+            fs::metadata(fd).is_ok_and(|m| m.dev() == checked.dev() && m.ino() == checked.ino())
+        });
+        let me = fs::metadata("/proc/self").map(|m| m.uid()).ok();
+        if !own && checked.uid() != 0 && me.is_some_and(|me| me != checked.uid()) {
+            return Err(Failure::usage(format!(
+                "{name} is a FIFO or device that belongs to another user: \
+                 refusing to write to it"
+            )));
+        }
+    }
+    // Blocks, for a FIFO, until a reader opens it: what a FIFO is for.
+    let file = OpenOptions::new()
+        .write(true)
+        .open(dest)
+        .map_err(|e| Failure::io(&name, &e))?;
+    let opened = file.metadata().map_err(|e| Failure::io(&name, &e))?;
+    #[cfg(unix)]
+    let same = {
+        use std::os::unix::fs::MetadataExt;
+        opened.dev() == checked.dev() && opened.ino() == checked.ino()
+    };
+    #[cfg(not(unix))]
+    let same = true;
+    if !same || !is_stream(opened.file_type()) {
+        return Err(Failure::usage(format!(
+            "{name} changed while it was opened: run the command again"
+        )));
+    }
+    Ok(file)
 }
 
 /// A temporary file, removed when dropped unless persisted.
@@ -300,8 +493,15 @@ struct TempPath {
 
 impl TempPath {
     /// A new, hidden file in `dest`'s directory, so the final rename stays
-    /// on one file system (and so is atomic).
-    fn create_beside(dest: &Path, sensitivity: Sensitivity) -> Result<(File, TempPath), Failure> {
+    /// on one file system (and so is atomic). Its permissions are those
+    /// of `sensitivity` from creation; when it will replace the regular
+    /// file `old`, it is created owner-only and then takes `old`'s owner
+    /// and mode (see [`adopt`]) before anything is written to it.
+    fn create_beside(
+        dest: &Path,
+        sensitivity: Sensitivity,
+        old: Option<&fs::Metadata>,
+    ) -> Result<(File, TempPath), Failure> {
         let dir = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -322,22 +522,24 @@ impl TempPath {
             #[cfg(unix)]
             {
                 use std::os::unix::fs::OpenOptionsExt;
-                options.mode(match sensitivity {
-                    Sensitivity::Secret => 0o600,
-                    Sensitivity::Public => 0o666,
+                options.mode(match old {
+                    Some(_) => 0o600,
+                    None => sensitivity.new_mode(),
                 });
             }
-            #[cfg(not(unix))]
-            let _ = sensitivity;
             match options.open(&path) {
                 Ok(file) => {
-                    return Ok((
-                        file,
-                        TempPath {
-                            path,
-                            persisted: false,
-                        },
-                    ))
+                    let temp = TempPath {
+                        path,
+                        persisted: false,
+                    };
+                    if let Some(old) = old {
+                        adopt(&file, old, sensitivity)
+                            .map_err(|e| Failure::io(dir.display(), &e))?;
+                    }
+                    #[cfg(not(unix))]
+                    let _ = sensitivity;
+                    return Ok((file, temp));
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_error = Some(e),
                 Err(e) => return Err(Failure::io(dir.display(), &e)),
@@ -349,10 +551,20 @@ impl TempPath {
 
     /// Moves the file to `dest`. Without `force`, a hard link refuses an
     /// existing `dest` atomically; where links are not supported, a check
-    /// and a rename do.
+    /// and a rename do. With `force`, a rename replaces a regular file or
+    /// a symlink, and nothing else.
     fn persist(mut self, dest: &Path, force: bool) -> Result<(), Failure> {
         let name = dest.display();
         if force {
+            // A special file that appeared since `create` is never replaced.
+            if let Ok(meta) = fs::symlink_metadata(dest) {
+                if !meta.is_file() && !meta.file_type().is_symlink() {
+                    return Err(Failure::usage(format!(
+                        "{name} became {} while the command ran: not replaced",
+                        describe(meta.file_type())
+                    )));
+                }
+            }
             fs::rename(&self.path, dest).map_err(|e| Failure::io(&name, &e))?;
         } else {
             match fs::hard_link(&self.path, dest) {
@@ -365,7 +577,11 @@ impl TempPath {
                     )))
                 }
                 Err(_) => {
-                    refuse_existing(dest, false)?;
+                    if fs::symlink_metadata(dest).is_ok() {
+                        return Err(Failure::usage(format!(
+                            "{name} already exists: use --force to replace it"
+                        )));
+                    }
                     fs::rename(&self.path, dest).map_err(|e| Failure::io(&name, &e))?;
                 }
             }
@@ -373,6 +589,33 @@ impl TempPath {
         self.persisted = true;
         Ok(())
     }
+}
+
+/// Gives `file` (new, owner-only, empty) the owner, group and mode of the
+/// file `old` it will replace, so `--force` neither loosens nor tightens
+/// who can read the output (a secret stays owner-only: see
+/// [`Sensitivity::replacing_mode`]). The owner and group are kept where
+/// the system allows (as root, or as a member of the group); if the
+/// group cannot be kept, the group's permissions are dropped, so that no
+/// other group gains access.
+#[cfg(unix)]
+fn adopt(file: &File, old: &fs::Metadata, sensitivity: Sensitivity) -> io::Result<()> {
+    use std::os::unix::fs::{fchown, MetadataExt, PermissionsExt};
+    let mine = file.metadata()?;
+    let mut mode = sensitivity.replacing_mode(old.mode());
+    if mine.uid() != old.uid() || mine.gid() != old.gid() {
+        let kept = fchown(file, Some(old.uid()), Some(old.gid()))
+            .or_else(|_| fchown(file, None, Some(old.gid())));
+        if kept.is_err() {
+            mode &= !0o070;
+        }
+    }
+    file.set_permissions(fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn adopt(_: &File, _: &fs::Metadata, _: Sensitivity) -> io::Result<()> {
+    Ok(())
 }
 
 impl Drop for TempPath {

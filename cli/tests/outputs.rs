@@ -1,0 +1,269 @@
+//! Where outputs go, and what `-o` and `--force` may do to what is there:
+//! permissions of new and replaced files, FIFOs and character devices
+//! written in place, other special files refused, durable writes.
+
+#![cfg(unix)]
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::path::Path;
+use std::process::Command;
+
+use common::{mode, stderr, Desk};
+use predicates::prelude::*;
+
+const USAGE: i32 = 1;
+
+/// Alice and Bob, and `clean.dm` from Alice to Bob holding `msg.txt`.
+fn desk() -> Desk {
+    let desk = Desk::new();
+    desk.user("alice");
+    desk.user("bob");
+    desk.write("msg.txt", b"meet at noon\n");
+    desk.doormat("seal -i alice.key -R bob.pub -o clean.dm msg.txt")
+        .success();
+    desk
+}
+
+fn chmod(desk: &Desk, name: &str, mode: u32) {
+    fs::set_permissions(desk.path(name), fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+fn is_fifo(path: &Path) -> bool {
+    fs::symlink_metadata(path)
+        .map(|m| m.file_type().is_fifo())
+        .unwrap_or(false)
+}
+
+#[test]
+fn decrypted_plaintext_is_created_owner_only() {
+    let desk = desk();
+    desk.authority("teacher");
+    desk.doormat(
+        "escrow seal -i alice.key -R bob.pub --escrow-key teacher.pub -o escrowed.dm msg.txt",
+    )
+    .success();
+    for (args, out) in [
+        (
+            &["open", "-i", "bob.key", "clean.dm", "-o", "plain.txt"][..],
+            "plain.txt",
+        ),
+        (
+            &[
+                "escrow",
+                "open",
+                "-i",
+                "bob.key",
+                "--authority",
+                "./teacher.pub",
+                "escrowed.dm",
+                "-o",
+                "compliant.txt",
+            ],
+            "compliant.txt",
+        ),
+        (
+            &[
+                "authority",
+                "open",
+                "-k",
+                "teacher.key",
+                "escrowed.dm",
+                "-o",
+                "seized.txt",
+            ],
+            "seized.txt",
+        ),
+    ] {
+        desk.cmd_with_umask("022", args).assert().success();
+        assert_eq!(desk.read(out), b"meet at noon\n");
+        assert_eq!(mode(&desk, out), 0o600, "{out}");
+    }
+    // What is not secret keeps the usual permissions.
+    desk.cmd_with_umask(
+        "022",
+        &[
+            "seal",
+            "-i",
+            "alice.key",
+            "-R",
+            "bob.pub",
+            "-o",
+            "new.dm",
+            "msg.txt",
+        ],
+    )
+    .assert()
+    .success();
+    assert_eq!(mode(&desk, "new.dm"), 0o644);
+    desk.assert_no_temporary_files();
+}
+
+#[test]
+fn force_keeps_the_mode_of_the_file_it_replaces() {
+    let desk = desk();
+    for kept in [0o600, 0o640, 0o604] {
+        desk.write("out.txt", b"the old plaintext");
+        chmod(&desk, "out.txt", kept);
+        desk.cmd_with_umask(
+            "022",
+            &[
+                "open", "-i", "bob.key", "--force", "-o", "out.txt", "clean.dm",
+            ],
+        )
+        .assert()
+        .success();
+        assert_eq!(desk.read("out.txt"), b"meet at noon\n");
+        assert_eq!(mode(&desk, "out.txt"), kept, "replacing a {kept:o} file");
+    }
+    // An envelope replacing an owner-only file stays owner-only too.
+    desk.write("old.dm", b"x");
+    chmod(&desk, "old.dm", 0o600);
+    desk.cmd_with_umask(
+        "022",
+        &[
+            "seal",
+            "-i",
+            "alice.key",
+            "-R",
+            "bob.pub",
+            "--force",
+            "-o",
+            "old.dm",
+            "msg.txt",
+        ],
+    )
+    .assert()
+    .success();
+    assert_eq!(mode(&desk, "old.dm"), 0o600);
+    // A secret key replacing a world-readable file is owner-only all the same.
+    desk.write("me.key", b"x");
+    chmod(&desk, "me.key", 0o644);
+    desk.cmd_with_umask("022", &["keygen", "--force", "-o", "me.key"])
+        .assert()
+        .success();
+    assert_eq!(mode(&desk, "me.key"), 0o600);
+    desk.assert_no_temporary_files();
+}
+
+#[test]
+fn a_fifo_is_written_in_place_and_never_replaced() {
+    let desk = desk();
+    let fifo = desk.path("fifo");
+    mkfifo(&fifo);
+    let link = desk.path("link");
+    std::os::unix::fs::symlink(&fifo, &link).unwrap();
+    for (out, force) in [("fifo", false), ("fifo", true), ("link", true)] {
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read(fifo).expect("read the FIFO"))
+        };
+        let mut args = vec!["open", "-i", "bob.key", "-o", out, "clean.dm"];
+        if force {
+            args.push("--force");
+        }
+        desk.run(&args).success();
+        assert!(
+            is_fifo(&fifo),
+            "-o {out} (force: {force}) replaced the FIFO"
+        );
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "-o {out} replaced the symlink"
+        );
+        assert_eq!(reader.join().unwrap(), b"meet at noon\n");
+    }
+    desk.assert_no_temporary_files();
+}
+
+#[test]
+fn a_character_device_is_written_in_place() {
+    let desk = desk();
+    // Never `--force` here: a tool that renamed over its output would
+    // replace the system's /dev/null when the tests run as root.
+    desk.doormat("open -i bob.key -o /dev/null clean.dm")
+        .success()
+        .stdout("");
+    assert!(fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    // `-o /dev/stdout` is standard output, whatever it is (here a pipe).
+    desk.doormat("open -i bob.key -o /dev/stdout clean.dm")
+        .success()
+        .stdout("meet at noon\n");
+}
+
+#[test]
+fn other_special_files_are_refused_even_with_force() {
+    let desk = desk();
+    let _listener = std::os::unix::net::UnixListener::bind(desk.path("sock")).unwrap();
+    let out = desk
+        .doormat("open -i bob.key --force -o sock clean.dm")
+        .code(USAGE);
+    assert!(
+        stderr(&out).contains("sock is a socket: doormat writes regular files"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(fs::symlink_metadata(desk.path("sock"))
+        .unwrap()
+        .file_type()
+        .is_socket());
+    desk.assert_no_temporary_files();
+    // A directory, as before.
+    fs::create_dir(desk.path("dir")).unwrap();
+    desk.doormat("open -i bob.key --force -o dir clean.dm")
+        .code(USAGE)
+        .stderr(predicate::str::contains("dir is a directory"));
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_fifo_of_another_user_is_refused() {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let desk = desk();
+    let fifo = desk.path("trap");
+    mkfifo(&fifo);
+    // Only root can give a file away; as another user, check what we can.
+    if fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(1) != 0 {
+        eprintln!(
+            "not root: cannot make a FIFO of another user; checked only that ours is written"
+        );
+        return;
+    }
+    std::os::unix::fs::chown(&fifo, Some(65534), Some(65534)).unwrap();
+    assert_eq!(fs::metadata(&fifo).unwrap().uid(), 65534);
+    // A reader, so that a tool that does write is not left blocking.
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read(fifo).unwrap_or_default())
+    };
+    let out = desk.doormat("open -i bob.key -o trap clean.dm").code(USAGE);
+    assert!(
+        stderr(&out).contains("trap is a FIFO or device that belongs to another user"),
+        "{}",
+        stderr(&out)
+    );
+    // Open the FIFO for writing ourselves, to release the reader; without
+    // waiting (O_NONBLOCK on Linux) if a tool that opened it let it go.
+    let _ = fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(0o4000)
+        .open(&fifo);
+    assert_eq!(reader.join().unwrap(), b"", "plaintext went into the trap");
+    assert!(is_fifo(&fifo));
+}
