@@ -114,7 +114,9 @@ pub struct FamilyArgs {
 /// A command that reads one key.
 #[derive(Debug, Args)]
 pub struct KeyInput {
-    /// The key file (`-` or nothing: standard input), or the key's text.
+    /// The key file (`-` or nothing: standard input), or a public key's
+    /// text. A secret key is read from its file only: its text on the
+    /// command line is refused (other users see the command line).
     #[arg(value_name = "KEY")]
     pub key: Option<String>,
 }
@@ -122,7 +124,8 @@ pub struct KeyInput {
 /// `safety-number`.
 #[derive(Debug, Args)]
 pub struct SafetyNumberArgs {
-    /// One user's public key (file or text), or your own secret key file.
+    /// One user's public key (file or text), or your own secret key file
+    /// (a file: secret key text on the command line is refused).
     #[arg(value_name = "A")]
     pub a: String,
     /// The other user's public key (file or text).

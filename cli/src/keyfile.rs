@@ -93,6 +93,15 @@ impl Kind {
             .map(|(_, kind)| kind)
     }
 
+    /// Whether a key of this kind is a secret: never read from the command
+    /// line, never shown in a message.
+    pub fn is_secret(self) -> bool {
+        matches!(
+            self,
+            Kind::Secret | Kind::EscrowSecret | Kind::Share | Kind::Family
+        )
+    }
+
     /// What the key is, in words.
     fn describe(self) -> &'static str {
         match self {
@@ -241,17 +250,83 @@ pub fn single_line(path: &Path) -> Result<KeyLine, Failure> {
     }
 }
 
-/// A key given on the command line: its text if it looks like a key, else
-/// the one key of the file it names.
+/// Whether a command-line argument is a key's text rather than a file or
+/// a name: a known prefix followed by hex digits only. So
+/// `doormat-secret-1.key` is a file.
+pub fn is_key_text(arg: &str) -> bool {
+    PREFIXES.iter().any(|(prefix, _)| {
+        arg.strip_prefix(prefix)
+            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_hexdigit()))
+    })
+}
+
+/// The refusal of secret key text given on the command line, where every
+/// user of the machine can read it (`/proc/PID/cmdline`) and the shell's
+/// history keeps it. Names the kind of key and the argument's position,
+/// never any of its text.
+fn secret_on_command_line(what: &str) -> Failure {
+    Failure::usage(format!(
+        "{what} is the text of a secret key: secrets are read from files only, never \
+         from the command line, where other users of this machine can see them and the \
+         shell's history keeps them. Give the file that holds it (and if this was a real \
+         key on a shared machine, treat it as exposed)"
+    ))
+}
+
+/// The first argument that holds the text of a secret key anywhere in it
+/// (`--identity=doormat-secret-1…`, `-idoormat-…` and misplaced arguments
+/// included), refused before the argument parser sees it: a parser echoes
+/// an argument it does not expect, whole. `args` excludes the program's
+/// name; positions count from 1. A secret's prefix followed by a hex digit
+/// is enough: no file is named like that.
+///
+/// # Errors
+///
+/// A usage failure naming the argument's position, never its text.
+pub fn refuse_secret_arguments(args: &[std::ffi::OsString]) -> Result<(), Failure> {
+    for (i, arg) in args.iter().enumerate() {
+        let arg = arg.to_string_lossy();
+        let secret = PREFIXES
+            .iter()
+            .filter(|(_, kind)| kind.is_secret())
+            .any(|(prefix, _)| {
+                arg.match_indices(prefix).any(|(at, _)| {
+                    arg.as_bytes()
+                        .get(at + prefix.len())
+                        .is_some_and(u8::is_ascii_hexdigit)
+                })
+            });
+        if secret {
+            return Err(secret_on_command_line(&format!(
+                "argument {} of the command line",
+                i + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A public key given on the command line: its text if it is key text
+/// ([`is_key_text`]), else the one key of the file it names. Secret key
+/// text is refused without being shown: secrets come from files only.
+///
+/// # Errors
+///
+/// A usage failure for secret key text; as [`single_line`] for a file.
 pub fn literal_or_file(arg: &str) -> Result<KeyLine, Failure> {
-    if arg.starts_with("doormat-") {
-        Ok(KeyLine {
+    if !is_key_text(arg) {
+        return single_line(Path::new(arg));
+    }
+    match Kind::of(arg) {
+        Some(kind) if kind.is_secret() => Err(secret_on_command_line(&format!(
+            "the argument given as {}",
+            kind.describe()
+        ))),
+        _ => Ok(KeyLine {
             origin: format!("the key {}", short(arg)),
             text: Zeroizing::new(arg.to_string()),
             name: None,
-        })
-    } else {
-        single_line(Path::new(arg))
+        }),
     }
 }
 
@@ -433,6 +508,9 @@ pub fn load_recipients(
 ) -> Result<Vec<PublicIdentity>, Failure> {
     let mut out: Vec<PublicIdentity> = Vec::new();
     for key in keys {
+        if is_key_text(key) && Kind::of(key).is_some_and(Kind::is_secret) {
+            return Err(secret_on_command_line("an argument of -r"));
+        }
         let public = if key.starts_with("doormat-") {
             let line = KeyLine {
                 origin: format!("-r {}", short(key)),
@@ -485,7 +563,8 @@ pub fn load_recipients(
     Ok(out)
 }
 
-/// The start of a long key, for messages (never a whole secret).
+/// The start of a long public key, for messages. Never given a secret:
+/// its first characters after the prefix are secret bytes.
 fn short(key: &str) -> String {
     match key.char_indices().nth(24) {
         Some((i, _)) => format!("{}…", &key[..i]),
@@ -596,8 +675,47 @@ mod tests {
 
     #[test]
     fn short_never_prints_a_whole_key() {
-        let secret = Identity::generate().to_secret_string();
-        assert!(short(&secret).len() < secret.len());
-        assert!(short(&secret).ends_with('…'));
+        let public = Identity::generate().public().to_string();
+        assert!(short(&public).len() < public.len());
+        assert!(short(&public).ends_with('…'));
+    }
+
+    /// Whether any 8 characters in a row of the secret's text after its
+    /// prefix appear in `shown`.
+    fn shows_part_of(secret: &str, shown: &str) -> bool {
+        let body = &secret[secret.rfind('-').unwrap() + 2..];
+        (0..=body.len() - 8).any(|i| shown.contains(&body[i..i + 8]))
+    }
+
+    #[test]
+    fn secret_key_text_is_refused_without_being_shown() {
+        let secrets = [
+            Identity::generate().to_secret_string(),
+            EscrowAuthority::generate().to_secret_string(),
+        ];
+        for secret in &secrets {
+            let err = literal_or_file(secret).unwrap_err();
+            assert_eq!(err.code, Code::Usage);
+            assert!(err.message.contains("secret"), "{}", err.message);
+            assert!(!shows_part_of(secret, &err.message), "{}", err.message);
+
+            let args = [
+                "open".into(),
+                format!("--identity={}", secret.as_str()).into(),
+            ];
+            let err = refuse_secret_arguments(&args).unwrap_err();
+            assert!(
+                err.message.starts_with("argument 2 of the command line"),
+                "{}",
+                err.message
+            );
+            assert!(!shows_part_of(secret, &err.message), "{}", err.message);
+        }
+        // Public keys pass, and so do files named like a key's prefix.
+        let public = Identity::generate().public().to_string();
+        assert!(literal_or_file(&public).is_ok());
+        let args = [public.into(), "doormat-secret-1.key".into()];
+        assert!(refuse_secret_arguments(&args).is_ok());
+        assert!(!is_key_text("doormat-secret-1.key"));
     }
 }
