@@ -158,9 +158,11 @@ pub struct SealArgs {
     #[arg(short, long, value_name = "FILE")]
     pub identity: PathBuf,
 
-    /// A recipient: a `doormat-public-1…` or `doormat-public-pq-1…` key,
-    /// or a name from --contacts. Repeat for more.
-    #[arg(short, long = "recipient", value_name = "KEY|NAME")]
+    /// A recipient: a `doormat-public-1…` or `doormat-public-pq-1…` key, a
+    /// name from --contacts, or a file of one public key written with a
+    /// `/` (`./bob.pub`). A bare word is always a contact's name, never a
+    /// file. Repeat for more.
+    #[arg(short, long = "recipient", value_name = "KEY|NAME|./FILE")]
     pub recipients: Vec<String>,
 
     /// A file of recipients' public keys, one a line (a contacts file
@@ -205,9 +207,11 @@ pub struct OpenArgs {
     #[arg(short, long, value_name = "FILE")]
     pub identity: PathBuf,
 
-    /// Refuse the envelope unless this user signed it (key, file or
-    /// contact name).
-    #[arg(long, value_name = "KEY|NAME")]
+    /// Refuse the envelope unless this user signed it: a public key, a name
+    /// from --contacts, or a file of one public key written with a `/`
+    /// (`./alice.pub`). A bare word is always a contact's name, never a
+    /// file, so a file planted in this folder cannot vouch for a sender.
+    #[arg(long, value_name = "KEY|NAME|./FILE")]
     pub expect_sender: Option<String>,
 
     /// Where the plaintext goes.

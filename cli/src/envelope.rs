@@ -181,18 +181,16 @@ pub fn authority_open(args: &AuthorityOpenArgs, contacts: &Contacts) -> Result<(
     Ok(())
 }
 
-/// The sender `--expect-sender` names: a contact, a key or a key file.
+/// The sender `--expect-sender` names: a key, a contact, or a file written
+/// with a `/` (a bare name is never a file: [`keyfile::load_person`]).
 fn expected_sender(
     args: &OpenArgs,
     contacts: &Contacts,
 ) -> Result<Option<PublicIdentity>, Failure> {
-    let Some(arg) = args.expect_sender.as_deref() else {
-        return Ok(None);
-    };
-    match contacts.find(arg) {
-        Some(key) => Ok(Some(key.clone())),
-        None => keyfile::load_public(arg).map(Some),
-    }
+    args.expect_sender
+        .as_deref()
+        .map(|arg| keyfile::load_person("--expect-sender", arg, contacts))
+        .transpose()
 }
 
 /// Opens `args.input` with `opener` into `args.out`.

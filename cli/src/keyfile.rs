@@ -494,7 +494,45 @@ impl Contacts {
     }
 }
 
-/// The recipients named by `-r` (keys, or contact names) and `-R` (files),
+/// A person named on the command line by `flag` (`-r`, `--expect-sender`):
+///
+/// * key text (`doormat-public-1…`): that key;
+/// * an argument with a `/` (`./bob.pub`, `../class/bob.pub`): the one
+///   public key of that file;
+/// * anything else: the contact of that name, never a file. Otherwise a
+///   file planted in the current folder under a contact's name would stand
+///   in for the contact.
+///
+/// # Errors
+///
+/// A usage failure naming the argument: not a public key, secret key
+/// text (not shown), or no contact of that name; an I/O failure naming
+/// the file.
+pub fn load_person(flag: &str, arg: &str, contacts: &Contacts) -> Result<PublicIdentity, Failure> {
+    if arg.contains('/') {
+        return single_line(Path::new(arg))?.parse(Kind::Public);
+    }
+    if is_key_text(arg) || arg.starts_with("doormat-") {
+        if Kind::of(arg).is_some_and(Kind::is_secret) {
+            return Err(secret_on_command_line(&format!("an argument of {flag}")));
+        }
+        let line = KeyLine {
+            origin: format!("{flag} {}", short(arg)),
+            text: Zeroizing::new(arg.to_string()),
+            name: None,
+        };
+        return line.parse(Kind::Public);
+    }
+    contacts.find(arg).cloned().ok_or_else(|| {
+        Failure::usage(format!(
+            "{flag} {arg}: no contact of that name (give --contacts FILE); a name is \
+             never a file: to name a file, write it with a `/`, as in ./{arg}"
+        ))
+    })
+}
+
+/// The recipients named by `-r` (keys, contact names or `./files`, see
+/// [`load_person`]) and `-R` (files),
 /// each once. Escrow keys in a `-R` file (a contacts file) are skipped.
 ///
 /// # Errors
@@ -508,25 +546,7 @@ pub fn load_recipients(
 ) -> Result<Vec<PublicIdentity>, Failure> {
     let mut out: Vec<PublicIdentity> = Vec::new();
     for key in keys {
-        if is_key_text(key) && Kind::of(key).is_some_and(Kind::is_secret) {
-            return Err(secret_on_command_line("an argument of -r"));
-        }
-        let public = if key.starts_with("doormat-") {
-            let line = KeyLine {
-                origin: format!("-r {}", short(key)),
-                text: Zeroizing::new(key.clone()),
-                name: None,
-            };
-            line.parse(Kind::Public)?
-        } else {
-            contacts.find(key).cloned().ok_or_else(|| {
-                Failure::usage(format!(
-                    "-r {key}: not a public key, and no contact of that name \
-                     (give --contacts FILE, or -R FILE for a file of keys)"
-                ))
-            })?
-        };
-        out.push(public);
+        out.push(load_person("-r", key, contacts)?);
     }
     for file in files {
         let (mut people, mut authorities) = (0, 0);

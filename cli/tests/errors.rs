@@ -172,7 +172,7 @@ fn an_unexpected_sender_is_refused() {
     let desk = classroom();
     fails(
         &desk,
-        "open -i bob.key --expect-sender carol.pub clean.dm",
+        "open -i bob.key --expect-sender ./carol.pub clean.dm",
         KEY,
         "another sender",
     );
@@ -365,4 +365,64 @@ fn progress_is_drawn_only_on_a_terminal() {
         .success()
         .stderr(predicate::str::contains("sealing").not())
         .stderr(predicate::str::contains("opening").not());
+}
+
+#[test]
+fn names_come_from_contacts_only_and_paths_have_a_slash() {
+    let desk = classroom();
+    desk.user("mallory");
+    desk.doormat("seal -i mallory.key -R bob.pub -o mallory.dm msg.txt")
+        .success();
+    // Mallory plants a file called `alice` holding her own key: a name is
+    // never a file, so it does not vouch for her envelope.
+    desk.write("alice", desk.read_text("mallory.pub").as_bytes());
+    fails(
+        &desk,
+        "open -i bob.key --expect-sender alice mallory.dm",
+        USAGE,
+        "--expect-sender alice: no contact of that name",
+    );
+    fails(
+        &desk,
+        "seal -i alice.key -r alice msg.txt",
+        USAGE,
+        "-r alice: no contact of that name",
+    );
+    // The message says how to name a file.
+    fails(
+        &desk,
+        "open -i bob.key --expect-sender alice.pub clean.dm",
+        USAGE,
+        "./alice.pub",
+    );
+    // A path is written with a `/`, for both flags.
+    desk.doormat("open -i bob.key --expect-sender ./alice.pub clean.dm")
+        .success()
+        .stdout("meet at noon\n");
+    // Written as a path, the planted file is read: the user named it.
+    fails(
+        &desk,
+        "open -i bob.key --expect-sender ./alice clean.dm",
+        KEY,
+        "another sender",
+    );
+    desk.doormat("seal -i alice.key -r ./bob.pub -o viaslash.dm msg.txt")
+        .success();
+    desk.doormat("open -i bob.key viaslash.dm")
+        .success()
+        .stdout("meet at noon\n");
+    // A contact of that name is who the name means, whatever files exist.
+    let alice = desk.read_text("alice.pub");
+    desk.write(
+        "contacts.txt",
+        format!("{} alice\n", alice.trim()).as_bytes(),
+    );
+    fails(
+        &desk,
+        "--contacts contacts.txt open -i bob.key --expect-sender alice mallory.dm",
+        KEY,
+        "another sender",
+    );
+    desk.doormat("--contacts contacts.txt open -i bob.key --expect-sender alice clean.dm")
+        .success();
 }

@@ -151,10 +151,10 @@ fn post_quantum_seal_and_open_round_trip_binary_and_armored() {
     assert!(desk
         .read_text("msg.asc")
         .starts_with("-----BEGIN DOORMAT ENVELOPE-----\n"));
-    desk.doormat("open -i bob.key --expect-sender alice.pub msg.asc -o armored.out")
+    desk.doormat("open -i bob.key --expect-sender ./alice.pub msg.asc -o armored.out")
         .success();
     assert_eq!(desk.read("armored.out"), message);
-    desk.doormat("open -i bob.key --expect-sender carol.pub msg.asc")
+    desk.doormat("open -i bob.key --expect-sender ./carol.pub msg.asc")
         .code(3)
         .stderr(predicate::str::contains("another sender"));
     desk.assert_no_temporary_files();
