@@ -221,7 +221,11 @@ fn open_stream(
         Box::new(bar.wrap_read(reader))
     };
     let opened = if output.is_terminal() {
-        opener.open_stream(reader, TextOnly(&mut output))
+        let mut text = TextOnly::new(&mut output);
+        opener.open_stream(reader, &mut text).and_then(|opened| {
+            text.finish().map_err(doormat::Error::Io)?;
+            Ok(opened)
+        })
     } else {
         opener.open_stream(reader, &mut output)
     };

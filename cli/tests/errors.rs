@@ -426,3 +426,26 @@ fn names_come_from_contacts_only_and_paths_have_a_slash() {
     desk.doormat("--contacts contacts.txt open -i bob.key --expect-sender alice clean.dm")
         .success();
 }
+
+#[test]
+fn control_characters_never_reach_a_terminal() {
+    let desk = classroom();
+    let bin = common::BIN;
+    // An 8-bit CSI (as the character U+009B), and a carriage return that
+    // would overwrite what the line said.
+    for (name, text) in [
+        ("c1.txt", "\u{9b}2J\u{9b}31mred\n"),
+        ("cr.txt", "transfer 10 EUR\rtransfer 9999 EUR\n"),
+        ("end.txt", "all done\r"),
+    ] {
+        desk.write(name, text.as_bytes());
+        desk.doormat(&format!("seal -i alice.key -R bob.pub -o {name}.dm {name}"))
+            .success();
+        let (code, screen) = on_terminal(&desk, &format!("{bin} open -i bob.key {name}.dm"));
+        assert_eq!(code, USAGE, "{name}: {screen:?}");
+        assert!(
+            screen.contains("refusing to write binary data to a terminal"),
+            "{name}: {screen:?}"
+        );
+    }
+}
