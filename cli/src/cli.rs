@@ -30,8 +30,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Make a new identity: a secret key file (owner-only permissions).
-    /// With -o, prints the public key on standard output. Classical
-    /// (X25519) unless --post-quantum.
+    /// With -o, prints the public key on standard output; without, writes
+    /// the secret to standard output, which must not be a terminal.
+    /// Classical (X25519) unless --post-quantum.
     Keygen(KeygenArgs),
     /// Print the public key of a secret identity file.
     Public(KeyInput),

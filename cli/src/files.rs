@@ -25,6 +25,9 @@
 //!   withdrawn if opening fails later, as on standard output; the error
 //!   says how much went out. A directory, socket or block device is
 //!   refused, with or without `--force`.
+//! * A secret (a key, shares) is never written to a terminal, whether
+//!   standard output or a device named by `-o`: it would stay in the
+//!   scrollback and the terminal's log.
 //! * A progress bar is drawn on standard error only when it is a terminal.
 //! * A process killed mid-way (not one that fails) leaves its hidden
 //!   temporary file, `.NAME.PID.RANDOM.doormat-tmp`, for the user to remove.
@@ -292,7 +295,16 @@ impl Output {
                 }
             }
         };
-        Ok(Output { target, written: 0 })
+        let output = Output { target, written: 0 };
+        if sensitivity == Sensitivity::Secret && output.is_terminal() {
+            // As age does: a secret on the screen is in the scrollback, in
+            // the terminal's log, and over the shoulder.
+            return Err(Failure::usage(
+                "refusing to write a secret key to a terminal: use -o FILE, or redirect \
+                 standard output to a file",
+            ));
+        }
+        Ok(output)
     }
 
     /// Whether this writes to a terminal (standard output, or a terminal

@@ -449,3 +449,37 @@ fn control_characters_never_reach_a_terminal() {
         );
     }
 }
+
+#[test]
+fn secrets_are_never_printed_on_a_terminal() {
+    let desk = classroom();
+    desk.doormat("authority split -k teacher.key -n 2 --out-dir shares")
+        .success();
+    let bin = common::BIN;
+    for line in [
+        "keygen",
+        "keygen --post-quantum",
+        "keygen -o /dev/tty",
+        "escrow keygen",
+        "escrow family",
+        "authority split -k teacher.key -n 3",
+        "authority recover shares/share-1.key shares/share-2.key",
+    ] {
+        let (code, screen) = on_terminal(&desk, &format!("{bin} {line}"));
+        assert_eq!(code, USAGE, "{line}: {screen:?}");
+        assert!(
+            screen.contains("refusing to write a secret key to a terminal: use -o FILE"),
+            "{line}: {screen:?}"
+        );
+        for prefix in ["-secret-", "-share-1", "-family-1"] {
+            assert!(
+                !screen.contains(prefix),
+                "{line} showed a secret: {screen:?}"
+            );
+        }
+    }
+    // To a pipe or a file, as before.
+    desk.doormat("keygen")
+        .success()
+        .stdout(predicate::str::contains("doormat-secret-1"));
+}
