@@ -4,6 +4,9 @@
 //! * An output file is written to a temporary file beside it and renamed
 //!   into place only when the command succeeds, so a failed `open` leaves no
 //!   partial plaintext behind; the temporary file is removed on failure.
+//!   The write is durable: the file is synced before the rename and its
+//!   directory after it, so once the command succeeds the output survives
+//!   a crash.
 //! * An existing output is never replaced without `--force`. With it, the
 //!   new file takes the replaced file's mode (and its owner and group
 //!   where the system allows; if the group cannot be kept, the group loses
@@ -599,6 +602,38 @@ impl TempPath {
             }
         }
         self.persisted = true;
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        sync_dir(dir).map_err(|e| Failure::io(dir.display(), &e))
+    }
+}
+
+/// Syncs a directory, so that a new name in it (a rename, a link)
+/// survives a crash: syncing the file's data does not sync its name. Part
+/// of a durable write; a file system that cannot sync a directory is let
+/// be.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        match File::open(dir).and_then(|d| d.sync_all()) {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported
+                ) =>
+            {
+                Ok(())
+            }
+            done => done,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
         Ok(())
     }
 }

@@ -267,3 +267,59 @@ fn a_fifo_of_another_user_is_refused() {
     assert_eq!(reader.join().unwrap(), b"", "plaintext went into the trap");
     assert!(is_fifo(&fifo));
 }
+
+/// The system calls that make a file durable, as `strace` saw `args` run
+/// on the desk: `None` if `strace` cannot run here.
+#[cfg(target_os = "linux")]
+fn traced(desk: &Desk, args: &[&str]) -> Option<Vec<String>> {
+    let trace = desk.path("strace.txt");
+    let status = Command::new("strace")
+        .args(["-f", "-y", "-o"])
+        .arg(&trace)
+        .args([
+            "-e",
+            "trace=fsync,fdatasync,link,linkat,rename,renameat,renameat2",
+        ])
+        .arg(common::BIN)
+        .args(args)
+        .current_dir(desk.root())
+        .env_remove("DOORMAT_CONTACTS")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    let text = fs::read_to_string(&trace).ok()?;
+    fs::remove_file(&trace).unwrap();
+    assert!(status.success(), "doormat {args:?} under strace:\n{text}");
+    Some(text.lines().map(str::to_string).collect())
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn the_directory_is_synced_after_the_rename() {
+    let desk = desk();
+    let dir = fs::canonicalize(desk.root()).unwrap();
+    let dir_fd = format!("<{}>)", dir.display());
+    desk.write("old.txt", b"old");
+    for args in [
+        &["open", "-i", "bob.key", "-o", "new.txt", "clean.dm"][..],
+        &[
+            "open", "-i", "bob.key", "--force", "-o", "old.txt", "clean.dm",
+        ],
+        &["keygen", "-o", "carol.key"],
+    ] {
+        let Some(calls) = traced(&desk, args) else {
+            eprintln!("skipped: `strace` does not run here");
+            return;
+        };
+        let moved = calls
+            .iter()
+            .position(|c| c.contains("link") || c.contains("rename"))
+            .unwrap_or_else(|| panic!("{args:?}: no link or rename in {calls:#?}"));
+        assert!(
+            calls[moved..]
+                .iter()
+                .any(|c| c.contains("fsync(") && c.contains(&dir_fd) && c.ends_with("= 0")),
+            "{args:?}: the directory is not synced after the rename:\n{calls:#?}"
+        );
+    }
+}
