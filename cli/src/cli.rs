@@ -363,11 +363,12 @@ pub struct SplitArgs {
     pub threshold: Option<u8>,
 
     /// Write each share to DIR/share-I.key (owner-only) instead of all to
-    /// standard output.
+    /// standard output: all of them or none. A new DIR is created
+    /// owner-only (0700).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
 
-    /// Replace share files that exist.
+    /// Replace share files that exist (never a directory or special file).
     #[arg(long)]
     pub force: bool,
 }

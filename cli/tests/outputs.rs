@@ -323,3 +323,79 @@ fn the_directory_is_synced_after_the_rename() {
         );
     }
 }
+
+#[test]
+fn split_creates_its_directory_owner_only() {
+    let desk = Desk::new();
+    desk.authority("teacher");
+    desk.cmd_with_umask(
+        "022",
+        &[
+            "authority",
+            "split",
+            "-k",
+            "teacher.key",
+            "-n",
+            "3",
+            "--out-dir",
+            "custody",
+        ],
+    )
+    .assert()
+    .success();
+    assert_eq!(mode(&desk, "custody"), 0o700);
+    for i in 1..=3 {
+        assert_eq!(mode(&desk, &format!("custody/share-{i}.key")), 0o600);
+    }
+    desk.assert_no_temporary_files();
+    // Missing parents are made as usual; the share folder itself is 0700.
+    desk.cmd_with_umask(
+        "022",
+        &[
+            "authority",
+            "split",
+            "-k",
+            "teacher.key",
+            "-n",
+            "2",
+            "--out-dir",
+            "a/b",
+        ],
+    )
+    .assert()
+    .success();
+    assert_eq!(mode(&desk, "a/b"), 0o700);
+    assert_eq!(mode(&desk, "a"), 0o755);
+}
+
+#[test]
+fn split_is_all_or_nothing() {
+    let desk = Desk::new();
+    desk.authority("teacher");
+    // A folder with an old share 1, and a folder where share 2 would go.
+    fs::create_dir(desk.path("s")).unwrap();
+    desk.write("s/share-1.key", b"the old share 1");
+    fs::create_dir(desk.path("s/share-2.key")).unwrap();
+    desk.write("s/share-2.key/keep", b"x");
+    desk.doormat("authority split -k teacher.key -n 3 --force --out-dir s")
+        .code(USAGE)
+        .stderr(predicate::str::contains("s/share-2.key is a directory"));
+    // (Compared without printing: a share is a secret, even in a test.)
+    assert!(
+        desk.read("s/share-1.key") == b"the old share 1",
+        "share 1 was replaced by a failed split"
+    );
+    assert!(!desk.path("s/share-3.key").exists());
+    let left: Vec<_> = fs::read_dir(desk.path("s"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.contains("doormat-tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // With the way clear, --force replaces the old shares, all of them.
+    fs::remove_dir_all(desk.path("s/share-2.key")).unwrap();
+    desk.doormat("authority split -k teacher.key -n 3 --force --out-dir s")
+        .success();
+    desk.doormat("authority recover s/share-1.key s/share-3.key -o back.key")
+        .success();
+}
