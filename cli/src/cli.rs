@@ -43,7 +43,8 @@ pub enum Command {
     /// Seal a file to recipients, signed by you.
     Seal(SealArgs),
     /// Open an envelope addressed to you. The verified sender and the signed
-    /// recipient list go to standard error.
+    /// recipient list go to standard error, and a warning when your key is
+    /// post-quantum and some stanza is classical.
     Open(OpenArgs),
     /// Show what an observer without keys sees in an envelope.
     Inspect(InspectArgs),

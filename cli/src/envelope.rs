@@ -132,6 +132,7 @@ pub fn open(args: &OpenArgs, contacts: &Contacts) -> Result<(), Failure> {
     }
     let opened = open_with(&opener, args, Role::Recipient)?;
     report(&opened, Some(me.public().fingerprint()), contacts);
+    warn_classical_stanzas(&opened, me.kem());
     Ok(())
 }
 
@@ -162,7 +163,38 @@ pub fn escrow_open(args: &EscrowOpenArgs, contacts: &Contacts) -> Result<(), Fai
     let role = Role::Compliant(pinned.as_ref().map(EscrowKey::fingerprint));
     let opened = open_with(&opener, &args.open, role)?;
     report(&opened, Some(me.public().fingerprint()), contacts);
+    warn_classical_stanzas(&opened, me.kem());
     Ok(())
+}
+
+/// Warns a post-quantum recipient, on standard error, that a classical
+/// stanza in the envelope lets a future quantum computer read it anyway:
+/// the sender mixed kinds (`--allow-mixed-kems`), and only `inspect`
+/// would otherwise say so. Always, as age-like tools warn: standard error
+/// is where the verified sender is reported too, and the plaintext on
+/// standard output is untouched.
+fn warn_classical_stanzas(opened: &StreamOpened, mine: Kem) {
+    if !mine.is_post_quantum() {
+        return;
+    }
+    let header = opened.header();
+    let total = header.stanza_count();
+    let classical = (0..total)
+        .filter(|&i| header.stanza_kem(i).is_some_and(|k| !k.is_post_quantum()))
+        .count();
+    if classical == 0 {
+        return;
+    }
+    let (verb, them) = if classical == 1 {
+        ("is", "it")
+    } else {
+        ("are", "them")
+    };
+    eprintln!(
+        "warning: {classical} of {total} stanzas of this envelope {verb} classical (X25519): \
+         a future quantum computer that records it reads it through {them}, whatever your \
+         post-quantum key"
+    );
 }
 
 /// `authority open`: no recipient key, only the escrow key.
