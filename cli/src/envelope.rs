@@ -2,7 +2,7 @@
 //! the authority: one sealing path and one opening path, with the role
 //! deciding the layer and what an error means.
 
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 
 use doormat::e2e::{Opener, Sealer, StreamOpened};
 use doormat::escrow::{AccessField, Compliance, EscrowKey, FamilyKey};
@@ -13,6 +13,9 @@ use crate::cli::{AuthorityOpenArgs, EscrowOpenArgs, EscrowSealArgs, OpenArgs, Se
 use crate::failure::{from_doormat, Failure, Role};
 use crate::files::{progress, Input, Output, Sensitivity, TextOnly};
 use crate::keyfile::{self, Contacts};
+
+/// The buffer between armor's lines of 65 bytes and the output.
+const ARMOR_BUFFER_LEN: usize = 64 << 10;
 
 /// `seal`.
 pub fn seal(args: &SealArgs, contacts: &Contacts) -> Result<(), Failure> {
@@ -85,7 +88,8 @@ fn seal_with(
     let bar = progress("sealing", input.len, &output);
     let reader = bar.wrap_read(input.into_reader());
     let sealed = if args.armor {
-        ArmorWriter::new(&mut output)
+        // Armor writes a line at a time: those are worth a buffer.
+        ArmorWriter::new(BufWriter::with_capacity(ARMOR_BUFFER_LEN, &mut output))
             .map_err(doormat::Error::Io)
             .and_then(|mut armored| {
                 sealer.seal_stream(reader, &mut armored)?;

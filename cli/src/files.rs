@@ -37,7 +37,7 @@
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use doormat::random::{RngCore, SystemRng};
@@ -46,8 +46,34 @@ use zeroize::Zeroizing;
 
 use crate::failure::{Failure, Refusal};
 
-/// Streaming buffers: a few envelope chunks.
-const BUFFER_LEN: usize = 256 << 10;
+/// A standard stream as a file of its own: a duplicate of its descriptor,
+/// so that reads and writes go straight to it. The library already reads
+/// and writes whole chunks and batches; std's own layers would only copy
+/// them again (standard output's `LineWriter` splits binary data at its
+/// last newline and holds back the rest; standard input's 8 KiB
+/// `BufReader`).
+fn std_stream(stream: &impl StdStream) -> io::Result<File> {
+    stream.duplicate()
+}
+
+/// What [`std_stream`] needs of a standard stream.
+trait StdStream {
+    fn duplicate(&self) -> io::Result<File>;
+}
+
+#[cfg(unix)]
+impl<T: std::os::fd::AsFd> StdStream for T {
+    fn duplicate(&self) -> io::Result<File> {
+        Ok(File::from(self.as_fd().try_clone_to_owned()?))
+    }
+}
+
+#[cfg(windows)]
+impl<T: std::os::windows::io::AsHandle> StdStream for T {
+    fn duplicate(&self) -> io::Result<File> {
+        Ok(File::from(self.as_handle().try_clone_to_owned()?))
+    }
+}
 
 /// Whether `path` names a standard stream: absent, or `-`.
 fn is_stdio(path: Option<&Path>) -> bool {
@@ -77,10 +103,18 @@ impl Input {
     /// An I/O failure naming the file.
     pub fn open(path: Option<&Path>) -> Result<Input, Failure> {
         if is_stdio(path) {
+            let name = "standard input";
+            let file = std_stream(&io::stdin()).map_err(|e| Failure::io(name, &e))?;
+            // A file redirected to standard input has a length too.
+            let len = file
+                .metadata()
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len());
             return Ok(Input {
-                name: "standard input".into(),
-                len: None,
-                reader: Box::new(io::stdin().lock()),
+                name: name.into(),
+                len,
+                reader: Box::new(file),
             });
         }
         let path = path.expect("not standard input");
@@ -212,21 +246,25 @@ pub struct Output {
     written: u64,
 }
 
+///
+/// Every target is a plain file descriptor, written without a buffer in
+/// front: the library writes whole sealed batches (about 1 MiB) when
+/// sealing and whole 64 KiB chunks when opening, and a buffer would only
+/// copy them once more. Callers that write small pieces (armor) bring
+/// their own buffer.
 #[derive(Debug)]
 enum Target {
-    Stdout {
-        writer: BufWriter<io::Stdout>,
-        terminal: bool,
-    },
+    /// A duplicate of standard output's descriptor ([`std_stream`]).
+    Stdout { file: File, terminal: bool },
     /// A FIFO or character device named by `-o`: written in place, as
     /// standard output is, never replaced.
     Stream {
-        writer: BufWriter<File>,
+        file: File,
         name: String,
         terminal: bool,
     },
     File {
-        writer: BufWriter<File>,
+        file: File,
         temp: TempPath,
         dest: PathBuf,
         force: bool,
@@ -264,9 +302,10 @@ impl Output {
         sensitivity: Sensitivity,
     ) -> Result<Output, Failure> {
         let target = if is_stdio(path) {
+            let file = std_stream(&io::stdout()).map_err(|e| Failure::io("standard output", &e))?;
             Target::Stdout {
-                terminal: io::stdout().is_terminal(),
-                writer: BufWriter::with_capacity(BUFFER_LEN, io::stdout()),
+                terminal: file.is_terminal(),
+                file,
             }
         } else {
             let dest = path.expect("not standard output").to_path_buf();
@@ -275,14 +314,14 @@ impl Output {
                     let file = open_stream(&dest)?;
                     Target::Stream {
                         terminal: file.is_terminal(),
-                        writer: BufWriter::with_capacity(BUFFER_LEN, file),
+                        file,
                         name: dest.display().to_string(),
                     }
                 }
                 Destination::Absent => {
                     let (file, temp) = TempPath::create_beside(&dest, sensitivity, None)?;
                     Target::File {
-                        writer: BufWriter::with_capacity(BUFFER_LEN, file),
+                        file,
                         temp,
                         dest,
                         force,
@@ -291,7 +330,7 @@ impl Output {
                 Destination::Replace(old) => {
                     let (file, temp) = TempPath::create_beside(&dest, sensitivity, old.as_ref())?;
                     Target::File {
-                        writer: BufWriter::with_capacity(BUFFER_LEN, file),
+                        file,
                         temp,
                         dest,
                         force,
@@ -351,17 +390,14 @@ impl Output {
     pub fn commit(self) -> Result<(), Failure> {
         let name = self.name();
         match self.target {
-            Target::Stdout { mut writer, .. } => writer.flush().map_err(|e| Failure::io(name, &e)),
-            Target::Stream { mut writer, .. } => writer.flush().map_err(|e| Failure::io(name, &e)),
+            // Nothing is buffered: every byte is with the descriptor.
+            Target::Stdout { .. } | Target::Stream { .. } => Ok(()),
             Target::File {
-                writer,
+                file,
                 temp,
                 dest,
                 force,
             } => {
-                let file = writer
-                    .into_inner()
-                    .map_err(|e| Failure::io(&name, e.error()))?;
                 file.sync_all().map_err(|e| Failure::io(&name, &e))?;
                 drop(file);
                 temp.persist(&dest, force)
@@ -370,23 +406,26 @@ impl Output {
     }
 }
 
+impl Output {
+    fn file(&mut self) -> &mut File {
+        match &mut self.target {
+            Target::Stdout { file, .. }
+            | Target::Stream { file, .. }
+            | Target::File { file, .. } => file,
+        }
+    }
+}
+
 impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = match &mut self.target {
-            Target::Stdout { writer, .. } => writer.write(buf),
-            Target::Stream { writer, .. } | Target::File { writer, .. } => writer.write(buf),
-        }
-        .map_err(|e| label(&self.name(), e))?;
+        let n = self.file().write(buf).map_err(|e| label(&self.name(), e))?;
         self.written += n as u64;
         Ok(n)
     }
 
+    /// Nothing to flush: nothing is buffered.
     fn flush(&mut self) -> io::Result<()> {
-        match &mut self.target {
-            Target::Stdout { writer, .. } => writer.flush(),
-            Target::Stream { writer, .. } | Target::File { writer, .. } => writer.flush(),
-        }
-        .map_err(|e| label(&self.name(), e))
+        Ok(())
     }
 }
 

@@ -399,3 +399,59 @@ fn split_is_all_or_nothing() {
     desk.doormat("authority recover s/share-1.key s/share-3.key -o back.key")
         .success();
 }
+
+/// The lengths of the `write` calls the tool made to standard output (a
+/// pipe; standard error goes to /dev/null), as `strace` saw them: `None`
+/// if `strace` cannot run here.
+#[cfg(target_os = "linux")]
+fn writes_to_stdout(desk: &Desk, args: &[&str]) -> Option<Vec<usize>> {
+    let trace = desk.path("strace.txt");
+    let out = Command::new("strace")
+        .args(["-f", "-y", "-e", "trace=write,writev", "-o"])
+        .arg(&trace)
+        .arg(common::BIN)
+        .args(args)
+        .current_dir(desk.root())
+        .env_remove("DOORMAT_CONTACTS")
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = fs::read_to_string(&trace).ok()?;
+    fs::remove_file(&trace).unwrap();
+    assert!(
+        out.status.success(),
+        "doormat {args:?} under strace:\n{text}"
+    );
+    assert!(!out.stdout.is_empty());
+    Some(
+        text.lines()
+            .filter(|l| l.contains("write(") && l.contains("<pipe:["))
+            .map(|l| {
+                let ret = l.rsplit("= ").next().unwrap().trim();
+                ret.parse().unwrap_or_else(|_| panic!("{l}"))
+            })
+            .collect(),
+    )
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn plaintext_goes_out_as_the_library_writes_it() {
+    // 1 MiB and a little: 16 full chunks of 64 KiB and one of 100 bytes.
+    let desk = Desk::new();
+    desk.user("alice");
+    desk.user("bob");
+    desk.write("big.bin", &common::noise((1 << 20) + 100, 9));
+    desk.doormat("seal -i alice.key -R bob.pub -o big.dm big.bin")
+        .success();
+    let Some(writes) = writes_to_stdout(&desk, &["open", "-i", "bob.key", "big.dm"]) else {
+        eprintln!("skipped: `strace` does not run here");
+        return;
+    };
+    // No buffer in between: each chunk in one write, none split or
+    // gathered (a buffer copies every byte once more).
+    let (last, full) = writes.split_last().unwrap();
+    assert!(full.iter().all(|&n| n == 64 << 10), "{writes:?}");
+    assert_eq!(*last, 100, "{writes:?}");
+    assert_eq!(writes.len(), 17, "{writes:?}");
+}
