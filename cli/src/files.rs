@@ -268,7 +268,64 @@ enum Target {
         temp: TempPath,
         dest: PathBuf,
         force: bool,
+        syncer: Syncer,
     },
+}
+
+/// The durable write's syncing, started while the file is being written:
+/// after every [`Syncer::EVERY`] bytes a thread of its own asks the system
+/// to write what is dirty (`fdatasync` on a duplicate of the descriptor),
+/// while the command goes on sealing or opening. The sync at the end then
+/// finds little left to write, instead of all of it at once: writing back
+/// overlaps the work instead of following it. Only for large outputs:
+/// the thread starts at the first kick.
+#[derive(Debug, Default)]
+struct Syncer {
+    kick: Option<std::sync::mpsc::SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    unsynced: u64,
+}
+
+impl Syncer {
+    /// Bytes written between two background syncs.
+    const EVERY: u64 = 32 << 20;
+
+    /// Counts `n` more bytes written to `file`; kicks a background sync
+    /// every [`Syncer::EVERY`] bytes, unless one is still running (it
+    /// then covers part of them, and the next kick the rest).
+    fn wrote(&mut self, file: &File, n: usize) {
+        self.unsynced += n as u64;
+        if self.unsynced < Syncer::EVERY {
+            return;
+        }
+        self.unsynced = 0;
+        if self.kick.is_none() {
+            // Without a thread, the final sync does it all, as before.
+            let Ok(dup) = file.try_clone() else { return };
+            let (kick, kicked) = std::sync::mpsc::sync_channel::<()>(1);
+            let thread = std::thread::Builder::new()
+                .name("doormat-sync".into())
+                .spawn(move || {
+                    // Errors show again, and are reported, at the final sync.
+                    while kicked.recv().is_ok() {
+                        let _ = dup.sync_data();
+                    }
+                });
+            let Ok(thread) = thread else { return };
+            (self.kick, self.thread) = (Some(kick), Some(thread));
+        }
+        if let Some(kick) = &self.kick {
+            let _ = kick.try_send(());
+        }
+    }
+
+    /// Stops the thread, after its sync in progress.
+    fn finish(&mut self) {
+        self.kick = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// What `-o` names, and so what writing to it means.
@@ -325,6 +382,7 @@ impl Output {
                         temp,
                         dest,
                         force,
+                        syncer: Syncer::default(),
                     }
                 }
                 Destination::Replace(old) => {
@@ -334,6 +392,7 @@ impl Output {
                         temp,
                         dest,
                         force,
+                        syncer: Syncer::default(),
                     }
                 }
             }
@@ -397,7 +456,9 @@ impl Output {
                 temp,
                 dest,
                 force,
+                mut syncer,
             } => {
+                syncer.finish();
                 file.sync_all().map_err(|e| Failure::io(&name, &e))?;
                 drop(file);
                 temp.persist(&dest, force)
@@ -420,6 +481,9 @@ impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.file().write(buf).map_err(|e| label(&self.name(), e))?;
         self.written += n as u64;
+        if let Target::File { file, syncer, .. } = &mut self.target {
+            syncer.wrote(file, n);
+        }
         Ok(n)
     }
 

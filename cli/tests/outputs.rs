@@ -455,3 +455,46 @@ fn plaintext_goes_out_as_the_library_writes_it() {
     assert_eq!(*last, 100, "{writes:?}");
     assert_eq!(writes.len(), 17, "{writes:?}");
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_large_output_is_synced_while_it_is_written() {
+    let desk = Desk::new();
+    desk.user("alice");
+    desk.user("bob");
+    // 80 MiB: two background syncs (every 32 MiB), then the final one.
+    desk.write("big.bin", &common::noise(80 << 20, 10));
+    let Some(calls) = traced(
+        &desk,
+        &[
+            "seal",
+            "-i",
+            "alice.key",
+            "-R",
+            "bob.pub",
+            "-o",
+            "big.dm",
+            "big.bin",
+        ],
+    ) else {
+        eprintln!("skipped: `strace` does not run here");
+        return;
+    };
+    let first_background = calls
+        .iter()
+        .position(|c| c.contains("fdatasync(") && c.contains("doormat-tmp"));
+    let last = calls
+        .iter()
+        .position(|c| c.contains("fsync(") && c.contains("doormat-tmp"))
+        .unwrap_or_else(|| panic!("no final sync: {calls:#?}"));
+    assert!(
+        first_background.is_some_and(|at| at < last),
+        "nothing was synced before the end: {calls:#?}"
+    );
+    // Small outputs start no background sync.
+    let calls = traced(&desk, &["keygen", "-o", "carol.key"]).unwrap();
+    assert!(
+        !calls.iter().any(|c| c.contains("fdatasync(")),
+        "{calls:#?}"
+    );
+}
