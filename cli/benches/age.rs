@@ -8,7 +8,9 @@
 //! doormat with ChaCha20-Poly1305 (age's only payload cipher) and with
 //! AES-256-GCM. The runs of one case are interleaved, the order rotating
 //! each round, `DOORMAT_BENCH_REPS` rounds (5) after one untimed warm-up,
-//! and each figure is the median of its runs.
+//! and each figure is the median of its runs. `DOORMAT_BENCH_BASELINE`
+//! names another doormat binary to run beside this one (before and after
+//! a change, in one run).
 //!
 //! * **Wall time**: from spawning the process to reaping it.
 //! * **CPU time**: user plus system time of the child, read from this
@@ -39,35 +41,60 @@ use std::time::Instant;
 const DOORMAT: &str = env!("CARGO_BIN_EXE_doormat");
 
 /// Which tool, and how it is asked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Tool {
     Age,
-    DoormatChaCha,
-    DoormatAes,
+    /// A doormat binary, with AES-256-GCM if `aes` (else ChaCha20-Poly1305),
+    /// named `label` in the table.
+    Doormat {
+        bin: PathBuf,
+        aes: bool,
+        label: String,
+    },
 }
 
 impl Tool {
-    const ALL: [Tool; 3] = [Tool::Age, Tool::DoormatChaCha, Tool::DoormatAes];
+    /// age, and this bench's doormat with each cipher; with
+    /// `DOORMAT_BENCH_BASELINE=/path/to/doormat`, that binary too (another
+    /// build, for a before-and-after comparison in one run).
+    fn all() -> Vec<Tool> {
+        let mut tools = vec![Tool::Age];
+        let mut add = |bin: PathBuf, who: &str| {
+            for aes in [false, true] {
+                let cipher = if aes {
+                    "AES-256-GCM"
+                } else {
+                    "ChaCha20-Poly1305"
+                };
+                tools.push(Tool::Doormat {
+                    bin: bin.clone(),
+                    aes,
+                    label: format!("{who}, {cipher}"),
+                });
+            }
+        };
+        add(PathBuf::from(DOORMAT), "doormat");
+        if let Some(baseline) = std::env::var_os("DOORMAT_BENCH_BASELINE") {
+            add(PathBuf::from(baseline), "baseline");
+        }
+        tools
+    }
 
-    fn name(self) -> &'static str {
+    fn name(&self) -> &str {
         match self {
             Tool::Age => "age (Go)",
-            Tool::DoormatChaCha => "doormat, ChaCha20-Poly1305",
-            Tool::DoormatAes => "doormat, AES-256-GCM",
+            Tool::Doormat { label, .. } => label,
         }
     }
 
-    /// The sealed file this tool opens.
-    fn sealed(self, dir: &Path) -> PathBuf {
-        dir.join(match self {
-            Tool::Age => "sealed.age",
-            Tool::DoormatChaCha => "sealed-chacha.dm",
-            Tool::DoormatAes => "sealed-aes.dm",
-        })
+    /// The sealed file this tool opens (each binary opens its own).
+    fn sealed(&self, dir: &Path) -> PathBuf {
+        let name = self.name().replace([' ', ',', '(', ')'], "_");
+        dir.join(format!("sealed-{name}"))
     }
 
     /// The command that seals `input` (to standard output unless `output`).
-    fn seal(self, dir: &Path, input: &Path, output: Option<&Path>) -> Command {
+    fn seal(&self, dir: &Path, input: &Path, output: Option<&Path>) -> Command {
         let mut cmd = match self {
             Tool::Age => {
                 let recipient = fs::read_to_string(dir.join("age.pub")).expect("age.pub");
@@ -75,10 +102,10 @@ impl Tool {
                 cmd.args(["-r", recipient.trim()]);
                 cmd
             }
-            Tool::DoormatChaCha | Tool::DoormatAes => {
-                let mut cmd = Command::new(DOORMAT);
+            Tool::Doormat { bin, aes, .. } => {
+                let mut cmd = Command::new(bin);
                 cmd.args(["seal", "-i", "alice.key", "-R", "bob.pub"]);
-                if self == Tool::DoormatAes {
+                if *aes {
                     cmd.args(["--cipher", "aes256gcm"]);
                 }
                 cmd
@@ -92,15 +119,15 @@ impl Tool {
     }
 
     /// The command that opens this tool's sealed file.
-    fn open(self, dir: &Path, output: Option<&Path>) -> Command {
+    fn open(&self, dir: &Path, output: Option<&Path>) -> Command {
         let mut cmd = match self {
             Tool::Age => {
                 let mut cmd = Command::new("age");
                 cmd.args(["-d", "-i", "age.key"]);
                 cmd
             }
-            Tool::DoormatChaCha | Tool::DoormatAes => {
-                let mut cmd = Command::new(DOORMAT);
+            Tool::Doormat { bin, .. } => {
+                let mut cmd = Command::new(bin);
                 cmd.args(["open", "-i", "bob.key"]);
                 cmd
             }
@@ -250,7 +277,7 @@ impl Case {
         }
     }
 
-    fn run(self, tool: Tool, dir: &Path, tick: f64) -> Run {
+    fn run(self, tool: &Tool, dir: &Path, tick: f64) -> Run {
         let input = dir.join("input.bin");
         let output = dir.join("output");
         let to_file = matches!(self, Case::SealFile | Case::OpenFile);
@@ -327,7 +354,8 @@ fn main() {
         fs::write(dir.join(format!("{who}.pub")), public).expect("a public key");
     }
     write_noise(&dir.join("input.bin"), mib << 20);
-    for tool in Tool::ALL {
+    let tools = Tool::all();
+    for tool in &tools {
         let sealed = tool.sealed(dir);
         let input = dir.join("input.bin");
         run_ok(tool.seal(dir, &input, Some(&sealed)).stdout(Stdio::null()));
@@ -347,14 +375,14 @@ fn main() {
         Case::OpenFile,
     ] {
         // One untimed warm-up of each, then interleaved rounds.
-        for tool in Tool::ALL {
+        for tool in &tools {
             case.run(tool, dir, tick);
         }
-        let mut runs: Vec<Vec<Run>> = vec![Vec::new(); Tool::ALL.len()];
+        let mut runs: Vec<Vec<Run>> = vec![Vec::new(); tools.len()];
         for round in 0..reps {
-            for k in 0..Tool::ALL.len() {
-                let i = (k + round) % Tool::ALL.len();
-                runs[i].push(case.run(Tool::ALL[i], dir, tick));
+            for k in 0..tools.len() {
+                let i = (k + round) % tools.len();
+                runs[i].push(case.run(&tools[i], dir, tick));
             }
         }
         let wall: Vec<f64> = runs
@@ -365,7 +393,7 @@ fn main() {
             .iter()
             .map(|r| median(r.iter().map(|x| x.cpu).collect()))
             .collect();
-        for (i, tool) in Tool::ALL.iter().enumerate() {
+        for (i, tool) in tools.iter().enumerate() {
             println!(
                 "{:<16} {:<28} {:>9.3} {:>10.2} {:>9.2} {:>8.2} {:>9.2}",
                 case.name(),
