@@ -61,8 +61,9 @@ pub enum Command {
 pub struct OutputArgs {
     /// Write to FILE instead of standard output. The file appears only when
     /// the command succeeds; decrypted plaintext and secret keys are
-    /// created owner-only (0600). A FIFO or character device (a named
-    /// pipe, /dev/stdout, /dev/null) of yours or root's is written in
+    /// created owner-only (0600). /dev/stdout and /dev/stderr are this
+    /// process's own streams, whatever they are. A FIFO or character
+    /// device (a named pipe, /dev/null) of yours or root's is written in
     /// place, like standard output, and never replaced.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

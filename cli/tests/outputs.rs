@@ -498,3 +498,40 @@ fn a_large_output_is_synced_while_it_is_written() {
         "{calls:#?}"
     );
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn dev_stdout_is_standard_output_itself_whatever_it_is() {
+    let desk = desk();
+    // Standard output redirected to a file: `-o /dev/stdout` writes there,
+    // through the same descriptor (so `>>` appends), and /dev/stdout (a
+    // symlink) is never replaced. (No --force here: a tool that renamed
+    // over its output would replace the system's /dev/stdout as root.)
+    desk.write("out.txt", b"before\n");
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "\"{}\" open -i bob.key -o /dev/stdout clean.dm >> out.txt",
+            common::BIN
+        ))
+        .current_dir(desk.root())
+        .env_remove("DOORMAT_CONTACTS")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(desk.read_text("out.txt"), "before\nmeet at noon\n");
+    assert!(fs::symlink_metadata("/dev/stdout")
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // And /dev/stderr is standard error.
+    let out = desk
+        .doormat("open -i bob.key -o /dev/stderr clean.dm")
+        .success();
+    assert!(
+        stderr(&out).starts_with("meet at noon\n"),
+        "{}",
+        stderr(&out)
+    );
+    desk.assert_no_temporary_files();
+}

@@ -17,8 +17,12 @@
 //! * Secret outputs (keys, shares) and decrypted plaintext are created
 //!   owner-only (0600) from the first byte, whatever the umask, not
 //!   chmod-ed after. A secret replacing a file is owner-only too.
+//! * `-o /dev/stdout` (`/dev/fd/1`, `/proc/self/fd/1`) is standard output
+//!   itself, written through this process's descriptor whatever it is (a
+//!   pipe, a terminal, a file redirected with `>` or `>>`); likewise
+//!   `/dev/stderr`. The name is never opened, nor replaced.
 //! * A FIFO or character device named by `-o` (a named pipe,
-//!   `/dev/stdout`, `/dev/null`, `/dev/tty`), through symlinks, is written
+//!   `/dev/null`, `/dev/tty`), through symlinks, is written
 //!   in place, as standard output is: that is what such a path means, and
 //!   `--force` is not needed, since nothing is replaced. It is never
 //!   renamed over: as root, `-o /dev/null --force` must not replace the

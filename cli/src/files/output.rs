@@ -62,8 +62,13 @@ pub struct Output {
 /// their own buffer.
 #[derive(Debug)]
 enum Target {
-    /// A duplicate of standard output's descriptor ([`std_stream`]).
-    Stdout { file: File, terminal: bool },
+    /// A duplicate of standard output's (or error's) descriptor
+    /// ([`std_stream`]), so its offset and append mode are shared.
+    Stdout {
+        file: File,
+        terminal: bool,
+        name: &'static str,
+    },
     /// A FIFO or character device named by `-o`: written in place, as
     /// standard output is, never replaced.
     Stream {
@@ -136,6 +141,38 @@ impl Syncer {
     }
 }
 
+/// A standard stream, as `-o` may name it.
+#[derive(Debug, Clone, Copy)]
+enum Standard {
+    Output,
+    Error,
+}
+
+impl Standard {
+    /// The stream a path names by convention (`/dev/stdout`, `/dev/fd/1`,
+    /// `/proc/self/fd/1`, and 2 for standard error): written through this
+    /// process's own descriptor, whatever it is, even a regular file
+    /// (`> out.txt`, whose offset and append mode it then shares). Never
+    /// opened by its name: as root, `--force` must not replace the
+    /// system's `/dev/stdout` link, and reopening a redirected file would
+    /// start at its beginning.
+    fn named(path: &Path) -> Option<Standard> {
+        let path = path.to_str()?;
+        match path {
+            "/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1" => Some(Standard::Output),
+            "/dev/stderr" | "/dev/fd/2" | "/proc/self/fd/2" => Some(Standard::Error),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Standard::Output => "standard output",
+            Standard::Error => "standard error",
+        }
+    }
+}
+
 /// What `-o` names, and so what writing to it means.
 #[derive(Debug)]
 pub(super) enum Destination {
@@ -166,11 +203,22 @@ impl Output {
         force: bool,
         sensitivity: Sensitivity,
     ) -> Result<Output, Failure> {
-        let target = if is_stdio(path) {
-            let file = std_stream(&io::stdout()).map_err(|e| Failure::io("standard output", &e))?;
+        let standard = if is_stdio(path) {
+            Some(Standard::Output)
+        } else {
+            path.and_then(Standard::named)
+        };
+        let target = if let Some(standard) = standard {
+            let name = standard.name();
+            let file = match standard {
+                Standard::Output => std_stream(&io::stdout()),
+                Standard::Error => std_stream(&io::stderr()),
+            }
+            .map_err(|e| Failure::io(name, &e))?;
             Target::Stdout {
                 terminal: file.is_terminal(),
                 file,
+                name,
             }
         } else {
             let dest = path.expect("not standard output").to_path_buf();
@@ -236,7 +284,7 @@ impl Output {
     /// What to call the output in messages.
     pub fn name(&self) -> String {
         match &self.target {
-            Target::Stdout { .. } => "standard output".into(),
+            Target::Stdout { name, .. } => (*name).into(),
             Target::Stream { name, .. } => name.clone(),
             Target::File { dest, .. } => dest.display().to_string(),
         }
