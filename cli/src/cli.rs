@@ -16,8 +16,8 @@ pub struct Cli {
     /// Names for keys: lines of `doormat-public-1… NAME` or
     /// `doormat-escrow-1… NAME` (or their post-quantum forms,
     /// `doormat-public-pq-1…` and `doormat-escrow-pq-1…`). Used for
-    /// `-r NAME`, and to name senders, recipients and authorities in
-    /// messages.
+    /// `-r NAME` and `--expect-sender NAME`, and to name senders,
+    /// recipients and authorities in messages.
     #[arg(long, global = true, value_name = "FILE", env = "DOORMAT_CONTACTS")]
     pub contacts: Option<PathBuf>,
 
