@@ -177,13 +177,13 @@ where
     F: Fn(&mut S::Batch) -> Result<Vec<ChunkHash>, S::Error> + Sync,
 {
     #[cfg(feature = "parallel")]
-    {
+    if let Some(pool) = pool::workers() {
         use std::collections::VecDeque;
         use std::panic::{self, AssertUnwindSafe};
         use std::sync::mpsc;
 
         let (tx, rx) = mpsc::channel();
-        rayon::in_place_scope(|scope| {
+        return pool.in_place_scope(|scope| {
             // The batches in flight, oldest first; `Some` once back.
             type Back<B, E> = Option<(B, std::thread::Result<Result<Vec<ChunkHash>, E>>)>;
             let mut in_flight: VecDeque<Back<S::Batch, S::Error>> = VecDeque::new();
@@ -226,15 +226,14 @@ where
                 let hashes = done.unwrap_or_else(|p| panic::resume_unwind(p));
                 stages.finish(batch, hashes)?;
             }
-        })
+        });
     }
-    #[cfg(not(feature = "parallel"))]
-    {
-        let _ = depth;
-        while let Some(mut batch) = stages.read()? {
-            let hashes = work(&mut batch);
-            stages.finish(batch, hashes)?;
-        }
-        Ok(())
+    // One batch at a time, on this thread: without `parallel`, or on a
+    // system that refused the pool its threads.
+    let _ = depth;
+    while let Some(mut batch) = stages.read()? {
+        let hashes = work(&mut batch);
+        stages.finish(batch, hashes)?;
     }
+    Ok(())
 }
