@@ -216,6 +216,10 @@ impl<T: Write> Write for Labeled<T> {
         self.inner.write(buf).map_err(|e| self.label(e))
     }
 
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.inner.write_vectored(bufs).map_err(|e| self.label(e))
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush().map_err(|e| self.label(e))
     }

@@ -324,6 +324,14 @@ impl Output {
 }
 
 impl Output {
+    /// Counts `n` bytes written, and lets the syncer know.
+    fn wrote(&mut self, n: usize) {
+        self.written += n as u64;
+        if let Target::File { file, syncer, .. } = &mut self.target {
+            syncer.wrote(file, n);
+        }
+    }
+
     fn file(&mut self) -> &mut File {
         match &mut self.target {
             Target::Stdout { file, .. }
@@ -336,10 +344,18 @@ impl Output {
 impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.file().write(buf).map_err(|e| label(&self.name(), e))?;
-        self.written += n as u64;
-        if let Target::File { file, syncer, .. } = &mut self.target {
-            syncer.wrote(file, n);
-        }
+        self.wrote(n);
+        Ok(n)
+    }
+
+    /// The library hands an opened batch over as one vectored write: one
+    /// system call for many chunks.
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let n = self
+            .file()
+            .write_vectored(bufs)
+            .map_err(|e| label(&self.name(), e))?;
+        self.wrote(n);
         Ok(n)
     }
 

@@ -3,7 +3,7 @@
 //! the signature, and write only what they cover.
 
 use std::collections::VecDeque;
-use std::io::{Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 
 use super::{ensure_len, read_growing, run, Geometry, Stages, LOOK_AHEAD, OPEN_DEPTH};
 use crate::e2e::chunks::{map_in_place, open_last_chunk, CHECKPOINT_LEN};
@@ -186,8 +186,11 @@ impl<R: Read, W: Write, V> Opening<'_, R, W, V> {
         Ok(batch)
     }
 
-    /// Writes the plaintext of an opened batch. After a write fails,
-    /// writes nothing more: a later batch must never follow a hole.
+    /// Writes the plaintext of an opened batch: its chunks, without their
+    /// tags, in one vectored write where the writer takes it (one system
+    /// call for a batch of sixteen 64 KiB chunks instead of sixteen). After
+    /// a write fails, writes nothing more: a later batch must never follow
+    /// a hole.
     fn write(&mut self, batch: &Sealed) -> Result<()> {
         if self.write_failed {
             return Err(OpenError::Io(std::io::Error::other(
@@ -195,18 +198,35 @@ impl<R: Read, W: Write, V> Opening<'_, R, W, V> {
             )));
         }
         let chunk = self.geometry.chunk;
-        for j in 0..batch.count {
-            let len = if j + 1 == batch.count && batch.is_final() {
-                batch.last_len
-            } else {
-                chunk
-            };
-            let at = j * batch.stride;
-            if let Err(e) = self.writer.write_all(&batch.buf[at..at + len]) {
-                self.write_failed = true;
-                return Err(e.into());
+        let mut pieces: Vec<IoSlice<'_>> = (0..batch.count)
+            .map(|j| {
+                let len = if j + 1 == batch.count && batch.is_final() {
+                    batch.last_len
+                } else {
+                    chunk
+                };
+                let at = j * batch.stride;
+                IoSlice::new(&batch.buf[at..at + len])
+            })
+            .filter(|piece| !piece.is_empty())
+            .collect();
+        let mut slices = &mut pieces[..];
+        while !slices.is_empty() {
+            match self.writer.write_vectored(slices) {
+                Ok(0) => {
+                    self.write_failed = true;
+                    return Err(OpenError::Io(io::ErrorKind::WriteZero.into()));
+                }
+                Ok(n) => {
+                    self.written += n as u64;
+                    IoSlice::advance_slices(&mut slices, n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.write_failed = true;
+                    return Err(e.into());
+                }
             }
-            self.written += len as u64;
         }
         Ok(())
     }
