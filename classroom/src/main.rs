@@ -1,0 +1,124 @@
+//! `doormat-classroom` (also `doormat classroom`): the classroom lab in the
+//! browser. Run it on the teacher's machine, open the teacher link on the
+//! projector, and let the students open the page.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::Parser;
+use doormat_classroom::{serve, Classroom, Limits};
+
+/// The doormat classroom in the browser: a simulated phone for every
+/// student, every "who can read this" a real decryption. Keys live in this
+/// server's memory only; nothing is written to disk. Ctrl-C stops it.
+#[derive(Debug, Parser)]
+#[command(name = "doormat classroom", version)]
+struct Args {
+    /// Where to listen. The default takes only this machine; for a class
+    /// network give this machine's address (e.g. 0.0.0.0:8080): everyone
+    /// who reaches it can join.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+
+    /// Phones the room takes.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_students)]
+    max_students: usize,
+
+    /// Messages the room keeps before it needs a reset.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_messages)]
+    max_messages: usize,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let limits = Limits {
+        max_students: args.max_students,
+        max_messages: args.max_messages,
+        ..Limits::default()
+    };
+    let classroom = match Classroom::new(limits) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("doormat classroom: error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!(
+                "doormat classroom: error: cannot listen on {}: {e}",
+                args.listen
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = match listener.local_addr() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("doormat classroom: error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    announce(addr, classroom.teacher_token());
+    match serve(listener, classroom, stop()).await {
+        Ok(()) => {
+            println!("doormat classroom: stopped; the room and its keys are gone");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("doormat classroom: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints where students and the teacher go.
+fn announce(addr: SocketAddr, token: &str) {
+    let port = addr.port();
+    if addr.ip().is_unspecified() {
+        println!("doormat classroom: listening on every network interface, port {port}");
+        println!("students: open http://<this machine's address>:{port}/");
+        println!("teacher:  http://127.0.0.1:{port}/#teacher={token}");
+    } else {
+        println!("doormat classroom: listening on {addr}");
+        println!("students: open http://{addr}/");
+        println!("teacher:  http://{addr}/#teacher={token}");
+    }
+    if !addr.ip().is_loopback() {
+        println!(
+            "warning: anyone who reaches this address can join the room; the teacher link \
+             is the only key to the teacher's page: keep it off the projector"
+        );
+    }
+    println!("Ctrl-C stops the server; nothing is written to disk.");
+}
+
+/// Completes on Ctrl-C (or SIGTERM).
+async fn stop() {
+    // Without a handler there is no Ctrl-C to wait for: run until killed.
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => ctrl_c.await,
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await;
+}
