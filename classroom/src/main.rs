@@ -23,21 +23,24 @@ struct Args {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
 
-    /// Phones the room takes.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_students)]
-    max_students: usize,
+    /// Phones the room takes (1 to 1024).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_students as u16,
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    max_students: u16,
 
-    /// Messages the room keeps before it needs a reset.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_messages)]
-    max_messages: usize,
+    /// Messages the room keeps before it needs a reset (1 to 100000; each
+    /// takes at most about 5 KiB).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_messages as u32,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_messages: u32,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
     let limits = Limits {
-        max_students: args.max_students,
-        max_messages: args.max_messages,
+        max_students: usize::from(args.max_students),
+        max_messages: args.max_messages as usize,
         ..Limits::default()
     };
     let classroom = match Classroom::new(limits) {
