@@ -3,10 +3,11 @@
 //! stream open as its page would, while the teacher's thread runs the
 //! room. The lesson must take under 60 seconds; its time, its request
 //! count and the process's peak memory (server and clients together,
-//! `VmHWM`) are printed. Its own test binary, so the peak is this lesson's.
+//! `VmHWM`) go to standard error. Its own test binary, so the peak is this lesson's.
 
 mod common;
 
+use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -242,8 +243,10 @@ fn thirty_students_and_a_teacher_run_the_whole_lesson() {
     }
     assert_eq!(room["students"][0]["key_copy"], "rebuilt");
 
-    println!(
-        "30 students and a teacher, {STEPS} steps: {:.2} s, {total} requests, \
+    // Straight to standard error, so `cargo test` shows it.
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n30 students and a teacher, {STEPS} steps: {:.2} s, {total} requests, \
          peak memory (VmHWM, server and clients) {:.1} MiB",
         elapsed.as_secs_f64(),
         peak as f64 / 1024.0
