@@ -298,3 +298,52 @@ impl Room {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LAB: &str = include_str!("../../docs/CLASSROOM.md");
+
+    /// `### Step 4 in the browser: the escrow mandate` for `Step 4: the
+    /// escrow mandate`; `### Wrap-up in the browser` for `Wrap-up`.
+    fn heading(title: &str) -> String {
+        match title.split_once(": ") {
+            Some((step, name)) => format!("### {step} in the browser: {name}\n"),
+            None => format!("### {title} in the browser\n"),
+        }
+    }
+
+    #[test]
+    fn every_step_has_its_section_in_the_lab() {
+        for step in &STEPS {
+            assert!(LAB.contains(&heading(step.title)), "{}", heading(step.title));
+        }
+    }
+
+    #[test]
+    fn every_step_of_the_terminal_lab_has_a_browser_version() {
+        let terminal: Vec<&str> = LAB
+            .lines()
+            .filter_map(|l| l.strip_prefix("## Step "))
+            .filter_map(|l| l.split(' ').next())
+            .collect();
+        assert_eq!(terminal.len(), 9, "steps 0 to 8");
+        for n in terminal {
+            let title = format!("Step {n}: ");
+            assert!(
+                STEPS.iter().any(|s| s.title.starts_with(&title)),
+                "no browser step {n}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_choice_question_has_its_right_choice() {
+        for step in &STEPS {
+            if let Answer::Choice(choices, right) = step.answer {
+                assert!(right < choices.len() && choices.len() >= 2, "{}", step.title);
+            }
+        }
+    }
+}
