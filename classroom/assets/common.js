@@ -75,11 +75,13 @@ const doormat = (() => {
   function badge(mode) {
     const b = document.getElementById('mode-badge');
     b.hidden = false;
-    b.textContent = mode === 'escrow' ? 'escrow mandate' : 'end to end';
-    b.className = mode === 'escrow' ? 'badge escrow' : 'badge';
+    b.textContent = { end_to_end: 'end to end', escrow: 'escrow mandate', scanning: 'client-side scanning' }[mode];
+    b.className = mode === 'end_to_end' ? 'badge' : 'badge escrow';
   }
 
-  const KIND = { clean: 'end to end', escrowed: 'escrowed', superencrypted: 'superencrypted' };
+  const KIND = {
+    clean: 'end to end', escrowed: 'escrowed', superencrypted: 'superencrypted', scanned: 'end to end + voucher',
+  };
 
   const COLUMNS = [
     ['recipient', 'recipient'],
@@ -132,7 +134,9 @@ const doormat = (() => {
     const head = el('span', { class: 'who' }, `#${l.id + 1} ${route}${KIND[l.kind]}`);
     let body;
     if (l.read.got === 'reads') {
-      body = [el('div', { class: 'text' }, l.read.text),
+      const picture = l.read.picture === null ? null
+        : el('img', { class: 'picture', src: `/pictures/${l.read.picture}.png`, alt: l.read.text });
+      body = [picture, el('div', { class: 'text' }, l.read.text),
         el('div', { class: 'note' }, `signature verified: ${l.read.signed_by}`)];
     } else if (l.read.got === 'envelope') {
       body = el('div', { class: 'note' }, `found only another envelope, which it cannot open (${l.read.why})`);

@@ -40,6 +40,12 @@
       view.seized ? el('p', { class: 'error' },
         'Your phone was seized: whoever holds it has a copy of your keys and reads every message sent to you, past ones included.') : null);
     options(document.getElementById('send-to'), view.contacts.map((c) => [c.id, c.name]));
+    options(document.getElementById('send-picture'),
+      [['', 'none: send the message text'], ...view.pictures.map((label, i) => [i, label])]);
+    const list = document.getElementById('scan-list');
+    list.hidden = view.mode !== 'scanning';
+    list.textContent = `Your phone scans every picture before sealing it, against a list it cannot read: `
+      + `version ${view.scan_list.version}, ${view.scan_list.bytes} bytes, digest ${view.scan_list.digest}.`;
     document.getElementById('send-super-label').hidden = !(view.may_superencrypt && view.mode === 'escrow');
     document.getElementById('send-text').maxLength = view.max_message_len;
     document.getElementById('inbox-client').textContent = view.mode === 'escrow'
@@ -134,11 +140,12 @@
   document.getElementById('send-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const text = document.getElementById('send-text');
+    const picture = document.getElementById('send-picture').value;
     const body = {
       to: Number(document.getElementById('send-to').value),
-      text: text.value,
       superencrypt: document.getElementById('send-super').checked,
     };
+    if (picture === '') body.text = text.value; else body.picture = Number(picture);
     try {
       await call('POST', '/api/send', body);
       text.value = '';

@@ -55,7 +55,8 @@
       el('table', { class: 'tally' }, el('tbody', {}, rows)),
       view.leaked_to ? el('p', { class: 'error' }, `The key leaked to ${view.leaked_to}.`) : null,
       view.seized ? el('p', { class: 'error' }, `${view.seized}'s phone was seized.`) : null,
-      view.custody ? el('p', {}, `Custody: ${view.custody.shares} shares, any ${view.custody.threshold} rebuild the key.`) : null);
+      view.custody ? el('p', {}, `Custody: ${view.custody.shares} shares, any ${view.custody.threshold} rebuild the key.`) : null,
+      scanning(view.scanning));
     fill('teacher-desk',
       el('h2', {}, "The state's desk"),
       el('p', { class: 'note' }, 'The escrow key opens each of the newest messages; the state is a recipient of none.'),
@@ -70,9 +71,20 @@
     renderControls();
   }
 
+  /** What the scanning service holds, for the projector. */
+  function scanning(s) {
+    if (s.list.version === 1 && s.flagged.length === 0) return null;
+    return el('p', {}, `Scanning list version ${s.list.version}`
+      + (s.poster_listed ? ', with the protest poster' : '')
+      + `; ${s.threshold} matches open an account.`
+      + (s.flagged.length ? ` The service reads: ${s.flagged.join(', ')}.` : ''));
+  }
+
   function renderControls() {
     document.getElementById('t-e2e').classList.toggle('selected', view.mode === 'end_to_end');
     document.getElementById('t-escrow').classList.toggle('selected', view.mode === 'escrow');
+    document.getElementById('t-scanning').classList.toggle('selected', view.mode === 'scanning');
+    document.getElementById('t-creep').disabled = view.scanning.poster_listed;
     options(document.getElementById('t-step'), view.steps.map((title, i) => [i, title]));
     document.getElementById('t-step').value = String(view.step.number);
     options(document.getElementById('t-student'), view.students.map((p) => [p.id,
@@ -92,6 +104,8 @@
   const on = (id, f) => document.getElementById(id).addEventListener('click', f);
   on('t-e2e', () => act('/api/teacher/mode', { mode: 'end_to_end' }));
   on('t-escrow', () => act('/api/teacher/mode', { mode: 'escrow' }));
+  on('t-scanning', () => act('/api/teacher/mode', { mode: 'scanning' }));
+  on('t-creep', () => act('/api/teacher/scan', {}));
   on('t-prev', () => act('/api/teacher/step', { step: Math.max(0, view.step.number - 1) }));
   on('t-next', () => act('/api/teacher/step', { step: Math.min(view.step.of - 1, view.step.number + 1) }));
   document.getElementById('t-step').addEventListener('change',

@@ -9,17 +9,18 @@ use std::sync::PoisonError;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use futures_util::stream::{self, Stream};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::room::{same_token, Mode, Room};
+use crate::room::{same_token, Content, Mode, Room};
 use crate::{Classroom, Refusal};
 
 /// The header that carries a phone's session token.
@@ -50,6 +51,7 @@ pub(crate) fn router(classroom: Classroom) -> Router {
         .route("/common.js", get(|| asset(JS, COMMON_JS)))
         .route("/phone.js", get(|| asset(JS, PHONE_JS)))
         .route("/teacher.js", get(|| asset(JS, TEACHER_JS)))
+        .route("/pictures/{file}", get(picture))
         .route("/events", get(events))
         .route("/api/join", post(join))
         .route("/api/me", get(me))
@@ -58,19 +60,48 @@ pub(crate) fn router(classroom: Classroom) -> Router {
         .route("/api/share", post(share))
         .route("/api/rebuild", post(rebuild))
         .route("/api/room", get(room))
-        .route("/api/teacher/mode", post(mode))
-        .route("/api/teacher/step", post(step))
-        .route("/api/teacher/leak", post(leak))
-        .route("/api/teacher/superencrypt", post(superencrypt))
-        .route("/api/teacher/seize", post(seize))
-        .route("/api/teacher/split", post(split))
-        .route("/api/teacher/reset", post(reset))
+        .route(
+            "/api/teacher/mode",
+            teacher_post(|room, r: ModeRequest| {
+                room.set_mode(r.mode);
+                Ok(())
+            }),
+        )
+        .route(
+            "/api/teacher/step",
+            teacher_post(|room, r: StepRequest| room.set_step(r.step)),
+        )
+        .route(
+            "/api/teacher/leak",
+            teacher_post(|room, r: To| room.leak(r.to)),
+        )
+        .route(
+            "/api/teacher/superencrypt",
+            teacher_post(|room, r: Superencrypt| room.allow_superencryption(r.to, r.allow)),
+        )
+        .route(
+            "/api/teacher/seize",
+            teacher_post(|room, r: PhoneRequest| room.seize(r.phone)),
+        )
+        .route(
+            "/api/teacher/split",
+            teacher_post(|room, r: Split| room.split(r.threshold, &r.holders)),
+        )
+        .route(
+            "/api/teacher/scan",
+            teacher_post(|room, _: Empty| {
+                room.list_poster();
+                Ok(())
+            }),
+        )
+        .route(
+            "/api/teacher/reset",
+            teacher_post(|room, r: Reset| room.reset(r.keep_students)),
+        )
         .fallback(|| async { Refusal::NotFound })
         .method_not_allowed_fallback(|| async {
-            (
-                StatusCode::METHOD_NOT_ALLOWED,
-                Json(serde_json::json!({"error": "method not allowed here"})),
-            )
+            let body = serde_json::json!({"error": "method not allowed here"});
+            (StatusCode::METHOD_NOT_ALLOWED, Json(body))
         })
         .layer(axum::middleware::map_response(security_headers))
         .with_state(classroom)
@@ -133,27 +164,89 @@ async fn with_room<T: Send + 'static>(
     result
 }
 
-/// The phone a request comes from.
-fn session(headers: &HeaderMap) -> Result<String, Refusal> {
-    headers
-        .get(SESSION_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .ok_or(Refusal::NoSession)
+/// A phone's session token (`x-doormat-session`), read before the body.
+struct Session(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Session {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Refusal> {
+        parts
+            .headers
+            .get(SESSION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| Session(v.to_owned()))
+            .ok_or(Refusal::NoSession)
+    }
 }
 
-/// Checks the teacher token.
-fn teacher(classroom: &Classroom, headers: &HeaderMap) -> Result<(), Refusal> {
-    let given = headers
-        .get(TEACHER_HEADER)
-        .ok_or(Refusal::NoTeacherToken)?
-        .as_bytes();
-    let given = std::str::from_utf8(given).map_err(|_| Refusal::WrongTeacherToken)?;
-    if same_token(classroom.teacher_token(), given) {
-        Ok(())
-    } else {
-        Err(Refusal::WrongTeacherToken)
+impl Session {
+    /// Runs `f` for the phone this session belongs to.
+    async fn act<T: Send + 'static>(
+        self,
+        classroom: &Classroom,
+        f: impl FnOnce(&mut Room, usize) -> Result<T, Refusal> + Send + 'static,
+    ) -> Result<T, Refusal> {
+        with_room(classroom, move |room| {
+            let who = room.session(&self.0)?;
+            f(room, who)
+        })
+        .await
     }
+}
+
+/// The teacher token (`x-doormat-teacher`), checked in constant time
+/// before anything else of the request is read.
+struct Teacher;
+
+impl FromRequestParts<Classroom> for Teacher {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, c: &Classroom) -> Result<Self, Refusal> {
+        let given = parts
+            .headers
+            .get(TEACHER_HEADER)
+            .ok_or(Refusal::NoTeacherToken)?;
+        let given =
+            std::str::from_utf8(given.as_bytes()).map_err(|_| Refusal::WrongTeacherToken)?;
+        if same_token(c.teacher_token(), given) {
+            Ok(Teacher)
+        } else {
+            Err(Refusal::WrongTeacherToken)
+        }
+    }
+}
+
+/// A teacher's action: the token, then a `T` in the body, then `act` on
+/// the room; answers `{"ok": true}`.
+fn teacher_post<T: DeserializeOwned + Send + 'static>(
+    act: fn(&mut Room, T) -> Result<(), Refusal>,
+) -> MethodRouter<Classroom> {
+    post(
+        move |_: Teacher, State(c): State<Classroom>, Body(req): Body<T>| async move {
+            with_room(&c, move |room| act(room, req)).await?;
+            Ok::<_, Refusal>(Json(serde_json::json!({ "ok": true })))
+        },
+    )
+}
+
+/// `GET /pictures/N.png`: one of the pictures phones can send.
+async fn picture(
+    State(c): State<Classroom>,
+    Path(file): Path<String>,
+) -> Result<Response, Refusal> {
+    let n: usize = file
+        .strip_suffix(".png")
+        .and_then(|n| n.parse().ok())
+        .ok_or(Refusal::NotFound)?;
+    let png = with_room(&c, move |room| {
+        room.pictures
+            .get(n)
+            .map(|p| p.png.clone())
+            .ok_or(Refusal::UnknownPicture(n))
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }
 
 /// `GET /events`: a `changed` event with the room's version on every
@@ -203,36 +296,47 @@ async fn join(
 }
 
 /// `GET /api/me`: the phone's view.
-async fn me(State(c): State<Classroom>, headers: HeaderMap) -> Result<Response, Refusal> {
-    let token = session(&headers)?;
-    with_room(&c, move |room| {
-        let who = room.session(&token)?;
-        Ok(Json(room.phone_view(who)).into_response())
-    })
-    .await
+async fn me(State(c): State<Classroom>, phone: Session) -> Result<Response, Refusal> {
+    phone
+        .act(&c, |room, who| {
+            Ok(Json(room.phone_view(who)).into_response())
+        })
+        .await
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SendRequest {
     to: usize,
-    text: String,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    picture: Option<usize>,
     #[serde(default)]
     superencrypt: bool,
 }
 
-/// `POST /api/send {to, text, superencrypt?}` → `{id}`.
+/// `POST /api/send {to, text | picture, superencrypt?}` → `{id}`.
 async fn send(
     State(c): State<Classroom>,
-    headers: HeaderMap,
+    phone: Session,
     Body(req): Body<SendRequest>,
 ) -> Result<impl IntoResponse, Refusal> {
-    let token = session(&headers)?;
-    let id = with_room(&c, move |room| {
-        let from = room.session(&token)?;
-        room.send(from, req.to, &req.text, req.superencrypt)
-    })
-    .await?;
+    let content = match (req.text, req.picture) {
+        (Some(text), None) => Content::Text(text),
+        (None, Some(n)) => Content::Picture(n),
+        _ => {
+            return Err(Refusal::Malformed(
+                "send a text or a picture: one of the two".into(),
+            ))
+        }
+    };
+    let (to, superencrypt) = (req.to, req.superencrypt);
+    let id = phone
+        .act(&c, move |room, from| {
+            room.send(from, to, &content, superencrypt)
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -246,16 +350,15 @@ struct Answer {
 /// `POST /api/answer {step, answer}` → `{correct, says}`.
 async fn answer(
     State(c): State<Classroom>,
-    headers: HeaderMap,
+    phone: Session,
     Body(req): Body<Answer>,
 ) -> Result<Response, Refusal> {
-    let token = session(&headers)?;
-    with_room(&c, move |room| {
-        let who = room.session(&token)?;
-        let verdict = room.answer(who, req.step, &req.answer)?;
-        Ok(Json(verdict).into_response())
-    })
-    .await
+    phone
+        .act(&c, move |room, who| {
+            let verdict = room.answer(who, req.step, &req.answer)?;
+            Ok(Json(verdict).into_response())
+        })
+        .await
 }
 
 #[derive(Deserialize)]
@@ -267,47 +370,27 @@ struct To {
 /// `POST /api/share {to}`: hands a copy of my shares to a classmate.
 async fn share(
     State(c): State<Classroom>,
-    headers: HeaderMap,
+    phone: Session,
     Body(req): Body<To>,
 ) -> Result<Json<serde_json::Value>, Refusal> {
-    let token = session(&headers)?;
-    with_room(&c, move |room| {
-        let from = room.session(&token)?;
-        room.give_shares(from, req.to)
-    })
-    .await?;
+    phone
+        .act(&c, move |room, from| room.give_shares(from, req.to))
+        .await?;
     Ok(Json(serde_json::json!({ "given": true })))
 }
 
 /// `POST /api/rebuild`: tries to rebuild the escrow key from my shares.
 async fn rebuild(
     State(c): State<Classroom>,
-    headers: HeaderMap,
+    phone: Session,
 ) -> Result<Json<serde_json::Value>, Refusal> {
-    let token = session(&headers)?;
-    with_room(&c, move |room| {
-        let who = room.session(&token)?;
-        room.rebuild(who)
-    })
-    .await?;
+    phone.act(&c, |room, who| room.rebuild(who)).await?;
     Ok(Json(serde_json::json!({ "rebuilt": true })))
 }
 
 /// `GET /api/room` (teacher): the room's view, for the projector.
-async fn room(State(c): State<Classroom>, headers: HeaderMap) -> Result<Response, Refusal> {
-    teacher(&c, &headers)?;
+async fn room(_: Teacher, State(c): State<Classroom>) -> Result<Response, Refusal> {
     with_room(&c, |room| Ok(Json(room.room_view()).into_response())).await
-}
-
-/// Runs a teacher's action and answers `{ok: true}`.
-async fn teacher_action(
-    c: Classroom,
-    headers: HeaderMap,
-    f: impl FnOnce(&mut Room) -> Result<(), Refusal> + Send + 'static,
-) -> Result<Json<serde_json::Value>, Refusal> {
-    teacher(&c, &headers)?;
-    with_room(&c, f).await?;
-    Ok(Json(serde_json::json!({ "ok": true })))
 }
 
 #[derive(Deserialize)]
@@ -316,38 +399,10 @@ struct ModeRequest {
     mode: Mode,
 }
 
-async fn mode(
-    State(c): State<Classroom>,
-    headers: HeaderMap,
-    Body(req): Body<ModeRequest>,
-) -> Result<Json<serde_json::Value>, Refusal> {
-    teacher_action(c, headers, move |room| {
-        room.set_mode(req.mode);
-        Ok(())
-    })
-    .await
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StepRequest {
     step: u8,
-}
-
-async fn step(
-    State(c): State<Classroom>,
-    headers: HeaderMap,
-    Body(req): Body<StepRequest>,
-) -> Result<Json<serde_json::Value>, Refusal> {
-    teacher_action(c, headers, move |room| room.set_step(req.step)).await
-}
-
-async fn leak(
-    State(c): State<Classroom>,
-    headers: HeaderMap,
-    Body(req): Body<To>,
-) -> Result<Json<serde_json::Value>, Refusal> {
-    teacher_action(c, headers, move |room| room.leak(req.to)).await
 }
 
 #[derive(Deserialize)]
@@ -362,29 +417,10 @@ fn yes() -> bool {
     true
 }
 
-async fn superencrypt(
-    State(c): State<Classroom>,
-    headers: HeaderMap,
-    Body(req): Body<Superencrypt>,
-) -> Result<Json<serde_json::Value>, Refusal> {
-    teacher_action(c, headers, move |room| {
-        room.allow_superencryption(req.to, req.allow)
-    })
-    .await
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Phone {
+struct PhoneRequest {
     phone: usize,
-}
-
-async fn seize(
-    State(c): State<Classroom>,
-    headers: HeaderMap,
-    Body(req): Body<Phone>,
-) -> Result<Json<serde_json::Value>, Refusal> {
-    teacher_action(c, headers, move |room| room.seize(req.phone)).await
 }
 
 #[derive(Deserialize)]
@@ -394,28 +430,13 @@ struct Split {
     holders: Vec<usize>,
 }
 
-async fn split(
-    State(c): State<Classroom>,
-    headers: HeaderMap,
-    Body(req): Body<Split>,
-) -> Result<Json<serde_json::Value>, Refusal> {
-    teacher_action(c, headers, move |room| {
-        room.split(req.threshold, &req.holders)
-    })
-    .await
-}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Empty {}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Reset {
     #[serde(default = "yes")]
     keep_students: bool,
-}
-
-async fn reset(
-    State(c): State<Classroom>,
-    headers: HeaderMap,
-    Body(req): Body<Reset>,
-) -> Result<Json<serde_json::Value>, Refusal> {
-    teacher_action(c, headers, move |room| room.reset(req.keep_students)).await
 }

@@ -89,7 +89,7 @@ const fn count(what: Count) -> Answer {
 }
 
 /// The steps, in order.
-pub(crate) const STEPS: [Step; 11] = [
+pub(crate) const STEPS: [Step; 12] = [
     step(
         [
             "Step 0: the room",
@@ -222,6 +222,19 @@ pub(crate) const STEPS: [Step; 11] = [
     ),
     step(
         [
+            "Step 10: client-side scanning",
+            "Send a picture to a classmate, the protest poster three times. Watch the column 'the service', and the scanning list your phone shows.",
+            "Switch the room to client-side scanning; once pictures have gone by, add the protest poster to the list.",
+            "The update added the protest poster to the list. What could your phone tell from the new list?",
+        ],
+        choice(&["That the protest poster was added", "Only that the list's bytes changed", "Nothing: the list stayed the same"], 1),
+        [
+            "Right: the list is blinded, so a phone sees a new version and new bytes, never what is on it. An account that sends three listed pictures has its vouchers opened: the service reads those messages, though on the wire they are still end to end. The list is the backdoor.",
+            "Compare the scanning list on your phone before and after: its version, its bytes, its digest.",
+        ],
+    ),
+    step(
+        [
             "Wrap-up",
             "Look at the tally on the projector.",
             "Show the tally.",
@@ -317,7 +330,11 @@ mod tests {
     #[test]
     fn every_step_has_its_section_in_the_lab() {
         for step in &STEPS {
-            assert!(LAB.contains(&heading(step.title)), "{}", heading(step.title));
+            assert!(
+                LAB.contains(&heading(step.title)),
+                "{}",
+                heading(step.title)
+            );
         }
     }
 
@@ -342,7 +359,11 @@ mod tests {
     fn every_choice_question_has_its_right_choice() {
         for step in &STEPS {
             if let Answer::Choice(choices, right) = step.answer {
-                assert!(right < choices.len() && choices.len() >= 2, "{}", step.title);
+                assert!(
+                    right < choices.len() && choices.len() >= 2,
+                    "{}",
+                    step.title
+                );
             }
         }
     }

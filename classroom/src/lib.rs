@@ -4,10 +4,12 @@
 //! real decryption attempt made by the server with the doormat library:
 //! the recipient, the other students, the service, an eavesdropper, the
 //! state with the escrow key, a criminal with a leaked copy, whoever seized
-//! a phone. The teacher's page switches the room between end to end and
-//! the escrow mandate, leaks the key, hands out the superencryption tool,
-//! splits the key into custody shares, seizes a phone, moves the class
-//! through the lesson of `docs/CLASSROOM.md` and shows the tally.
+//! a phone, the service scanning pictures. The teacher's page switches the
+//! room between end to end, the escrow mandate and client-side scanning,
+//! leaks the key, hands out the superencryption tool, splits the key into
+//! custody shares, seizes a phone, adds a protest poster to the scanning
+//! list, moves the class through the lesson of `docs/CLASSROOM.md` and
+//! shows the tally.
 //!
 //! The phones' keys live in the server's memory — the page says so — and
 //! nothing is written to disk. Every bound is in [`Limits`]; every refusal
@@ -34,6 +36,7 @@ mod limits;
 mod readers;
 mod refusal;
 mod room;
+mod scanning;
 mod teacher;
 mod view;
 

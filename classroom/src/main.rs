@@ -28,8 +28,8 @@ struct Args {
           value_parser = clap::value_parser!(u16).range(1..=1024))]
     max_students: u16,
 
-    /// Messages the room keeps before it needs a reset (1 to 100000; each
-    /// takes at most about 5 KiB).
+    /// Messages the room keeps before it needs a reset (1 to 100000; a
+    /// text takes at most about 5 KiB, a picture about 14 KiB).
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_messages as u32,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     max_messages: u32,

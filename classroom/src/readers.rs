@@ -50,8 +50,8 @@ impl Reader<'_> {
 pub(crate) enum Attempt {
     /// The plaintext, and the sender whose signature verified.
     Reads {
-        /// The message text (lossy UTF-8: students send text).
-        text: String,
+        /// The message: text, or a picture's bytes.
+        plaintext: Vec<u8>,
         /// The verified sender.
         sender: Fingerprint,
     },
@@ -77,8 +77,8 @@ pub(crate) fn attempt(reader: Reader<'_>, envelope: &[u8]) -> Attempt {
         outer
     };
     Attempt::Reads {
-        text: String::from_utf8_lossy(opened.plaintext()).into_owned(),
         sender: opened.sender().fingerprint(),
+        plaintext: opened.into_plaintext(),
     }
 }
 

@@ -35,6 +35,8 @@ pub enum Refusal {
     Malformed(String),
     /// No phone with this number.
     UnknownStudent(usize),
+    /// No picture with this number.
+    UnknownPicture(usize),
     /// A message to oneself, a share given to oneself.
     ToSelf,
     /// Not possible in the room as it is now, and why.
@@ -70,9 +72,10 @@ impl Refusal {
             | Refusal::ArchiveFull(_)
             | Refusal::NotNow(_) => StatusCode::CONFLICT,
             Refusal::TooLarge(..) => StatusCode::PAYLOAD_TOO_LARGE,
-            Refusal::UnknownStudent(_) | Refusal::UnknownStep(_) | Refusal::NotFound => {
-                StatusCode::NOT_FOUND
-            }
+            Refusal::UnknownStudent(_)
+            | Refusal::UnknownPicture(_)
+            | Refusal::UnknownStep(_)
+            | Refusal::NotFound => StatusCode::NOT_FOUND,
             Refusal::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Refusal::TooManyStreams(_) => StatusCode::SERVICE_UNAVAILABLE,
             Refusal::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -107,6 +110,7 @@ impl fmt::Display for Refusal {
             Refusal::TooLarge(what, max) => write!(f, "{what} is too long: at most {max} bytes"),
             Refusal::Malformed(why) => write!(f, "malformed request: {why}"),
             Refusal::UnknownStudent(id) => write!(f, "there is no phone number {id} in the room"),
+            Refusal::UnknownPicture(n) => write!(f, "there is no picture number {n}"),
             Refusal::ToSelf => f.write_str("choose someone else: not yourself"),
             Refusal::NotNow(why) => f.write_str(why),
             Refusal::RateLimited => f.write_str("slow down: too many actions in a short time"),

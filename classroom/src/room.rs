@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 
 use crate::limits::{Bucket, Limits};
 use crate::readers::{attempt, Attempt, Cell, Cells, Others, Reader};
+use crate::scanning::{pictures, Picture, Scanner};
 use crate::Refusal;
 
 /// The rule the room lives under.
@@ -25,6 +26,9 @@ pub(crate) enum Mode {
     /// The escrow mandate: phones seal with an access field for the room's
     /// authority and run compliant clients.
     Escrow,
+    /// Client-side scanning: phones seal end to end and attach a safety
+    /// voucher the service opens when a picture matches its list.
+    Scanning,
 }
 
 /// How a message was sealed.
@@ -37,6 +41,15 @@ pub(crate) enum Kind {
     Escrowed,
     /// A clean envelope inside an escrowed one.
     Superencrypted,
+    /// End to end, with a safety voucher (client-side scanning).
+    Scanned,
+}
+
+/// What a phone sends: text, or one of the room's pictures.
+#[derive(Clone, Debug)]
+pub(crate) enum Content {
+    Text(String),
+    Picture(usize),
 }
 
 /// How a student came to hold a copy of the escrow key.
@@ -56,6 +69,8 @@ pub(crate) struct Message {
     pub(crate) kind: Kind,
     /// The bytes that travel: all that the service and the network see.
     pub(crate) envelope: Vec<u8>,
+    /// Whether its safety voucher matched the service's list.
+    pub(crate) matched: bool,
     pub(crate) cells: Cells,
 }
 
@@ -70,6 +85,9 @@ pub(crate) struct Student {
     /// Step → whether the latest answer was right.
     pub(crate) answers: BTreeMap<u8, bool>,
     pub(crate) bucket: Bucket,
+    /// The seed of the phone's scanning account, and its vouchers spent.
+    pub(crate) scan_account: Zeroizing<[u8; 32]>,
+    pub(crate) vouchers: usize,
 }
 
 /// The split of the authority's key.
@@ -83,6 +101,7 @@ pub(crate) struct Custody {
 #[derive(Clone, Copy)]
 pub(crate) enum Column {
     Recipient,
+    Service,
     Criminal,
     Seizer,
 }
@@ -101,17 +120,33 @@ pub(crate) struct Room {
     pub(crate) seized: Option<(usize, Identity)>,
     pub(crate) custody: Option<Custody>,
     pub(crate) step: u8,
+    /// The service's scanner and list, and the pictures phones can send.
+    pub(crate) scanner: Scanner,
+    pub(crate) pictures: Vec<Picture>,
     /// Grows with every change; the live updates carry it.
     pub(crate) version: u64,
 }
 
-/// 32 bytes from the operating system, in hex: a session or teacher token.
-pub(crate) fn token() -> Result<Zeroizing<String>, Refusal> {
+/// 32 bytes from the operating system.
+pub(crate) fn secret() -> Result<Zeroizing<[u8; 32]>, Refusal> {
     let mut bytes = Zeroizing::new([0u8; 32]);
     SystemRng
         .try_fill_bytes(bytes.as_mut())
         .map_err(|e| Refusal::Internal(e.to_string()))?;
-    Ok(Zeroizing::new(hex::encode(bytes.as_ref())))
+    Ok(bytes)
+}
+
+/// 32 bytes from the operating system, in hex: a session or teacher token.
+pub(crate) fn token() -> Result<Zeroizing<String>, Refusal> {
+    Ok(Zeroizing::new(hex::encode(secret()?.as_ref())))
+}
+
+/// A new scanner, its provider's secrets from the operating system.
+pub(crate) fn scanner() -> Result<Scanner, Refusal> {
+    let seed = secret()?;
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&seed[..8]);
+    Ok(Scanner::new(u64::from_le_bytes(word)))
 }
 
 /// Whether two tokens are equal, in time independent of where they differ.
@@ -152,6 +187,8 @@ impl Room {
             seized: None,
             custody: None,
             step: 0,
+            scanner: scanner()?,
+            pictures: pictures(),
             version: 0,
         })
     }
@@ -207,6 +244,8 @@ impl Room {
             key_copy: None,
             answers: BTreeMap::new(),
             bucket: Bucket::full(&self.limits),
+            scan_account: secret()?,
+            vouchers: 0,
         });
         self.changed();
         Ok((self.students.len() - 1, session))
@@ -230,7 +269,7 @@ impl Room {
     pub(crate) fn phone(&self, who: usize) -> Reader<'_> {
         let id = &self.students[who].identity;
         match self.mode {
-            Mode::EndToEnd => Reader::Plain(id),
+            Mode::EndToEnd | Mode::Scanning => Reader::Plain(id),
             Mode::Escrow => Reader::Compliant(id, &self.escrow_key),
         }
     }
@@ -251,22 +290,44 @@ impl Room {
     fn reader(&self, column: Column, to: usize) -> Option<Reader<'_>> {
         match column {
             Column::Recipient => Some(self.phone(to)),
+            Column::Service => Some(Reader::Plain(&self.service)),
             Column::Criminal => self.leaked_key().map(|(_, key)| Reader::Key(key)),
             Column::Seizer => self.seized.as_ref().map(|(_, id)| Reader::Plain(id)),
+        }
+    }
+
+    /// What the service gets from a message: with a voucher, what its
+    /// scanner gives (read once the account is over the threshold);
+    /// without, what its own key opens.
+    fn service_cell(&self, m: &Message, id: usize, revealed: &[usize]) -> Cell {
+        match m.kind {
+            Kind::Scanned if revealed.contains(&id) => Cell::Reads,
+            Kind::Scanned if m.matched => Cell::Cannot("BelowThreshold".into()),
+            Kind::Scanned => Cell::Cannot("NoMatch".into()),
+            _ => Cell::of(self.reader(Column::Service, m.to), &m.envelope),
         }
     }
 
     /// Every message tried again by the party of `column`, whose keys or
     /// client just changed.
     pub(crate) fn recompute(&mut self, column: Column) {
+        let revealed = match column {
+            Column::Service => self.scanner.revealed(),
+            _ => Vec::new(),
+        };
         let cells: Vec<Cell> = self
             .messages
             .iter()
-            .map(|m| Cell::of(self.reader(column, m.to), &m.envelope))
+            .enumerate()
+            .map(|(id, m)| match column {
+                Column::Service => self.service_cell(m, id, &revealed),
+                _ => Cell::of(self.reader(column, m.to), &m.envelope),
+            })
             .collect();
         for (m, cell) in self.messages.iter_mut().zip(cells) {
             let slot = match column {
                 Column::Recipient => &mut m.cells.recipient,
+                Column::Service => &mut m.cells.service,
                 Column::Criminal => &mut m.cells.criminal,
                 Column::Seizer => &mut m.cells.seizer,
             };
@@ -274,27 +335,33 @@ impl Room {
         }
     }
 
-    /// Seals `text` from one phone to another under the room's rule, and
-    /// has every party try it.
+    /// Seals a text or a picture from one phone to another under the
+    /// room's rule, and has every party try it.
     pub(crate) fn send(
         &mut self,
         from: usize,
         to: usize,
-        text: &str,
+        content: &Content,
         superencrypt: bool,
     ) -> Result<usize, Refusal> {
         let recipient = self.student(to)?.identity.public();
         if from == to {
             return Err(Refusal::ToSelf);
         }
-        if text.len() > self.limits.max_message_len {
-            return Err(Refusal::TooLarge(
-                "the message",
-                self.limits.max_message_len,
-            ));
-        }
-        if text.trim().is_empty() {
-            return Err(Refusal::NotNow("write something first".into()));
+        match content {
+            Content::Text(text) if text.len() > self.limits.max_message_len => {
+                return Err(Refusal::TooLarge(
+                    "the message",
+                    self.limits.max_message_len,
+                ))
+            }
+            Content::Text(text) if text.trim().is_empty() => {
+                return Err(Refusal::NotNow("write something first".into()))
+            }
+            Content::Picture(n) if *n >= self.pictures.len() => {
+                return Err(Refusal::UnknownPicture(*n))
+            }
+            _ => {}
         }
         if self.messages.len() >= self.limits.max_messages {
             return Err(Refusal::ArchiveFull(self.limits.max_messages));
@@ -302,7 +369,8 @@ impl Room {
         if superencrypt {
             if self.mode != Mode::Escrow {
                 return Err(Refusal::NotNow(
-                    "superencryption is for the escrow room: here every message is already end to end".into(),
+                    "superencryption is for the escrow room: here no access field is demanded"
+                        .into(),
                 ));
             }
             if !self.students[from].may_superencrypt {
@@ -312,33 +380,56 @@ impl Room {
             }
         }
         self.charge(from)?;
-        let sender = &self.students[from].identity;
-        let recipients = [recipient];
+        let plaintext = match content {
+            Content::Text(text) => text.as_bytes(),
+            Content::Picture(n) => &self.pictures[*n].png,
+        };
+        let me = &self.students[from];
+        let (sender, recipients) = (&me.identity, [recipient]);
         let (kind, envelope) = match (self.mode, superencrypt) {
-            (Mode::EndToEnd, _) => (
-                Kind::Clean,
-                seal(sender, &recipients, None, text.as_bytes())?,
-            ),
+            (Mode::EndToEnd, _) => (Kind::Clean, seal(sender, &recipients, None, plaintext)?),
             (Mode::Escrow, false) => (
                 Kind::Escrowed,
-                seal(sender, &recipients, Some(&self.escrow_key), text.as_bytes())?,
+                seal(sender, &recipients, Some(&self.escrow_key), plaintext)?,
             ),
             (Mode::Escrow, true) => {
-                let inner = seal(sender, &recipients, None, text.as_bytes())?;
+                let inner = seal(sender, &recipients, None, plaintext)?;
                 let outer = seal(sender, &recipients, Some(&self.escrow_key), &inner)?;
                 (Kind::Superencrypted, outer)
             }
+            (Mode::Scanning, _) => (
+                Kind::Scanned,
+                self.scanner.seal(
+                    sender,
+                    &recipients,
+                    plaintext,
+                    &me.scan_account,
+                    me.vouchers,
+                )?,
+            ),
         };
         let cells = self.cells(from, to, &envelope);
+        let id = self.messages.len();
+        let matched = kind == Kind::Scanned && {
+            let account = self.students[from].identity.public().fingerprint();
+            self.students[from].vouchers += 1;
+            self.scanner.receive(&account, id, &envelope)
+        };
         self.messages.push(Message {
             from,
             to,
             kind,
             envelope,
+            matched,
             cells,
         });
+        if kind == Kind::Scanned {
+            // A match may put the account over the threshold: the service
+            // then reads its earlier matches too.
+            self.recompute(Column::Service);
+        }
         self.changed();
-        Ok(self.messages.len() - 1)
+        Ok(id)
     }
 
     /// Every party tries a new envelope.

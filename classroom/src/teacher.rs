@@ -8,7 +8,9 @@ use doormat::random::SystemRng;
 
 use crate::lesson::STEPS;
 use crate::limits::Bucket;
-use crate::room::{copy_of_identity, copy_of_key, identity, Column, Copy, Mode, Room};
+use crate::room::{
+    copy_of_identity, copy_of_key, identity, scanner, secret, Column, Copy, Mode, Room,
+};
 use crate::Refusal;
 
 impl Room {
@@ -61,9 +63,16 @@ impl Room {
         Ok(())
     }
 
+    /// Function creep: the service adds the protest poster to its list
+    /// and every phone installs the new version.
+    pub(crate) fn list_poster(&mut self) {
+        self.scanner.list_poster(&self.pictures);
+        self.changed();
+    }
+
     /// Back to the start: no messages, fresh keys for every phone, a new
-    /// authority, end to end, step 0, no leak, seizure, custody or
-    /// answers. The students stay in the room with their names and
+    /// authority and scanning provider, end to end, step 0, no leak,
+    /// seizure, custody or answers. The students stay in the room with their names and
     /// sessions, unless `keep_students` is false.
     pub(crate) fn reset(&mut self, keep_students: bool) -> Result<(), Refusal> {
         let authority = EscrowAuthority::generate_with(&mut SystemRng)
@@ -75,11 +84,18 @@ impl Room {
             }
         }
         let (service, eavesdropper) = (identity()?, identity()?);
+        let mut accounts = Vec::with_capacity(fresh.len());
+        for _ in &fresh {
+            accounts.push(secret()?);
+        }
+        let scanner = scanner()?;
         if !keep_students {
             self.students.clear();
         }
-        for (student, id) in self.students.iter_mut().zip(fresh) {
+        for ((student, id), account) in self.students.iter_mut().zip(fresh).zip(accounts) {
             student.identity = id;
+            student.scan_account = account;
+            student.vouchers = 0;
             student.may_superencrypt = false;
             student.shares.clear();
             student.key_copy = None;
@@ -92,6 +108,7 @@ impl Room {
         self.authority = authority;
         self.service = service;
         self.eavesdropper = eavesdropper;
+        self.scanner = scanner;
         self.seized = None;
         self.custody = None;
         self.step = 0;

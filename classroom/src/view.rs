@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::lesson::STEPS;
 use crate::readers::{attempt, Attempt, Cells, Reader};
 use crate::room::{Copy, Custody, Kind, Message, Mode, Room};
+use crate::scanning::{ListInfo, THRESHOLD};
 
 /// A step, as the page shows it.
 #[derive(Serialize)]
@@ -49,8 +50,13 @@ pub(crate) struct Row<'a> {
 #[derive(Serialize)]
 #[serde(tag = "got", rename_all = "snake_case")]
 pub(crate) enum Read {
-    /// The text, and whose signature verified.
-    Reads { text: String, signed_by: String },
+    /// The text (or a picture's name and number), and whose signature
+    /// verified.
+    Reads {
+        text: String,
+        picture: Option<usize>,
+        signed_by: String,
+    },
     /// An envelope inside, which the reader cannot open.
     Envelope { why: String },
     /// Refused.
@@ -102,6 +108,10 @@ pub(crate) struct PhoneView<'a> {
     seized: bool,
     wire: Vec<Row<'a>>,
     max_message_len: usize,
+    /// The pictures the phone can send.
+    pictures: Vec<&'static str>,
+    /// The scanning list the phone holds: all it can see of it.
+    scan_list: ListInfo,
 }
 
 /// How many messages each party reads.
@@ -137,6 +147,16 @@ struct Answers {
     correct: usize,
 }
 
+/// Client-side scanning, as the teacher sees it.
+#[derive(Serialize)]
+struct Scanning<'a> {
+    list: ListInfo,
+    poster_listed: bool,
+    threshold: u8,
+    /// Accounts the service reads: over the threshold.
+    flagged: Vec<&'a str>,
+}
+
 /// Everything the teacher's page and the projector show.
 #[derive(Serialize)]
 pub(crate) struct RoomView<'a> {
@@ -154,6 +174,7 @@ pub(crate) struct RoomView<'a> {
     wire: Vec<Row<'a>>,
     /// What the state reads, newest first.
     desk: Vec<Letter<'a>>,
+    scanning: Scanning<'a>,
     max_students: usize,
     max_messages: usize,
 }
@@ -207,10 +228,17 @@ impl Room {
     /// `reader` opens message `id`, for the view.
     fn letter<'a>(&'a self, reader: Reader<'_>, id: usize, m: &'a Message) -> Letter<'a> {
         let read = match attempt(reader, &m.envelope) {
-            Attempt::Reads { text, sender } => Read::Reads {
-                text,
-                signed_by: self.signer(&sender),
-            },
+            Attempt::Reads { plaintext, sender } => {
+                let picture = self.pictures.iter().position(|p| p.png == plaintext);
+                Read::Reads {
+                    text: match picture {
+                        Some(n) => format!("[a picture: {}]", self.pictures[n].label),
+                        None => String::from_utf8_lossy(&plaintext).into_owned(),
+                    },
+                    picture,
+                    signed_by: self.signer(&sender),
+                }
+            }
             Attempt::Envelope(why) => Read::Envelope { why },
             Attempt::Cannot(why) => Read::Cannot { why },
         };
@@ -279,6 +307,8 @@ impl Room {
             seized: self.seized.as_ref().is_some_and(|(s, _)| *s == who),
             wire: self.newest().map(|(id, m)| self.row(id, m)).collect(),
             max_message_len: self.limits.max_message_len,
+            pictures: self.pictures.iter().map(|p| p.label).collect(),
+            scan_list: self.scanner.list_info(),
         }
     }
 
@@ -341,6 +371,23 @@ impl Room {
                 .take(6)
                 .map(|(id, m)| self.letter(Reader::Key(&self.authority), id, m))
                 .collect(),
+            scanning: Scanning {
+                list: self.scanner.list_info(),
+                poster_listed: self.scanner.poster_listed,
+                threshold: THRESHOLD,
+                flagged: self
+                    .scanner
+                    .flagged()
+                    .iter()
+                    .filter_map(|fp| {
+                        let s = self
+                            .students
+                            .iter()
+                            .find(|s| s.identity.public().fingerprint() == *fp);
+                        s.map(|s| s.name.as_str())
+                    })
+                    .collect(),
+            },
             max_students: self.limits.max_students,
             max_messages: self.limits.max_messages,
         }

@@ -3,7 +3,8 @@
 //! and join, send messages, read the matrix, answer a step; the teacher
 //! clicks the mandate, the leak and the projector view; a screenshot of
 //! the projector goes to `target/classroom-projector.png` and one of a
-//! phone to `target/classroom-phone.png`.
+//! phone to `target/classroom-phone.png` (and one of a phone under
+//! client-side scanning to `target/classroom-scanning.png`).
 //!
 //! Without a browser the test says why on standard error and passes,
 //! unless `DOORMAT_REQUIRE_BROWSER=1` (which `.ci/run` sets once it has
@@ -162,6 +163,27 @@ fn a_class_in_a_real_browser() {
     for shot in [&png, &phone_png] {
         assert!(shot.starts_with(b"\x89PNG\r\n\x1a\n") && shot.len() > 10_000);
     }
+
+    // Client-side scanning: Alice picks the protest poster from the menu;
+    // Bob's phone shows the picture it decrypted (the policy lets the
+    // page's own images load, and nothing else).
+    d.click("#t-show");
+    d.click("#t-scanning");
+    d.switch(alice);
+    d.wait_text("#mode-badge", "client-side scanning");
+    d.wait_text("#scan-list", "version 1");
+    d.choose("#send-to", "Bob");
+    d.choose("#send-picture", "the protest poster");
+    d.click("#send-button");
+    d.switch(bob);
+    d.wait_text("#phone-inbox", "[a picture: the protest poster]");
+    let width = wait("the picture to load", || {
+        let w = d.property("#phone-inbox img.picture", "naturalWidth");
+        w.as_u64().filter(|&w| w > 0)
+    });
+    assert_eq!(width, 96);
+    let scanning_png = d.screenshot(&target().join("classroom-scanning.png"));
+    assert!(scanning_png.starts_with(b"\x89PNG\r\n\x1a\n"));
     let _ = writeln!(std::io::stderr(), "screenshot: {}", path.display());
     assert_eq!(s.room()["leaked_to"], json!(mallory_name));
 }

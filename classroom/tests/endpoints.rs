@@ -45,6 +45,13 @@ fn the_page_and_its_files_are_served_with_a_strict_policy() {
         !page.contains("http://") && !page.contains("https://"),
         "no CDN"
     );
+    let picture = s.request("GET", "/pictures/2.png", None);
+    assert_eq!(picture.status, 200);
+    assert_eq!(picture.header("content-type"), Some("image/png"));
+    assert!(picture.body.starts_with(b"\x89PNG"));
+    for path in ["/pictures/3.png", "/pictures/2", "/pictures/..%2Fapp.css"] {
+        assert_eq!(s.request("GET", path, None).status, 404, "{path}");
+    }
     let missing = s.request("GET", "/nowhere", None);
     assert_eq!(missing.status, 404);
     assert_eq!(missing.error(), "no such page");
@@ -183,6 +190,15 @@ fn sending_refuses_what_it_cannot_carry() {
     );
     refused(
         &alice,
+        json!({"to": bob.id, "picture": 3}),
+        404,
+        "no picture number 3",
+    );
+    refused(&alice, json!({"to": bob.id}), 400, "a text or a picture");
+    let both = json!({"to": bob.id, "text": "hi", "picture": 0});
+    refused(&alice, both, 400, "a text or a picture");
+    refused(
+        &alice,
         json!({"to": bob.id, "text": "hi", "cc": 1}),
         400,
         "unknown field",
@@ -233,7 +249,7 @@ fn answers_check_themselves_and_refuse_nonsense() {
         assert_eq!(r.status, status, "{body}: {}", r.text());
         assert!(r.error().contains(says), "{body}: {}", r.error());
     };
-    refused(json!({"step": 11, "answer": "0"}), 404, "no step 11");
+    refused(json!({"step": 12, "answer": "0"}), 404, "no step 12");
     refused(
         json!({"step": 0, "answer": "the server"}),
         400,
@@ -289,6 +305,7 @@ fn teacher_actions_need_the_token() {
             "/api/teacher/split",
             json!({"threshold": 1, "holders": [0]}),
         ),
+        ("/api/teacher/scan", json!({})),
         ("/api/teacher/reset", json!({})),
     ] {
         let body = body.to_string();
@@ -328,7 +345,7 @@ fn teacher_actions_refuse_what_the_room_cannot_do() {
         400,
         "unknown variant",
     );
-    refused("/api/teacher/step", json!({"step": 11}), 404, "no step 11");
+    refused("/api/teacher/step", json!({"step": 12}), 404, "no step 12");
     refused(
         "/api/teacher/leak",
         json!({"to": 5}),

@@ -18,7 +18,11 @@ use doormat_classroom::Limits;
 use serde_json::{json, Value};
 
 const STUDENTS: usize = 30;
-const STEPS: u8 = 11;
+const PROTEST_POSTER: usize = 2;
+/// Messages: a clean and an escrowed one each, one superencrypted, a
+/// picture each but student 0's three protest posters.
+const MESSAGES: usize = 2 * STUDENTS + 1 + (STUDENTS - 1) + 3;
+const STEPS: u8 = 12;
 /// Generous for 2 shared cores; a run here took a few seconds.
 const TIME_BOUND: Duration = Duration::from_secs(60);
 /// The server keeps at most 64 phones and 2,000 messages of 4 KiB; this
@@ -62,6 +66,12 @@ fn send(phone: &Phone, count: &AtomicUsize, to: usize, text: &str, superencrypt:
     assert_eq!(r.status, 201, "{}", r.text());
 }
 
+fn picture(phone: &Phone, count: &AtomicUsize, to: usize, picture: usize) {
+    let body = json!({"to": to, "picture": picture});
+    let r = call(phone, count, "POST", "/api/send", Some(body));
+    assert_eq!(r.status, 201, "{}", r.text());
+}
+
 fn view(phone: &Phone, count: &AtomicUsize) -> Value {
     let r = call(phone, count, "GET", "/api/me", None);
     assert_eq!(r.status, 200, "{}", r.text());
@@ -90,6 +100,10 @@ fn student_acts(i: usize, me: &Phone, n: &AtomicUsize, step: u8) {
             false,
         ),
         8 if i == 3 => send(me, n, 4, "the surprise party is on friday", true),
+        // Everyone sends a picture; student 0 the protest poster, three
+        // times: the threshold.
+        10 if i == 0 => (0..3).for_each(|_| picture(me, n, 1, PROTEST_POSTER)),
+        10 => picture(me, n, (i + 1) % STUDENTS, i % 3),
         _ => {}
     }
 }
@@ -121,7 +135,7 @@ fn student_answers(i: usize, me: &Phone, n: &AtomicUsize, step: u8, projector: &
         6 => projector["tally"]["criminal"].to_string(),
         7 => projector["custody"]["threshold"].to_string(),
         9 => projector["tally"]["seizer"].to_string(),
-        s => ["1", "0", "1", "", "1", "", "", "", "1", "", "2"][usize::from(s)].to_owned(),
+        s => ["1", "0", "1", "", "1", "", "", "", "1", "", "1", "2"][usize::from(s)].to_owned(),
     };
     assert!(
         answer(me, n, step, &given),
@@ -183,6 +197,10 @@ fn thirty_students_and_a_teacher_run_the_whole_lesson() {
             }
             8 => s.act("/api/teacher/superencrypt", json!({"to": 3})),
             9 => s.act("/api/teacher/seize", json!({"phone": 5})),
+            10 => {
+                s.act("/api/teacher/mode", json!({"mode": "scanning"}));
+                s.act("/api/teacher/scan", json!({}));
+            }
             _ => {}
         }
         s.act("/api/teacher/step", json!({"step": step}));
@@ -202,33 +220,28 @@ fn thirty_students_and_a_teacher_run_the_whole_lesson() {
     let total = requests.load(Ordering::Relaxed) + 1;
 
     let tally = &room["tally"];
-    assert_eq!(tally["messages"], 2 * STUDENTS + 1);
+    assert_eq!(tally["messages"], MESSAGES);
     assert_eq!(
-        tally["recipient"],
-        STUDENTS + 1,
-        "compliant clients refuse the clean ones"
+        tally["recipient"], MESSAGES,
+        "plain clients again, under scanning"
     );
+    let escrowed = STUDENTS;
     assert_eq!(
-        tally["state"], STUDENTS,
-        "every escrowed message, no clean one, not the superencrypted one"
+        tally["state"], escrowed,
+        "no clean, superencrypted or scanned one"
     );
     assert_eq!(
         tally["criminal"], tally["state"],
         "a copy of the key is the key"
     );
+    assert_eq!(tally["seizer"], 3, "the messages sent to the seized phone");
+    assert_eq!(tally["service"], 3, "student 0's three protest posters");
+    assert_eq!(room["scanning"]["flagged"], json!(["student 00"]));
     assert_eq!(
-        tally["seizer"], 2,
-        "the two messages sent to the seized phone"
+        [&tally["eavesdropper"], &tally["others_read"]],
+        [&json!(0); 2]
     );
-    assert_eq!(
-        [
-            &tally["service"],
-            &tally["eavesdropper"],
-            &tally["others_read"]
-        ],
-        [&json!(0); 3]
-    );
-    assert_eq!(tally["others_tried"], (2 * STUDENTS + 1) * (STUDENTS - 2));
+    assert_eq!(tally["others_tried"], MESSAGES * (STUDENTS - 2));
     for (step, a) in room["answers"]
         .as_array()
         .expect("answers")

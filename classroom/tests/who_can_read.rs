@@ -193,6 +193,70 @@ fn a_reset_returns_the_room_to_the_start() {
     assert_eq!(s.join("Alice").id, 0, "the name is free again");
 }
 
+#[test]
+fn scanning_reads_what_the_list_creeps_to() {
+    const PROTEST_POSTER: usize = 2;
+    let s = Server::start(Limits::default());
+    let (alice, bob, carol) = (s.join("Alice"), s.join("Bob"), s.join("Carol"));
+    s.act("/api/teacher/mode", json!({"mode": "scanning"}));
+    let before = alice.view()["scan_list"].clone();
+    assert_eq!(before["version"], 1);
+    let photo = alice.send_picture(bob.id, 0);
+    let early = alice.send_picture(bob.id, PROTEST_POSTER);
+    let r = row(&s, early);
+    assert_eq!(r["kind"], "scanned");
+    assert!(
+        r["escrowed_to"].is_null(),
+        "no access field: end to end on the wire"
+    );
+    assert_eq!(
+        got(&r, "service"),
+        "cannot NoMatch",
+        "the poster is not listed yet"
+    );
+    assert_eq!(got(&r, "recipient"), "reads");
+    let letter = &bob.view()["inbox"][0]["read"];
+    assert_eq!(letter["picture"], PROTEST_POSTER);
+    assert_eq!(letter["text"], "[a picture: the protest poster]");
+
+    // Function creep: the phones see new bytes, not what was added.
+    s.act("/api/teacher/scan", json!({}));
+    let after = alice.view()["scan_list"].clone();
+    assert_eq!(after["version"], 2);
+    assert_ne!(after["digest"], before["digest"]);
+    assert_eq!(s.room()["scanning"]["poster_listed"], true);
+    let posters: Vec<usize> = (0..3)
+        .map(|_| alice.send_picture(carol.id, PROTEST_POSTER))
+        .collect();
+    let bob_once = bob.send_picture(carol.id, PROTEST_POSTER);
+    // Alice's three matches reach the threshold: the service reads them.
+    for &id in &posters {
+        assert_eq!(got(&row(&s, id), "service"), "reads", "message {id}");
+    }
+    assert_eq!(got(&row(&s, bob_once), "service"), "cannot BelowThreshold");
+    assert_eq!(got(&row(&s, photo), "service"), "cannot NoMatch");
+    assert_eq!(
+        got(&row(&s, early), "service"),
+        "cannot NoMatch",
+        "sent before the creep"
+    );
+    for id in posters.iter().chain([&bob_once, &photo]) {
+        let r = row(&s, *id);
+        assert_eq!(got(&r, "state"), "cannot NotEscrowed", "no escrow here");
+        assert_eq!(got(&r, "eavesdropper"), "cannot NotARecipient");
+    }
+    let room = s.room();
+    assert_eq!(room["scanning"]["flagged"], json!(["Alice"]));
+    assert_eq!(room["tally"]["service"], 3);
+    assert!(alice.answer(10, "1"));
+    let r = alice.call(
+        "POST",
+        "/api/send",
+        Some(&json!({"to": bob.id, "picture": 0, "superencrypt": true})),
+    );
+    assert_eq!(r.status, 409, "superencryption is for the escrow room");
+}
+
 fn hex(s: &str) -> String {
     s.bytes().map(|b| format!("{b:02x}")).collect()
 }

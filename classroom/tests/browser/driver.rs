@@ -196,6 +196,12 @@ impl Driver {
         })
     }
 
+    /// A DOM property of the first element a selector finds.
+    pub fn property(&self, css: &str, name: &str) -> Value {
+        let element = self.find(css);
+        self.cmd("GET", &format!("/element/{element}/property/{name}"), None)
+    }
+
     /// Clicks an element.
     pub fn click(&self, css: &str) {
         let element = self.find(css);

@@ -163,6 +163,14 @@ impl Phone {
         r.json()["id"].as_u64().expect("an id") as usize
     }
 
+    /// Sends one of the room's pictures, which must go.
+    pub fn send_picture(&self, to: usize, picture: usize) -> usize {
+        let body = json!({ "to": to, "picture": picture });
+        let r = self.call("POST", "/api/send", Some(&body));
+        assert_eq!(r.status, 201, "send: {}", r.text());
+        r.json()["id"].as_u64().expect("an id") as usize
+    }
+
     /// Answers a step: whether the answer was right.
     pub fn answer(&self, step: u8, answer: &str) -> bool {
         let body = json!({ "step": step, "answer": answer });
