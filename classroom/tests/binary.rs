@@ -4,17 +4,18 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::request;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_doormat-classroom");
 
-#[test]
-fn it_prints_the_links_serves_and_stops_on_ctrl_c() {
+/// Starts the binary listening on `listen`: the process, the rest of its
+/// standard output, and what it printed up to its Ctrl-C line.
+fn start(listen: &str) -> (Child, BufReader<ChildStdout>, String) {
     let mut child = Command::new(BINARY)
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", listen])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -24,6 +25,21 @@ fn it_prints_the_links_serves_and_stops_on_ctrl_c() {
     while !printed.contains("Ctrl-C") {
         assert_ne!(out.read_line(&mut printed).expect("read"), 0, "{printed}");
     }
+    (child, out, printed)
+}
+
+/// Sends SIGINT, as Ctrl-C does.
+fn interrupt(child: &Child) {
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+}
+
+#[test]
+fn it_prints_the_links_serves_and_stops_on_ctrl_c() {
+    let (mut child, mut out, printed) = start("127.0.0.1:0");
     let teacher = printed
         .lines()
         .find_map(|l| l.strip_prefix("teacher:  http://"))
@@ -48,11 +64,7 @@ fn it_prints_the_links_serves_and_stops_on_ctrl_c() {
     assert_eq!(room.status, 200, "the printed token is the teacher's");
 
     let started = Instant::now();
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(sent.success());
+    interrupt(&child);
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {
             break status;
@@ -81,20 +93,9 @@ fn it_says_why_it_cannot_listen() {
 
 #[test]
 fn it_warns_when_opened_to_the_network() {
-    let mut child = Command::new(BINARY)
-        .args(["--listen", "0.0.0.0:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut printed = String::new();
-    while !printed.contains("Ctrl-C") {
-        assert_ne!(out.read_line(&mut printed).expect("read"), 0, "{printed}");
-    }
-    let _ = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    let _ = child.wait();
+    let (mut child, _out, printed) = start("0.0.0.0:0");
+    interrupt(&child);
+    assert!(child.wait().expect("wait").success());
     assert!(printed.contains("every network interface"), "{printed}");
     assert!(
         printed.contains("warning: anyone who reaches this address can join"),

@@ -75,14 +75,7 @@ impl Server {
 
     /// A teacher's request.
     pub fn teacher(&self, method: &str, path: &str, body: Option<&Value>) -> Response {
-        let headers = [(TEACHER_HEADER, self.token.as_str())];
-        request(
-            self.addr,
-            method,
-            path,
-            &headers,
-            body.map(Value::to_string).as_deref(),
-        )
+        request_as(self.addr, (TEACHER_HEADER, &self.token), method, path, body)
     }
 
     /// A teacher's POST that must succeed.
@@ -133,13 +126,12 @@ pub struct Phone {
 impl Phone {
     /// A request with this phone's session.
     pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Response {
-        let headers = [(SESSION_HEADER, self.session.as_str())];
-        request(
+        request_as(
             self.addr,
+            (SESSION_HEADER, &self.session),
             method,
             path,
-            &headers,
-            body.map(Value::to_string).as_deref(),
+            body,
         )
     }
 
@@ -178,6 +170,18 @@ impl Phone {
         assert_eq!(r.status, 200, "answer: {}", r.text());
         r.json()["correct"].as_bool().expect("a verdict")
     }
+}
+
+/// A request with one credential header and a JSON body.
+fn request_as(
+    addr: SocketAddr,
+    credential: (&str, &str),
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Response {
+    let body = body.map(Value::to_string);
+    request(addr, method, path, &[credential], body.as_deref())
 }
 
 /// A response.
