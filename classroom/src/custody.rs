@@ -6,7 +6,7 @@
 use doormat::escrow::EscrowAuthority;
 use doormat::random::SystemRng;
 
-use crate::room::{Copy, Custody, Room};
+use crate::room::{Custody, Origin, Room};
 use crate::Refusal;
 
 impl Room {
@@ -77,7 +77,7 @@ impl Room {
             .map_err(|e| Refusal::NotNow(format!("the shares do not rebuild the key: {e}")))?;
         let student = &mut self.students[who];
         if student.key_copy.is_none() {
-            student.key_copy = Some((Copy::Rebuilt, key));
+            student.key_copy = Some((Origin::Rebuilt, key));
         }
         self.changed();
         Ok(())

@@ -55,7 +55,7 @@ pub(crate) enum Content {
 /// How a student came to hold a copy of the escrow key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub(crate) enum Copy {
+pub(crate) enum Origin {
     /// The teacher leaked it to them.
     Leaked,
     /// They rebuilt it from custody shares.
@@ -81,7 +81,7 @@ pub(crate) struct Student {
     session: Zeroizing<String>,
     pub(crate) may_superencrypt: bool,
     pub(crate) shares: Vec<KeyShare>,
-    pub(crate) key_copy: Option<(Copy, EscrowAuthority)>,
+    pub(crate) key_copy: Option<(Origin, EscrowAuthority)>,
     /// Step → whether the latest answer was right.
     pub(crate) answers: BTreeMap<u8, bool>,
     pub(crate) bucket: Bucket,
@@ -154,16 +154,19 @@ pub(crate) fn same_token(a: &str, b: &str) -> bool {
     bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
+/// A new classical identity from the operating system's generator.
 pub(crate) fn identity() -> Result<Identity, Refusal> {
     Identity::generate_with(&mut SystemRng).map_err(|e| Refusal::Internal(e.to_string()))
 }
 
+/// A copy of an identity, through its secret text: what a seizure takes.
 pub(crate) fn copy_of_identity(id: &Identity) -> Result<Identity, Refusal> {
     id.to_secret_string()
         .parse()
         .map_err(|e: doormat::keys::Error| Refusal::Internal(e.to_string()))
 }
 
+/// A copy of the escrow key, through its secret text: what a leak gives.
 pub(crate) fn copy_of_key(key: &EscrowAuthority) -> Result<EscrowAuthority, Refusal> {
     key.to_secret_string()
         .parse()
@@ -281,7 +284,7 @@ impl Room {
             .iter()
             .enumerate()
             .find_map(|(i, s)| match &s.key_copy {
-                Some((Copy::Leaked, key)) => Some((i, key)),
+                Some((Origin::Leaked, key)) => Some((i, key)),
                 _ => None,
             })
     }

@@ -9,7 +9,7 @@ use doormat::random::SystemRng;
 use crate::lesson::STEPS;
 use crate::limits::Bucket;
 use crate::room::{
-    copy_of_identity, copy_of_key, identity, scanner, secret, Column, Copy, Mode, Room,
+    copy_of_identity, copy_of_key, identity, scanner, secret, Column, Mode, Origin, Room,
 };
 use crate::Refusal;
 
@@ -39,7 +39,7 @@ impl Room {
     pub(crate) fn leak(&mut self, to: usize) -> Result<(), Refusal> {
         self.student(to)?;
         let copy = copy_of_key(&self.authority)?;
-        self.students[to].key_copy = Some((Copy::Leaked, copy));
+        self.students[to].key_copy = Some((Origin::Leaked, copy));
         self.recompute(Column::Criminal);
         self.changed();
         Ok(())

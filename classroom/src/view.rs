@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::lesson::STEPS;
 use crate::readers::{attempt, Attempt, Cells, Reader};
-use crate::room::{Copy, Custody, Kind, Message, Mode, Room};
+use crate::room::{Custody, Kind, Message, Mode, Origin, Room, Student};
 use crate::scanning::{ListInfo, THRESHOLD};
 
 /// A step, as the page shows it.
@@ -85,7 +85,7 @@ struct Contact<'a> {
 /// A copy of the escrow key a student holds, and what it opens.
 #[derive(Serialize)]
 struct KeyCopy<'a> {
-    how: Copy,
+    how: Origin,
     fingerprint: String,
     opens: Vec<Letter<'a>>,
 }
@@ -136,7 +136,7 @@ struct Pupil<'a> {
     fingerprint: String,
     may_superencrypt: bool,
     shares: usize,
-    key_copy: Option<Copy>,
+    key_copy: Option<Origin>,
     answers: &'a BTreeMap<u8, bool>,
 }
 
@@ -253,10 +253,15 @@ impl Room {
 
     /// The name of the phone whose key verified a signature.
     fn signer(&self, fp: &Fingerprint) -> String {
+        self.holder(fp)
+            .map_or_else(|| format!("an unknown key ({fp})"), |s| s.name.clone())
+    }
+
+    /// The student whose public key has this fingerprint.
+    fn holder(&self, fp: &Fingerprint) -> Option<&Student> {
         self.students
             .iter()
             .find(|s| s.identity.public().fingerprint() == *fp)
-            .map_or_else(|| format!("an unknown key ({fp})"), |s| s.name.clone())
     }
 
     /// Student `who`'s phone.
@@ -379,13 +384,7 @@ impl Room {
                     .scanner
                     .flagged()
                     .iter()
-                    .filter_map(|fp| {
-                        let s = self
-                            .students
-                            .iter()
-                            .find(|s| s.identity.public().fingerprint() == *fp);
-                        s.map(|s| s.name.as_str())
-                    })
+                    .filter_map(|fp| self.holder(fp).map(|s| s.name.as_str()))
                     .collect(),
             },
             max_students: self.limits.max_students,
