@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -67,8 +68,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let stop = match stop_signals() {
+        Ok(stop) => stop,
+        Err(e) => {
+            eprintln!("doormat classroom: error: cannot listen for Ctrl-C: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     announce(addr, classroom.teacher_token());
-    match serve(listener, classroom, stop()).await {
+    match serve(listener, classroom, stop).await {
         Ok(()) => {
             println!("doormat classroom: stopped; the room and its keys are gone");
             ExitCode::SUCCESS
@@ -101,27 +109,29 @@ fn announce(addr: SocketAddr, token: &str) {
     println!("Ctrl-C stops the server; nothing is written to disk.");
 }
 
-/// Completes on Ctrl-C (or SIGTERM).
-async fn stop() {
-    // Without a handler there is no Ctrl-C to wait for: run until killed.
-    let ctrl_c = async {
+/// Completes on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed
+/// when this is called, so a Ctrl-C right after the links are printed
+/// already stops the server cleanly.
+#[cfg(unix)]
+fn stop_signals() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
+/// Completes on Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signals() -> std::io::Result<impl Future<Output = ()>> {
+    Ok(async {
+        // Without a handler there is no Ctrl-C to wait for: run until killed.
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => ctrl_c.await,
-        }
-    }
-    #[cfg(not(unix))]
-    ctrl_c.await;
+    })
 }
