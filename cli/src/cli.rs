@@ -54,6 +54,23 @@ pub enum Command {
     /// What whoever holds the escrow key can do.
     #[command(subcommand)]
     Authority(AuthorityCommand),
+    /// The classroom lab in the browser: runs the `doormat-classroom`
+    /// server (beside this tool or on the PATH) with these arguments.
+    /// `doormat classroom --help` shows its options.
+    #[command(disable_help_flag = true)]
+    Classroom(ClassroomArgs),
+}
+
+/// `classroom`: every argument goes to `doormat-classroom`.
+#[derive(Debug, Args)]
+pub struct ClassroomArgs {
+    /// The server's arguments: `--listen ADDR`, `--help`, …
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
+    pub args: Vec<std::ffi::OsString>,
 }
 
 /// Where an output goes.

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod classroom;
 mod cli;
 mod envelope;
 mod failure;
@@ -87,5 +88,6 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             AuthorityCommand::Split(args) => keys::split(args),
             AuthorityCommand::Recover(args) => keys::recover(args),
         },
+        Command::Classroom(args) => classroom::run(args),
     }
 }
