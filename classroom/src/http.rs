@@ -103,8 +103,30 @@ pub(crate) fn router(classroom: Classroom) -> Router {
             let body = serde_json::json!({"error": "method not allowed here"});
             (StatusCode::METHOD_NOT_ALLOWED, Json(body))
         })
+        .layer(axum::middleware::from_fn_with_state(
+            classroom.clone(),
+            only_our_host,
+        ))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(classroom)
+}
+
+/// Refuses a request whose `Host` is not the loopback server's own (see
+/// [`Refusal::WrongHost`]), before any handler runs.
+async fn only_our_host(
+    State(classroom): State<Classroom>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    if classroom.host_allowed(host) {
+        next.run(request).await
+    } else {
+        Refusal::WrongHost.into_response()
+    }
 }
 
 const JS: &str = "text/javascript; charset=utf-8";

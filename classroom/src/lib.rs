@@ -67,6 +67,8 @@ struct Shared {
     /// Set when the server stops: live updates end.
     stopping: watch::Sender<bool>,
     streams: Arc<Semaphore>,
+    /// When served on a loopback address: the `Host` values it answers to.
+    hosts: std::sync::OnceLock<Vec<String>>,
 }
 
 impl Classroom {
@@ -82,6 +84,7 @@ impl Classroom {
             changes: watch::channel(0).0,
             stopping: watch::channel(false).0,
             streams: Arc::new(Semaphore::new(limits.max_streams)),
+            hosts: std::sync::OnceLock::new(),
             limits,
         })))
     }
@@ -100,6 +103,15 @@ impl Classroom {
     /// The page and the API, as an axum router.
     pub fn router(&self) -> axum::Router {
         http::router(self.clone())
+    }
+
+    /// Whether a request's `Host` is one this server answers to: any, unless
+    /// it serves on loopback.
+    fn host_allowed(&self, host: Option<&str>) -> bool {
+        match self.0.hosts.get() {
+            None => true,
+            Some(hosts) => host.is_some_and(|h| hosts.iter().any(|a| a.eq_ignore_ascii_case(h))),
+        }
     }
 
     fn room(&self) -> &Mutex<Room> {
@@ -140,6 +152,19 @@ pub async fn serve(
     classroom: Classroom,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // On loopback only this machine can connect, but a page of another
+    // site can rename itself to 127.0.0.1 (DNS rebinding) and send its
+    // requests here: they carry its own host name, and are refused.
+    let addr = listener.local_addr()?;
+    if addr.ip().is_loopback() {
+        let port = addr.port();
+        let hosts = [
+            format!("127.0.0.1:{port}"),
+            format!("localhost:{port}"),
+            format!("[::1]:{port}"),
+        ];
+        let _ = classroom.0.hosts.set(hosts.into());
+    }
     let app = classroom.router();
     let stopping = classroom.0.stopping.clone();
     let signal = async move {

@@ -51,6 +51,10 @@ pub enum Refusal {
     BadAnswer(&'static str),
     /// No such page or endpoint.
     NotFound,
+    /// A request addressed to another host name than the loopback server's
+    /// own: a page of another site that renamed itself to 127.0.0.1 (DNS
+    /// rebinding) is not let in.
+    WrongHost,
     /// The library failed where it should not (the generator, say).
     Internal(String),
 }
@@ -78,6 +82,7 @@ impl Refusal {
             | Refusal::NotFound => StatusCode::NOT_FOUND,
             Refusal::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Refusal::TooManyStreams(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::WrongHost => StatusCode::MISDIRECTED_REQUEST,
             Refusal::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -120,6 +125,9 @@ impl fmt::Display for Refusal {
             Refusal::UnknownStep(step) => write!(f, "the lesson has no step {step}"),
             Refusal::BadAnswer(want) => write!(f, "this question wants {want}"),
             Refusal::NotFound => f.write_str("no such page"),
+            Refusal::WrongHost => f.write_str(
+                "this classroom answers only to the address it printed (127.0.0.1 or localhost)",
+            ),
             Refusal::Internal(why) => write!(f, "the server failed: {why}"),
         }
     }

@@ -459,3 +459,56 @@ fn live_updates_are_bounded() {
     let third = Events::open(s.addr);
     assert_eq!(third.status, 503);
 }
+
+/// A page of another site that renamed itself to 127.0.0.1 (DNS
+/// rebinding) reaches the loopback server with its own host name in
+/// `Host`: refused (421) before any handler runs, join included; the
+/// server's own names are answered.
+#[test]
+fn a_request_for_another_host_name_is_refused() {
+    use std::io::{Read, Write};
+    let s = server();
+    let raw = |host: &str, method: &str, path: &str| -> String {
+        let mut stream = std::net::TcpStream::connect(s.addr).expect("connect");
+        let body = r#"{"name":"mallory"}"#;
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).expect("write");
+        let mut out = String::new();
+        stream.read_to_string(&mut out).expect("read");
+        out
+    };
+    let port = s.addr.port();
+    for host in [
+        format!("evil.example:{port}"),
+        "evil.example".into(),
+        String::new(),
+    ] {
+        let out = raw(&host, "POST", "/api/join");
+        assert!(out.starts_with("HTTP/1.1 421"), "Host {host:?}: {out}");
+        assert!(
+            out.contains("answers only to the address it printed"),
+            "{out}"
+        );
+        assert!(raw(&host, "GET", "/").starts_with("HTTP/1.1 421"));
+    }
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LOCALHOST:{port}"),
+    ] {
+        assert!(
+            raw(&host, "GET", "/").starts_with("HTTP/1.1 200"),
+            "Host {host:?}"
+        );
+    }
+    // Nobody joined through the refused requests.
+    let students = s.room()["students"]
+        .as_array()
+        .cloned()
+        .expect("a list of students");
+    assert!(students.is_empty(), "{students:?}");
+}
