@@ -38,8 +38,8 @@
 //! uses too; `examples/README.md` gives the reading order.
 
 mod common;
-#[path = "tour/lessons.rs"]
-mod lessons;
+#[path = "common/tour_lessons.rs"]
+mod tour_lessons;
 
 use std::time::Instant;
 
@@ -371,7 +371,7 @@ fn main() -> Result<()> {
 
     // ------------------------------------------------------------------
     heading("6. The other lessons, one line each (each example tells it in full)");
-    let lines = lessons::other_lessons()?;
+    let lines = tour_lessons::other_lessons()?;
     for line in &lines {
         println!("{line}");
     }

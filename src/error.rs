@@ -103,6 +103,7 @@ fn open_kind(e: &OpenError) -> ErrorKind {
     match e {
         OpenError::Io(_) => ErrorKind::Io,
         OpenError::NotARecipient | OpenError::UnexpectedSender => ErrorKind::WrongKey,
+        OpenError::UnknownExtension(_) => ErrorKind::Refused,
         OpenError::Layer(inner) => layer_kind(&**inner),
         _ => ErrorKind::InvalidInput,
     }

@@ -56,3 +56,67 @@ pub mod escrow {
         client.field_oracle(sealing)
     }
 }
+
+/// Shamir secret sharing of bytes over GF(2^8): the split behind escrow's
+/// k-of-n custody ([`EscrowAuthority::split_with`](crate::escrow::EscrowAuthority::split_with)),
+/// open to lessons that need a threshold of their own — the scanning
+/// lesson's safety vouchers, which a provider can open only once an account
+/// has sent `t` matching pictures.
+///
+/// Any `threshold` shares rebuild the secret; fewer say nothing about it.
+/// Each byte of the secret is the constant term of its own random
+/// polynomial of degree `threshold - 1`; a share is the point `(x, f(x))` of
+/// every such polynomial, for a public index `x` in `1..=shares`.
+///
+/// ```
+/// use doormat::hazmat::shamir;
+/// use doormat::random::{SeedableRng, SeededRng};
+///
+/// let mut rng = SeededRng::from_seed([7; 32]);
+/// let shares = shamir::split(b"voucher key", 3, 5, &mut rng)?;
+/// assert_eq!((shares[4].index(), shares[4].threshold()), (5, 3));
+/// assert_eq!(&shamir::combine(&shares[1..4])?[..], b"voucher key");
+/// assert!(shamir::combine(&shares[..2]).is_err());
+/// // A share travels as its three parts and is rebuilt from them.
+/// let copy = shamir::Share::from_parts(shares[0].index(), 3, shares[0].bytes())?;
+/// assert_eq!(&shamir::combine(&[copy, shares[2].clone(), shares[3].clone()])?[..], b"voucher key");
+/// # Ok::<(), doormat::escrow::Error>(())
+/// ```
+pub mod shamir {
+    use zeroize::Zeroizing;
+
+    use crate::escrow::{shamir, Error};
+    use crate::random::TryCryptoRng;
+
+    pub use crate::escrow::shamir::Share;
+
+    /// Splits `secret` into `shares` shares (indices `1..=shares`), any
+    /// `threshold` of which rebuild it; the polynomial coefficients come from
+    /// `rng` and are wiped after use. `threshold == 1` replicates the secret.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for an empty secret, a zero threshold or
+    /// share count, or a threshold above the share count;
+    /// [`Error::RandomFailed`] if `rng` fails.
+    pub fn split<R: TryCryptoRng + ?Sized>(
+        secret: &[u8],
+        threshold: u8,
+        shares: u8,
+        rng: &mut R,
+    ) -> Result<Vec<Share>, Error> {
+        shamir::split(secret, threshold, shares, rng)
+    }
+
+    /// Rebuilds the secret from at least `threshold` shares, in any order;
+    /// shares beyond the threshold must lie on the same polynomials.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooFewShares`], [`Error::DuplicateShare`] (an index given
+    /// twice), [`Error::InconsistentShares`] (shares of different splits or
+    /// thresholds, or a malformed share).
+    pub fn combine(shares: &[Share]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        shamir::combine(shares)
+    }
+}

@@ -36,14 +36,23 @@ use doormat::e2e::{self, OpenError, Opener, PayloadCipher, Sealer};
 use doormat::keys::{Identity, PublicIdentity};
 use kit::{insert, swap, Parts};
 
-/// A small chunk size, so a short payload has a first, middle and last chunk.
-const CHUNK: u32 = 64;
-/// A checkpoint after every two chunks: six chunks carry two checkpoints.
-const INTERVAL: u32 = 2;
-/// Six chunks: 0 (first) to 4 are full, 5 (last) holds 20 bytes.
-const LEN: usize = 5 * CHUNK as usize + 20;
-const CHUNKS: usize = 6;
-const POSITIONS: [(&str, usize); 3] = [("first", 0), ("middle", 2), ("last", CHUNKS - 1)];
+/// The default chunk size, so a payload of a few MiB has a first, many
+/// middle and a last chunk.
+const CHUNK: u32 = 64 << 10;
+/// A checkpoint after every 16 chunks: 1 MiB between checkpoints, the least
+/// the format allows. 36 chunks carry two checkpoints.
+const INTERVAL: u32 = 16;
+/// The plaintext between two checkpoints.
+const SPAN: usize = (CHUNK * INTERVAL) as usize;
+/// 36 chunks: 0 (first) to 34 are full, 35 (last) holds 20 bytes.
+const LEN: usize = 2 * SPAN + 3 * CHUNK as usize + 20;
+const CHUNKS: usize = 36;
+/// The first chunk, a middle chunk in the second span, the last chunk.
+const POSITIONS: [(&str, usize); 3] = [
+    ("first", 0),
+    ("middle", (INTERVAL + INTERVAL / 2) as usize),
+    ("last", CHUNKS - 1),
+];
 
 /// Both payload ciphers, each without and with recipient key ids.
 const CONFIGS: [(PayloadCipher, bool); 4] = [
@@ -75,7 +84,8 @@ fn cast() -> Cast {
 }
 
 impl Cast {
-    /// Alice seals `pt` to `to`, in chunks of [`CHUNK`] bytes.
+    /// Alice seals `pt` to `to`, in chunks of [`CHUNK`] bytes, with a
+    /// checkpoint every [`INTERVAL`] chunks.
     fn seal(&self, cfg: (PayloadCipher, bool), to: &[&Identity], pt: &[u8], aad: &[u8]) -> Vec<u8> {
         let to: Vec<PublicIdentity> = to.iter().map(|i| i.public()).collect();
         let sealer = Sealer::new(&self.alice, &to).cipher(cfg.0).key_ids(cfg.1);
@@ -251,14 +261,18 @@ impl<'a> Report<'a> {
 fn kit_reproduces_alice_envelopes_byte_for_byte() {
     let c = cast();
     let to = [&c.bob, &c.carol, &c.erin];
+    assert!(kit::geometry_allowed(CHUNK as usize, INTERVAL as usize));
     let mut cases = 0;
     for cfg in CONFIGS {
+        // Empty, one byte, one full chunk, two checkpoints and a short last
+        // chunk, and two whole spans (whose last chunk ends a span: no
+        // checkpoint follows it).
         for (len, aad) in [
             (0, &b""[..]),
             (1, b""),
-            (64, b"x"),
+            (CHUNK as usize, b"x"),
             (LEN, b"ticket"),
-            (384, b""),
+            (2 * SPAN, b""),
         ] {
             let pt = bytes(len as u64, len);
             let to_pub: Vec<PublicIdentity> = to.iter().map(|i| i.public()).collect();
@@ -293,6 +307,7 @@ fn kit_reproduces_alice_envelopes_byte_for_byte() {
                 p.set_stanzas(p.stanzas());
                 p.set_fingerprints(p.fingerprints());
                 p.set_plaintext(&pt);
+                p.set_geometry(CHUNK, INTERVAL);
             });
             assert_eq!(rebuilt, parts, "{what}: no-op rebuild");
             let carol = Opener::new(&c.carol).associated_data(aad);
@@ -338,7 +353,7 @@ fn a_bob_replaces_payload_chunks() {
             // The stream released exactly the signed batches before the
             // forged chunk: every byte Alice signed, and not one of Bob's.
             let batches = at / INTERVAL as usize;
-            let signed = batches * (INTERVAL * CHUNK) as usize;
+            let signed = batches * SPAN;
             assert_eq!(report.released(&name), signed, "{name}");
         }
         let last = CHUNKS - 1;
@@ -351,7 +366,7 @@ fn a_bob_replaces_payload_chunks() {
             p.chunks.push(bytes(5, 7));
         });
         report.forged("last chunk replaced by two chunks", &f);
-        let f = edited(&orig, |p| drop(p.chunks.remove(2)));
+        let f = edited(&orig, |p| drop(p.chunks.remove(POSITIONS[1].1)));
         report.forged("a middle chunk dropped, the rest renumbered", &f);
         let f = edited(&orig, |p| drop(p.chunks.pop()));
         report.forged("last chunk dropped, the one before sealed as last", &f);
@@ -656,7 +671,8 @@ fn bob_forges_under_associated_data() {
         );
         let orig = Parts::open(&c.bob, &env, aad).unwrap();
         report.genuine(&[&orig.plaintext()]);
-        let f = edited(&orig, |p| p.chunks[2] = own(&p.chunks[2]));
+        let at = POSITIONS[1].1;
+        let f = edited(&orig, |p| p.chunks[at] = own(&p.chunks[at]));
         report.forged("middle chunk replaced, same aad", &f);
         let f = edited(&orig, |p| p.set_fingerprints(swap(p.fingerprints(), 0, 1)));
         report.forged("fingerprints swapped, same aad", &f);

@@ -6,7 +6,8 @@ mod common;
 use common::*;
 use doormat::e2e::{
     self, overhead, OpenError, Opener, PayloadCipher, SealError, Sealer, DEFAULT_CHUNK_SIZE, MAGIC,
-    MAX_CHUNK_SIZE, MAX_HEADER_LEN, MAX_RECIPIENTS, MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN, VERSION,
+    MAX_CHECKPOINT_SPAN, MAX_CHUNK_SIZE, MAX_HEADER_LEN, MAX_RECIPIENTS, MIN_CHECKPOINT_SPAN,
+    MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN, VERSION,
 };
 use doormat::keys::{DecryptionKey, Identity, Kem, PublicIdentity};
 use proptest::prelude::*;
@@ -77,7 +78,7 @@ fn case() -> impl Strategy<Value = Case> {
     (
         prop_oneof![
             Just(MIN_CHUNK_SIZE),
-            Just(1024u32),
+            Just(1500u32),
             Just(4096u32),
             Just(DEFAULT_CHUNK_SIZE)
         ],
@@ -360,11 +361,16 @@ fn invalid_arguments_are_refused() {
         );
     }
     for (cs, interval) in [
-        (64u32, 0u32),
-        (64, (16 << 20) / 64 + 1),
+        (MIN_CHUNK_SIZE, 0u32),
+        (MIN_CHUNK_SIZE, (16 << 20) / MIN_CHUNK_SIZE + 1),
         (MAX_CHUNK_SIZE, 2),
         (1 << 20, 17),
-        (64, u32::MAX),
+        (MIN_CHUNK_SIZE, u32::MAX),
+        // Below the floor of 1 MiB between checkpoints.
+        (MIN_CHUNK_SIZE, 1),
+        (MIN_CHUNK_SIZE, (1 << 20) / MIN_CHUNK_SIZE - 1),
+        (DEFAULT_CHUNK_SIZE, 15),
+        (1 << 19, 1),
     ] {
         assert_invalid_argument(
             &format!("checkpoint interval {interval} with chunk size {cs}"),
@@ -405,6 +411,12 @@ fn invalid_arguments_are_refused() {
             "checkpoint interval 0",
             Sealer::new(&alice, &to).checkpoint_interval(0),
         ),
+        (
+            "checkpoint span below 1 MiB",
+            Sealer::new(&alice, &to)
+                .chunk_size(MIN_CHUNK_SIZE)
+                .checkpoint_interval(1023),
+        ),
     ];
     for (what, sealer) in sealers {
         let mut out = Vec::new();
@@ -416,8 +428,18 @@ fn invalid_arguments_are_refused() {
         assert!(out.is_empty(), "{what}: wrote {} bytes", out.len());
     }
 
-    // The bounds themselves are accepted: 16 MiB between checkpoints.
-    for (cs, interval) in [(64u32, (16 << 20) / 64), (MAX_CHUNK_SIZE, 1), (1 << 20, 16)] {
+    // The bounds themselves are accepted: 16 MiB between checkpoints, and
+    // 1 MiB.
+    assert_eq!(MAX_CHECKPOINT_SPAN, 16 << 20);
+    assert_eq!(MIN_CHECKPOINT_SPAN, 1 << 20);
+    for (cs, interval) in [
+        (MIN_CHUNK_SIZE, (16 << 20) / MIN_CHUNK_SIZE),
+        (MAX_CHUNK_SIZE, 1),
+        (1 << 20, 16),
+        (MIN_CHUNK_SIZE, (1 << 20) / MIN_CHUNK_SIZE),
+        (DEFAULT_CHUNK_SIZE, 16),
+        (1 << 20, 1),
+    ] {
         let env = Sealer::new(&alice, &to)
             .chunk_size(cs)
             .checkpoint_interval(interval)
@@ -505,11 +527,11 @@ fn extensions_are_authenticated() {
     for key_ids in [false, true] {
         let env = Sealer::new(&alice, &to)
             .key_ids(key_ids)
-            .chunk_size(256)
+            .chunk_size(1024)
             .extension(0xffff, long.clone())
             .extension(5, b"hello extension".to_vec())
             .extension(1, Vec::new())
-            .seal(&bytes(1, 1000))
+            .seal(&bytes(1, 4000))
             .unwrap();
         let layout = Layout::parse(&env);
         let opened = e2e::open(&rs[1], &env).unwrap();
@@ -608,12 +630,12 @@ fn sender_and_recipients_hidden() {
         for key_ids in [false, true] {
             let sealer = Sealer::new(&sender, &to)
                 .cipher(cipher_of(aes))
-                .chunk_size(64)
+                .chunk_size(1024)
                 .key_ids(key_ids);
-            let mem = sealer.seal(&bytes(3, 700)).unwrap();
+            let mem = sealer.seal(&bytes(3, 7000)).unwrap();
             let mut streamed = Vec::new();
             sealer
-                .seal_stream(&bytes(3, 700)[..], &mut streamed)
+                .seal_stream(&bytes(3, 7000)[..], &mut streamed)
                 .unwrap();
             for env in [&mem, &streamed] {
                 for p in &everyone {
@@ -651,6 +673,9 @@ fn sender_and_recipients_hidden() {
 /// `len(envelope) = len(plaintext) + overhead(n, key_ids) + 16 × chunks +
 /// 80 × checkpoints`, with 185 fixed bytes and 112 (120 with key ids) per
 /// recipient, and a checkpoint after every `interval` chunks but the last.
+/// Checkpoints are at least 1 MiB apart, so the lengths include a few MiB:
+/// one span less a byte, one span, one span and a byte, three spans and a
+/// few bytes.
 #[test]
 fn overhead_is_as_documented() {
     let fixed = overhead(0, false);
@@ -683,15 +708,21 @@ fn overhead_is_as_documented() {
     for n in [1, 2, 3, 16] {
         for key_ids in [false, true] {
             for (cs, interval) in [
-                (64u32, None),
-                (64, Some(1)),
-                (1000, Some(2)),
-                (1000, None),
+                (MIN_CHUNK_SIZE, None),
+                (MIN_CHUNK_SIZE, Some(1024)),
+                (1500, Some(700)),
+                (1500, None),
+                (DEFAULT_CHUNK_SIZE, Some(16)),
                 (DEFAULT_CHUNK_SIZE, None),
             ] {
                 let c = cs as usize;
                 let every = interval.map_or(default_interval(cs), |i| i as usize);
-                for len in [0, 1, c - 1, c, c + 1, 3 * c, 3 * c + 5] {
+                let mut lens = vec![0, 1, c - 1, c, c + 1, 3 * c, 3 * c + 5];
+                if interval.is_some() {
+                    let span = every * c;
+                    lens.extend([span - 1, span, span + 1, 3 * span + 5]);
+                }
+                for len in lens {
                     let mut sealer = Sealer::new(&sender, &to[..n])
                         .key_ids(key_ids)
                         .chunk_size(cs);

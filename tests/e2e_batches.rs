@@ -1,8 +1,8 @@
 //! Streaming in batches: `seal_stream` and `open_stream` hand the payload to
 //! the pool in batches of [`STREAM_BATCH_SPAN`] bytes that also end at every
-//! checkpoint. With 64-byte chunks a batch is 16,384 chunks; with a
-//! checkpoint every 40,000 chunks a span is two full batches and a short
-//! one. Around every kind of boundary the streamed envelope is byte for byte
+//! checkpoint. With 1 KiB chunks (the smallest allowed) a batch is 1,024
+//! chunks; with a checkpoint every 2,500 chunks a span (2.4 MiB, above the
+//! 1 MiB floor) is two full batches and a short one. Around every kind of boundary the streamed envelope is byte for byte
 //! the in-memory one, and a damaged or cut stream releases exactly the
 //! signed spans before the damage.
 
@@ -13,12 +13,14 @@ use doormat::e2e::{OpenError, Opener, Sealer, SIGNATURE_BLOCK_LEN, STREAM_BATCH_
 use doormat::keys::Identity;
 use doormat::random::{SeedableRng, SeededRng};
 
-const CHUNK: usize = 64;
-const INTERVAL: usize = 40_000;
+const CHUNK: usize = 1024;
+const INTERVAL: usize = 2_500;
 /// Chunks per batch at this chunk size.
 const BATCH: usize = STREAM_BATCH_SPAN / CHUNK;
 // A span is 2.4 batches: whole batches, then a short one cut by the checkpoint.
 const _: () = assert!(BATCH < INTERVAL && INTERVAL < 3 * BATCH);
+// And a span the format allows: at least 1 MiB, at most 16 MiB.
+const _: () = assert!(INTERVAL * CHUNK >= 1 << 20 && INTERVAL * CHUNK <= 16 << 20);
 
 #[test]
 fn batched_streams_match_memory_byte_for_byte() {

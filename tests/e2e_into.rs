@@ -21,14 +21,27 @@ fn into_buffers_match_the_simple_functions() {
     let to = publics(&rs);
     let mut envelope = vec![0xa5; 3];
     let mut plaintext = vec![0x5a; 100_000];
+    // Each geometry at least 1 MiB between checkpoints (the floor), so the
+    // payloads that cross checkpoints are a few MiB: 1 KiB chunks with three
+    // checkpoints, 1500-byte chunks with two, 64 KiB chunks with two.
     for (len, cs, cipher, interval) in [
-        (0, 64, PayloadCipher::ChaCha20Poly1305, 2),
-        (1, 64, PayloadCipher::Aes256Gcm, 2),
-        (1000, 64, PayloadCipher::ChaCha20Poly1305, 3),
-        (70_000, 1000, PayloadCipher::Aes256Gcm, 4),
-        (5, 1000, PayloadCipher::ChaCha20Poly1305, 4),
-        (300_000, 65_536, PayloadCipher::ChaCha20Poly1305, 2),
-        (17, 65_536, PayloadCipher::Aes256Gcm, 1),
+        (0, 1024, PayloadCipher::ChaCha20Poly1305, 1024),
+        (1, 1024, PayloadCipher::Aes256Gcm, 1024),
+        (
+            (3 << 20) + 1000,
+            1024,
+            PayloadCipher::ChaCha20Poly1305,
+            1024,
+        ),
+        (2_200_000, 1500, PayloadCipher::Aes256Gcm, 700),
+        (5, 1500, PayloadCipher::ChaCha20Poly1305, 700),
+        (
+            (2 << 20) + 300_000,
+            65_536,
+            PayloadCipher::ChaCha20Poly1305,
+            16,
+        ),
+        (17, 1 << 20, PayloadCipher::Aes256Gcm, 1),
     ] {
         let what = format!("len {len}, chunk {cs}, {cipher:?}, interval {interval}");
         let pt = bytes(len as u64, len);
@@ -49,6 +62,8 @@ fn into_buffers_match_the_simple_functions() {
             .seal_into(&pt, &mut envelope)
             .unwrap();
         assert_eq!(envelope, simple, "{what}: seal_into = seal");
+        let checkpoints = checkpoint_count(len, cs as usize, interval as usize);
+        assert_eq!(Layout::parse(&envelope).checkpoints.len(), checkpoints);
 
         let opener = Opener::new(&rs[1]).associated_data(b"into");
         let opened = opener.open(&envelope).unwrap();
@@ -108,8 +123,9 @@ fn errors_leave_the_buffer_empty() {
     let rs = identities(2);
     let to = publics(&rs[..1]);
     let stranger = Identity::generate();
-    let pt = bytes(9, 10_000);
-    let sealer = Sealer::new(&alice, &to).chunk_size(1000);
+    // Ten full chunks.
+    let pt = bytes(9, 10 * 1024);
+    let sealer = Sealer::new(&alice, &to).chunk_size(1024);
     let envelope = sealer.seal(&pt).unwrap();
     let layout = Layout::parse(&envelope);
 

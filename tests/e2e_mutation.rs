@@ -2,6 +2,18 @@
 //! sealed blocks, sampled payload flips, truncation, extension, reordering,
 //! splicing, arbitrary bytes and absurd declared lengths. Every case must
 //! fail with a typed error, never a panic, through `open` and `open_stream`.
+//!
+//! Four envelopes are attacked ([`fixtures`]): three of a few KiB, in chunks
+//! of 1 KiB (the least the format allows) and 1500 bytes, without
+//! checkpoints; and one of 2.2 MB in 64 KiB chunks with a checkpoint every
+//! 16 (1 MiB, the least span allowed), so two checkpoints, each between two
+//! full chunks. The small envelopes are swept as they always were. In the
+//! large one every byte of the small regions (header, sender block, each
+//! checkpoint, signature block) is flipped, one bit per byte, the bit
+//! turning with the byte; its chunks are sampled densely and
+//! deterministically: the first, middle and last byte of every chunk, every
+//! chunk and checkpoint boundary, and the chunks next to each checkpoint.
+//! Each test says which.
 
 mod common;
 
@@ -14,7 +26,8 @@ use std::time::{Duration, Instant};
 use common::*;
 use doormat::e2e::{
     OpenError, Opened, Opener, PayloadCipher, Sealer, StreamOpened, MAGIC, MAX_CHECKPOINT_SPAN,
-    MAX_CHUNK_SIZE, MAX_HEADER_LEN, MAX_RECIPIENTS, MIN_CHUNK_SIZE, SIGNATURE_BLOCK_LEN,
+    MAX_CHUNK_SIZE, MAX_HEADER_LEN, MAX_RECIPIENTS, MIN_CHECKPOINT_SPAN, MIN_CHUNK_SIZE,
+    SIGNATURE_BLOCK_LEN,
 };
 use doormat::keys::{Identity, PublicIdentity};
 use proptest::prelude::*;
@@ -82,6 +95,8 @@ struct Fixture {
     cipher: PayloadCipher,
     key_ids: bool,
     chunk_size: u32,
+    /// The checkpoint interval, if not the default (one per 4 MiB).
+    interval: Option<u32>,
     extensions: Vec<(u16, Vec<u8>)>,
     plaintext: Vec<u8>,
     env: Vec<u8>,
@@ -96,7 +111,7 @@ impl Fixture {
         me: usize,
         cipher: PayloadCipher,
         key_ids: bool,
-        chunk_size: u32,
+        (chunk_size, interval): (u32, Option<u32>),
         len: usize,
         aad: &[u8],
         extensions: Vec<(u16, Vec<u8>)>,
@@ -112,6 +127,7 @@ impl Fixture {
             cipher,
             key_ids,
             chunk_size,
+            interval,
             extensions,
             plaintext: bytes(len as u64 ^ 0xfeed, len),
             env: Vec::new(),
@@ -124,12 +140,42 @@ impl Fixture {
         // The header is the prefix before the sender block, by the format's
         // arithmetic, by the test's parser and by the crate's.
         let chunks = chunk_count(len, chunk_size as usize);
-        let header_len =
-            fx.env.len() - len - TAG * chunks - SIGNATURE_BLOCK_LEN - sender_block_len(n);
+        let every = interval.map_or(default_interval(chunk_size), |i| i as usize);
+        let checkpoints = checkpoint_count(len, chunk_size as usize, every);
+        let header_len = fx.env.len()
+            - len
+            - TAG * chunks
+            - CHECKPOINT * checkpoints
+            - SIGNATURE_BLOCK_LEN
+            - sender_block_len(n);
         assert_eq!(fx.layout.header.len(), header_len);
         assert_eq!(opened.header().as_bytes(), &fx.env[..header_len]);
         assert_eq!(fx.layout.chunks.len(), chunks);
+        assert_eq!(fx.layout.checkpoints.len(), checkpoints);
         fx
+    }
+
+    /// The envelope of a few MiB, whose chunks are sampled, not swept.
+    fn is_large(&self) -> bool {
+        self.plaintext.len() > 1 << 20
+    }
+
+    /// The chunks between two checkpoints.
+    fn every(&self) -> usize {
+        self.layout.checkpoint_interval
+    }
+
+    /// How many plaintext bytes `open_stream` releases before it meets
+    /// damage at byte `at` of the payload (a chunk's or a checkpoint's):
+    /// every span whose checkpoint verified before it.
+    fn released_before(&self, at: usize) -> usize {
+        let l = &self.layout;
+        let span = self.every() * self.chunk_size as usize;
+        if let Some(i) = l.chunks.iter().position(|c| c.contains(&at)) {
+            return i / self.every() * span;
+        }
+        let k = l.checkpoints.iter().position(|c| c.contains(&at));
+        k.expect("a payload byte is in a chunk or a checkpoint") * span
     }
 
     /// Another envelope with the same sender, recipients and options.
@@ -140,6 +186,9 @@ impl Fixture {
             .cipher(self.cipher)
             .key_ids(self.key_ids)
             .chunk_size(self.chunk_size);
+        if let Some(interval) = self.interval {
+            sealer = sealer.checkpoint_interval(interval);
+        }
         for (t, body) in &self.extensions {
             sealer = sealer.extension(*t, body.clone());
         }
@@ -185,42 +234,54 @@ impl Fixture {
 
 fn fixtures() -> Vec<Fixture> {
     vec![
-        // 47 chunks (46 full, one of 56 bytes); a ciphertext chunk (80) is as
-        // long as the signature block.
+        // 6 chunks of the least size (5 full, one of 56 bytes).
         Fixture::new(
-            "chacha/64/3 recipients",
+            "chacha/1 KiB/3 recipients",
             3,
             1,
             PayloadCipher::ChaCha20Poly1305,
             false,
-            64,
-            3000,
+            (MIN_CHUNK_SIZE, None),
+            5 * 1024 + 56,
             b"",
             vec![],
         ),
-        // 16 full chunks, key ids, two extensions, associated data.
+        // 4 full chunks, key ids, two extensions, associated data.
         Fixture::new(
-            "aes/256/key ids/extensions",
+            "aes/1 KiB/key ids/extensions",
             3,
             1,
             PayloadCipher::Aes256Gcm,
             true,
-            256,
-            4096,
+            (MIN_CHUNK_SIZE, None),
+            4 * 1024,
             b"ctx",
             vec![(1, b"one".to_vec()), (0x0700, bytes(5, 40))],
         ),
-        // 13 chunks (12 full, one of 100 bytes), the first recipient opens.
+        // 4 chunks (3 full, one of 100 bytes), the first recipient opens.
         Fixture::new(
-            "chacha/200/2 recipients",
+            "chacha/1500/2 recipients",
             2,
             0,
             PayloadCipher::ChaCha20Poly1305,
             false,
-            200,
-            2500,
+            (1500, None),
+            3 * 1500 + 100,
             b"",
             vec![(42, b"x".to_vec())],
+        ),
+        // 36 chunks of 64 KiB (35 full, one of 100 bytes), a checkpoint
+        // after chunks 15 and 31: the least span, 1 MiB.
+        Fixture::new(
+            "aes/64 KiB × 16/checkpoints",
+            2,
+            1,
+            PayloadCipher::Aes256Gcm,
+            false,
+            (64 << 10, Some(16)),
+            (2 << 20) + 3 * (64 << 10) + 100,
+            b"big",
+            vec![],
         ),
     ]
 }
@@ -270,7 +331,7 @@ fn header_flip_expectation(fx: &Fixture, at: usize, bit: u32) -> Vec<&'static st
             let span = u64::from(interval) * u64::from(chunk);
             let fits = (MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&chunk)
                 && interval >= 1
-                && span <= MAX_CHECKPOINT_SPAN;
+                && (MIN_CHECKPOINT_SPAN..=MAX_CHECKPOINT_SPAN).contains(&span);
             if fits {
                 // The key still unwraps; the header hash changed.
                 vec!["HeaderTampered"]
@@ -306,18 +367,31 @@ fn header_flip_expectation(fx: &Fixture, at: usize, bit: u32) -> Vec<&'static st
     }
 }
 
-/// Every single-bit flip of the header fails, with the specific error where
-/// the flipped field determines it; a third of them also through the stream.
+/// The bits of byte `at` a sweep flips: all eight in a small envelope; in
+/// the large one, one per byte, turning with the byte.
+fn bits_of(fx: &Fixture, at: usize) -> std::ops::Range<u32> {
+    if fx.is_large() {
+        let bit = (at % 8) as u32;
+        bit..bit + 1
+    } else {
+        0..8
+    }
+}
+
+/// Every single-bit flip of the header fails (in the large envelope, one bit
+/// of every byte), with the specific error where the flipped field
+/// determines it; a third of them also through the stream.
 #[test]
 fn every_header_bit_flip_fails() {
     for fx in fixtures() {
         let mut tally = std::collections::BTreeMap::<String, usize>::new();
+        let mut bad = fx.env.clone();
         for at in fx.layout.header.clone() {
-            for bit in 0..8u32 {
-                let bad = flipped(&fx.env, at, bit);
+            for bit in bits_of(&fx, at) {
+                bad[at] ^= 1 << bit;
                 let allowed = header_flip_expectation(&fx, at, bit);
                 let what = format!("header byte {at} ({}) bit {bit}", range_of(&fx, at));
-                let stream = (at * 8 + bit as usize).is_multiple_of(3);
+                let stream = (at * 8 + bit as usize).is_multiple_of(3) || fx.is_large();
                 let e = fx.both_fail(&what, &bad, &allowed, stream);
                 match (&e, at) {
                     (OpenError::UnsupportedVersion(v), 7) => assert_eq!(*v, bad[7]),
@@ -327,50 +401,105 @@ fn every_header_bit_flip_fails() {
                     _ => {}
                 }
                 *tally.entry(kind(&e)).or_default() += 1;
+                bad[at] ^= 1 << bit;
             }
         }
         println!(
             "{}: {} header bits flipped: {tally:?}",
             fx.name,
-            fx.layout.header.len() * 8
+            tally.values().sum::<usize>()
         );
     }
 }
 
-/// Every bit of the sealed sender block (→ `HeaderTampered`) and of the
-/// sealed signature block (→ `PayloadTampered`: its AEAD fails before the
-/// signature is checked).
+/// Every bit of the sealed sender block (→ `HeaderTampered`), of every
+/// sealed checkpoint and of the sealed signature block (→ `PayloadTampered`:
+/// their AEAD fails before the signature is checked); in the large envelope
+/// one bit of every byte. A damaged checkpoint `k` releases exactly the
+/// `k − 1` spans before it from the stream.
 #[test]
 fn every_sealed_block_bit_flip_fails() {
+    let mut checkpoint_flips = 0;
     for fx in fixtures() {
+        let mut bad = fx.env.clone();
         for at in fx.layout.sender_block.clone() {
-            for bit in 0..8 {
-                let bad = flipped(&fx.env, at, bit);
+            for bit in bits_of(&fx, at) {
+                bad[at] ^= 1 << bit;
                 let what = format!("sender block byte {at} bit {bit}");
                 fx.both_fail(&what, &bad, &["HeaderTampered"], bit % 2 == 0);
+                bad[at] ^= 1 << bit;
+            }
+        }
+        for (k, cp) in fx.layout.checkpoints.iter().enumerate() {
+            for at in cp.clone() {
+                for bit in bits_of(&fx, at) {
+                    bad[at] ^= 1 << bit;
+                    let what = format!("checkpoint {} byte {at} bit {bit}", k + 1);
+                    fx.both_fail(&what, &bad, &["PayloadTampered"], false);
+                    if bit % 2 == 0 {
+                        let mut out = Vec::new();
+                        let r = fx.opener().open_stream(&bad[..], &mut out);
+                        assert!(
+                            matches!(r, Err(OpenError::PayloadTampered)),
+                            "{what} (stream): {r:?}"
+                        );
+                        assert!(out == fx.plaintext[..fx.released_before(at)], "{what}");
+                    }
+                    checkpoint_flips += 1;
+                    bad[at] ^= 1 << bit;
+                }
             }
         }
         for at in fx.layout.signature.clone() {
-            for bit in 0..8 {
-                let bad = flipped(&fx.env, at, bit);
+            for bit in bits_of(&fx, at) {
+                bad[at] ^= 1 << bit;
                 let what = format!("signature block byte {at} bit {bit}");
                 fx.both_fail(&what, &bad, &["PayloadTampered"], bit % 2 == 0);
+                bad[at] ^= 1 << bit;
             }
         }
     }
+    assert_eq!(
+        checkpoint_flips,
+        2 * CHECKPOINT,
+        "both checkpoints, every byte"
+    );
 }
 
-/// 2000 random payload bit flips per envelope: `PayloadTampered`; the
-/// stream writes nothing from the damaged chunk on.
+/// Payload bit flips: `PayloadTampered`; the stream writes exactly the
+/// signed spans before the damage, nothing from the damaged chunk on. In
+/// each small envelope 2000 random flips; in the large one the first,
+/// middle and last byte of every chunk (its tag) and of every checkpoint,
+/// and 200 random flips.
 #[test]
 fn payload_bit_flips_fail() {
     let mut rng = SplitMix64::new(2024);
     for fx in fixtures() {
-        let payload = fx.layout.payload();
-        for i in 0..2000 {
-            let at = payload.start + rng.below(payload.len());
-            let bit = rng.below(8) as u32;
-            let bad = flipped(&fx.env, at, bit);
+        let l = &fx.layout;
+        let payload = l.payload();
+        let mut targets: Vec<(usize, u32)> = Vec::new();
+        let random = if fx.is_large() {
+            for r in l.chunks.iter().chain(&l.checkpoints) {
+                for (j, at) in [r.start, (r.start + r.end) / 2, r.end - 1]
+                    .into_iter()
+                    .enumerate()
+                {
+                    targets.push((at, (at + j) as u32 % 8));
+                }
+            }
+            200
+        } else {
+            2000
+        };
+        for _ in 0..random {
+            targets.push((
+                payload.start + rng.below(payload.len()),
+                rng.below(8) as u32,
+            ));
+        }
+        let mut bad = fx.env.clone();
+        for (i, &(at, bit)) in targets.iter().enumerate() {
+            bad[at] ^= 1 << bit;
             let what = format!("payload byte {at} bit {bit}");
             fx.both_fail(&what, &bad, &["PayloadTampered"], false);
             if i % 4 == 0 {
@@ -380,13 +509,13 @@ fn payload_bit_flips_fail() {
                     matches!(r, Err(OpenError::PayloadTampered)),
                     "{what} (stream): {r:?}"
                 );
-                let damaged = (at - payload.start) / fx.ct_chunk();
                 assert!(
-                    out.len() <= damaged * fx.chunk_size as usize,
-                    "{what}: wrote past damage"
+                    out == fx.plaintext[..fx.released_before(at)],
+                    "{what}: wrote {} bytes, not the signed spans before the damage",
+                    out.len()
                 );
-                assert!(fx.plaintext.starts_with(&out), "{what}: wrote wrong bytes");
             }
+            bad[at] ^= 1 << bit;
         }
     }
 }
@@ -409,7 +538,10 @@ fn truncation_expectation(fx: &Fixture, len: usize) -> &'static [&'static str] {
 }
 
 /// Truncation anywhere fails: at every chunk boundary, at every length up to
-/// 20 bytes, around every field boundary, and at 200 random lengths.
+/// 20 bytes, around every field boundary (each checkpoint's too), and at 200
+/// random lengths. A stream that trickles in a byte at a time is cut at every
+/// chunk boundary of the small envelopes, and of the large one at the first
+/// three, the last, and those next to each checkpoint.
 #[test]
 fn truncation_fails() {
     let mut rng = SplitMix64::new(7);
@@ -417,13 +549,20 @@ fn truncation_fails() {
         let l = &fx.layout;
         let mut cuts: Vec<usize> = (0..=20).collect();
         cuts.extend(l.chunks.iter().flat_map(|c| [c.start, c.end]));
+        let checkpoint_edges = l
+            .checkpoints
+            .iter()
+            .flat_map(|c| [c.start, c.start + 40, c.end]);
         for edge in [
             l.ext_len_field.start,
             l.header.end,
             l.sender_block.end,
             l.signature.start,
             fx.env.len(),
-        ] {
+        ]
+        .into_iter()
+        .chain(checkpoint_edges)
+        {
             cuts.extend(edge.saturating_sub(2)..edge + 2);
         }
         cuts.extend(l.stanzas.iter().map(|s| s.start + 5));
@@ -444,7 +583,12 @@ fn truncation_fails() {
             );
         }
         // Through a reader that trickles a byte at a time, at the boundaries.
-        for c in &l.chunks {
+        let every = fx.every();
+        let trickled = l.chunks.iter().enumerate().filter(|&(i, _)| {
+            let near_checkpoint = (i + 1) % every == 0 || (i >= every && i % every <= 1);
+            !fx.is_large() || i < 3 || i + 1 == l.chunks.len() || near_checkpoint
+        });
+        for (_, c) in trickled {
             let r = fx
                 .opener()
                 .open_stream(Trickle::new(&fx.env[..c.start]), io::sink());
@@ -460,9 +604,8 @@ fn truncation_fails() {
 }
 
 /// Dropping whole final chunks but keeping the signature block is always
-/// `Truncated`: the new final chunk only opens as a middle chunk. With 64-byte
-/// chunks a ciphertext chunk is as long as the signature block, so a plain cut
-/// at a full-chunk boundary is the same attack and also `Truncated`.
+/// `Truncated`: the new final chunk only opens as a middle chunk (or, right
+/// after a checkpoint, no payload has that length).
 #[test]
 fn dropping_final_chunks_is_truncated() {
     for fx in fixtures() {
@@ -472,12 +615,6 @@ fn dropping_final_chunks_is_truncated() {
             let bad = [&fx.env[..end], &fx.env[l.signature.clone()]].concat();
             let what = format!("kept {keep} of {} chunks and the signature", l.chunks.len());
             fx.both_fail(&what, &bad, &["Truncated"], true);
-        }
-        if fx.chunk_size == 64 {
-            for c in &l.chunks {
-                let what = format!("cut at chunk boundary {}", c.start);
-                fx.both_fail(&what, &fx.env[..c.start], &["Truncated"], true);
-            }
         }
     }
 }
@@ -522,7 +659,8 @@ fn appended_bytes_fail() {
     }
 }
 
-/// Swapped, duplicated or removed chunks: `PayloadTampered`.
+/// Swapped, duplicated or removed chunks: `PayloadTampered`; and swapped,
+/// duplicated or removed checkpoints.
 #[test]
 fn reordered_chunks_fail() {
     for fx in fixtures() {
@@ -557,6 +695,21 @@ fn reordered_chunks_fail() {
                     &["PayloadTampered"],
                     true,
                 );
+            }
+        }
+        // Checkpoints swapped, duplicated or removed (the large envelope has
+        // two): a checkpoint out of its place fails its tag; one too many or
+        // too few moves every boundary after it.
+        if let [c1, c2] = &l.checkpoints[..] {
+            let bad = swapped(&fx.env, c1.clone(), c2.clone());
+            fx.both_fail("checkpoints swapped", &bad, &["PayloadTampered"], true);
+            for (k, c) in [(1, c1), (2, c2)] {
+                let dup = [&fx.env[..c.end], &fx.env[c.clone()], &fx.env[c.end..]].concat();
+                let what = format!("checkpoint {k} duplicated");
+                fx.both_fail(&what, &dup, &["PayloadTampered", "Truncated"], true);
+                let gone = [&fx.env[..c.start], &fx.env[c.end..]].concat();
+                let what = format!("checkpoint {k} removed");
+                fx.both_fail(&what, &gone, &["PayloadTampered", "Truncated"], true);
             }
         }
     }
@@ -690,9 +843,9 @@ fn target() -> &'static Target {
         let rs = identities(3);
         let to = publics(&rs);
         let env = Sealer::new(&sender, &to)
-            .chunk_size(64)
+            .chunk_size(MIN_CHUNK_SIZE)
             .extension(3, b"ext".to_vec())
-            .seal(&bytes(3, 700))
+            .seal(&bytes(3, 2500))
             .unwrap();
         Target {
             me: rs.into_iter().nth(2).unwrap(),
@@ -701,13 +854,17 @@ fn target() -> &'static Target {
     })
 }
 
-fn fixed_header(suite: u16, flags: u8, chunk: u32, count: u16) -> Vec<u8> {
+/// The 21-byte fixed header: magic, version 1, suite, flags, chunk size,
+/// checkpoint interval, recipient count.
+fn fixed_header(suite: u16, flags: u8, chunk: u32, interval: u32, count: u16) -> Vec<u8> {
     let mut h = MAGIC.to_vec();
     h.push(1);
     h.extend_from_slice(&suite.to_be_bytes());
     h.push(flags);
     h.extend_from_slice(&chunk.to_be_bytes());
+    h.extend_from_slice(&interval.to_be_bytes());
     h.extend_from_slice(&count.to_be_bytes());
+    assert_eq!(h.len(), FIXED);
     h
 }
 
@@ -718,15 +875,17 @@ fn arbitrary_input() -> impl Strategy<Value = Vec<u8>> {
         tail(),
         // The magic and version, then anything.
         tail().prop_map(|t| [&MAGIC[..], &[1], &t].concat()),
-        // A plausible fixed header, then anything.
+        // A plausible fixed header (its geometry on either side of the
+        // floor), then anything.
         (
             prop_oneof![Just(2u16), Just(3u16)],
             0u8..2,
-            64u32..2048,
+            512u32..4096,
+            256u32..2048,
             1u16..5,
             tail()
         )
-            .prop_map(|(s, f, c, n, t)| [fixed_header(s, f, c, n), t].concat()),
+            .prop_map(|(s, f, c, i, n, t)| [fixed_header(s, f, c, i, n), t].concat()),
         // A real envelope with 1-4 bytes changed.
         prop::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..5).prop_map(|edits| {
             let mut env = target().env.clone();
@@ -768,64 +927,120 @@ proptest! {
     }
 }
 
-/// Absurd counts and lengths in a tiny input: `MalformedHeader`, promptly,
-/// without allocating by the declared length (the largest single allocation
-/// is measured), whether the input ends or goes on forever.
+/// Absurd counts, lengths and geometries in a tiny input:
+/// `MalformedHeader`, with the reason the field calls for, promptly, without
+/// allocating by the declared length (the largest single allocation is
+/// measured), whether the input ends or goes on forever.
 #[test]
 fn huge_declared_lengths_do_not_allocate() {
     let me = Identity::generate();
     let stanza = bytes(1, ENC + WRAPPED);
-    let one = |ext: &[u8]| [fixed_header(3, 0, 1024, 1), stanza.clone(), ext.to_vec()].concat();
+    // 1 KiB chunks, a checkpoint every 1024: the least geometry allowed.
+    let fixed = |suite, flags, count| fixed_header(suite, flags, 1024, 1024, count);
+    let one = |ext: &[u8]| [fixed(3, 0, 1), stanza.clone(), ext.to_vec()].concat();
     let limit = MAX_HEADER_LEN - (FIXED + ENC + WRAPPED + 4);
     let u32be = |v: usize| (v as u32).to_be_bytes();
-    // (what, input, largest allocation allowed)
+    let (count, chunk, span) = (
+        "recipient count out of range",
+        "chunk size out of range",
+        "checkpoint interval out of range",
+    );
+    let (truncated, too_long, ext_too_long) = (
+        "truncated header",
+        "header longer than 1 MiB",
+        "extension longer than the header",
+    );
+    // (what, input, the reason, largest allocation allowed)
     let small = 128 << 10;
-    let cases: Vec<(&str, Vec<u8>, usize)> = vec![
+    let cases: Vec<(&str, Vec<u8>, &str, usize)> = vec![
         (
             "count 0xFFFF",
-            [fixed_header(3, 0, 1024, 0xFFFF), bytes(2, 64)].concat(),
+            [fixed(3, 0, 0xFFFF), bytes(2, 64)].concat(),
+            count,
             small,
         ),
         (
             "count 0xFFFF, key ids",
-            [fixed_header(2, 1, 1024, 0xFFFF), bytes(2, 64)].concat(),
+            [fixed(2, 1, 0xFFFF), bytes(2, 64)].concat(),
+            count,
             small,
         ),
         (
             "count 1025",
-            [fixed_header(3, 0, 1024, 1025), bytes(2, 64)].concat(),
+            [fixed(3, 0, 1025), bytes(2, 64)].concat(),
+            count,
             small,
         ),
         (
             "count 0",
-            [fixed_header(3, 0, 1024, 0), bytes(2, 64)].concat(),
+            [fixed(3, 0, 0), bytes(2, 64)].concat(),
+            count,
             small,
         ),
         (
             "count 1024, 10 stanza bytes",
-            [fixed_header(3, 1, 1024, 1024), bytes(2, 10)].concat(),
+            [fixed(3, 1, 1024), bytes(2, 10)].concat(),
+            truncated,
             small,
         ),
         (
             "chunk size u32::MAX",
-            [fixed_header(3, 0, u32::MAX, 1), bytes(2, 100)].concat(),
+            [fixed_header(3, 0, u32::MAX, 1, 1), bytes(2, 100)].concat(),
+            chunk,
             small,
         ),
         (
             "chunk size 0",
-            [fixed_header(3, 0, 0, 1), bytes(2, 100)].concat(),
+            [fixed_header(3, 0, 0, 1024, 1), bytes(2, 100)].concat(),
+            chunk,
             small,
         ),
         (
             "chunk size MAX+1",
-            [fixed_header(3, 0, MAX_CHUNK_SIZE + 1, 1), bytes(2, 100)].concat(),
+            [fixed_header(3, 0, MAX_CHUNK_SIZE + 1, 1, 1), bytes(2, 100)].concat(),
+            chunk,
             small,
         ),
-        ("ext_len u32::MAX", one(&u32::MAX.to_be_bytes()), small),
-        ("ext_len one over the limit", one(&u32be(limit + 1)), small),
+        (
+            "64-byte chunks, a checkpoint per chunk",
+            [fixed_header(3, 0, 64, 1, 1), bytes(2, 100)].concat(),
+            chunk,
+            small,
+        ),
+        (
+            "checkpoint interval 0",
+            [fixed_header(3, 0, 1024, 0, 1), bytes(2, 100)].concat(),
+            span,
+            small,
+        ),
+        (
+            "checkpoint interval u32::MAX",
+            [fixed_header(3, 0, 1024, u32::MAX, 1), bytes(2, 100)].concat(),
+            span,
+            small,
+        ),
+        (
+            "a span of 1 MiB - 1 KiB",
+            [fixed_header(3, 0, 1024, 1023, 1), bytes(2, 100)].concat(),
+            span,
+            small,
+        ),
+        (
+            "ext_len u32::MAX",
+            one(&u32::MAX.to_be_bytes()),
+            too_long,
+            small,
+        ),
+        (
+            "ext_len one over the limit",
+            one(&u32be(limit + 1)),
+            too_long,
+            small,
+        ),
         (
             "extension len u32::MAX",
             one(&[&u32be(6)[..], &[0, 1], &u32::MAX.to_be_bytes()].concat()),
+            ext_too_long,
             small,
         ),
         (
@@ -837,25 +1052,27 @@ fn huge_declared_lengths_do_not_allocate() {
                 &u32::MAX.to_be_bytes(),
             ]
             .concat()),
+            ext_too_long,
             small,
         ),
         // The one legal large allocation: an extension section at the limit.
         (
             "ext_len at the limit, input ends",
             one(&u32be(limit)),
+            truncated,
             MAX_HEADER_LEN + (64 << 10),
         ),
     ];
     let hwm_before = vm_hwm_kib();
     let started = Instant::now();
-    for (what, input, bound) in &cases {
+    for (what, input, reason, bound) in &cases {
         assert!(input.len() < 300, "{what}: the input itself is tiny");
         let t = Instant::now();
         let (r, big) = largest_allocation(|| Opener::new(&me).open(input));
         let took = t.elapsed();
         assert!(
-            matches!(r, Err(OpenError::MalformedHeader(_))),
-            "{what}: {r:?}"
+            matches!(r, Err(OpenError::MalformedHeader(why)) if why == *reason),
+            "{what}: {r:?}, not {reason:?}"
         );
         assert!(
             big <= *bound,
@@ -864,14 +1081,15 @@ fn huge_declared_lengths_do_not_allocate() {
         let (r, big_s) =
             largest_allocation(|| Opener::new(&me).open_stream(&input[..], io::sink()));
         assert!(
-            matches!(r, Err(OpenError::MalformedHeader(_))),
-            "{what} (stream): {r:?}"
+            matches!(r, Err(OpenError::MalformedHeader(why)) if why == *reason),
+            "{what} (stream): {r:?}, not {reason:?}"
         );
         assert!(
             big_s <= *bound,
             "{what} (stream): allocated {big_s} bytes in one go"
         );
-        // Followed by endless zeros: still refused, still bounded.
+        // Followed by endless zeros: still refused (where the input was cut
+        // short, for what the zeros make of the rest), still bounded.
         let (r, big_z) = largest_allocation(|| {
             Opener::new(&me).open_stream((&input[..]).chain(io::repeat(0)), io::sink())
         });

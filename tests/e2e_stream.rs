@@ -22,8 +22,8 @@ fn stream_round_trip_matches_memory() {
     let fps = fingerprints(&to);
     let mut cases = 0;
     for (cs, cipher, key_ids) in [
-        (64u32, PayloadCipher::ChaCha20Poly1305, false),
-        (1000, PayloadCipher::Aes256Gcm, true),
+        (1024u32, PayloadCipher::ChaCha20Poly1305, false),
+        (1500, PayloadCipher::Aes256Gcm, true),
         (DEFAULT_CHUNK_SIZE, PayloadCipher::ChaCha20Poly1305, false),
     ] {
         let c = cs as usize;
@@ -70,7 +70,7 @@ fn stream_round_trip_matches_memory() {
             assert_eq!(so.header().has_key_ids(), key_ids);
 
             // Byte-at-a-time everywhere (small payloads only: it is slow on purpose).
-            if len <= 20_000 {
+            if len <= 30_000 {
                 let mut trickled = Vec::new();
                 let n = sealer
                     .seal_stream(Trickle::new(&pt[..]), OneByteWriter(Vec::new()))
@@ -104,22 +104,25 @@ fn stream_round_trip_matches_memory() {
 
 /// A damaged chunk stops `open_stream` before anything of it (or after it)
 /// reaches the writer: what was written is a prefix of the plaintext that
-/// ends at or before the damaged chunk — the signed batches (four chunks
-/// each, here) before the batch that holds it.
+/// ends at or before the damaged chunk — the signed batches (16 chunks of
+/// 64 KiB each, here: 1 MiB, the least span allowed) before the batch that
+/// holds it.
 #[test]
 fn stream_releases_only_authenticated_chunks() {
     let alice = Identity::generate();
     let bob = Identity::generate();
-    let cs = 256usize;
-    let every = 4;
-    let pt = bytes(9, 20 * cs + 100);
+    let cs = 64usize << 10;
+    let every = 16;
+    // Five checkpoints and a last chunk of 100 bytes.
+    let pt = bytes(9, 5 * every * cs + 100);
     let env = Sealer::new(&alice, &[bob.public()])
         .chunk_size(cs as u32)
         .checkpoint_interval(every as u32)
         .seal(&pt)
         .unwrap();
     let layout = Layout::parse(&env);
-    assert_eq!(layout.chunks.len(), 21);
+    assert_eq!(layout.chunks.len(), 5 * every + 1);
+    assert_eq!(layout.checkpoints.len(), 5);
     for (i, c) in layout.chunks.iter().enumerate() {
         let bad = flipped(&env, c.start + c.len() / 2, 3);
         let mut out = Vec::new();
@@ -138,11 +141,15 @@ fn stream_releases_only_authenticated_chunks() {
         assert_eq!(out.len(), signed, "chunk {i}: earlier batches are released");
     }
     // A swapped pair releases exactly the chunks before the first of them.
-    let bad = swapped(&env, layout.chunks[4].clone(), layout.chunks[5].clone());
+    let (a, b) = (
+        layout.chunks[every].clone(),
+        layout.chunks[every + 1].clone(),
+    );
+    let bad = swapped(&env, a, b);
     let mut out = Vec::new();
     let r = Opener::new(&bob).open_stream(&bad[..], &mut out);
     assert!(matches!(r, Err(OpenError::PayloadTampered)), "{r:?}");
-    assert_eq!(out, pt[..4 * cs]);
+    assert_eq!(out, pt[..every * cs]);
 }
 
 /// A reader that yields `ok` bytes of zeros, then fails.
@@ -203,10 +210,10 @@ fn stream_io_errors_are_reported() {
     let alice = Identity::generate();
     let bob = Identity::generate();
     let to = [bob.public()];
-    let sealer = Sealer::new(&alice, &to).chunk_size(128);
-    let pt = bytes(4, 1000);
+    let sealer = Sealer::new(&alice, &to).chunk_size(1024);
+    let pt = bytes(4, 8000);
     let env = sealer.seal(&pt).unwrap();
-    for ok in [0, 1, 127, 128, 129, 999] {
+    for ok in [0, 1, 1023, 1024, 1025, 7999] {
         assert_io(
             &format!("seal_stream, reader fails after {ok}"),
             sealer.seal_stream(FailingReader { ok }, io::sink()),
@@ -264,8 +271,8 @@ fn a_reader_that_over_reports_cannot_cause_a_panic() {
     let alice = Identity::generate();
     let bob = Identity::generate();
     let to = [bob.public()];
-    let sealer = Sealer::new(&alice, &to).chunk_size(128);
-    let pt = bytes(5, 1000);
+    let sealer = Sealer::new(&alice, &to).chunk_size(1024);
+    let pt = bytes(5, 8000);
     let env = sealer.seal(&pt).unwrap();
     for extra in [1, 7, 1 << 20] {
         let opened = std::panic::catch_unwind(|| {
@@ -299,23 +306,26 @@ impl Write for Writes {
 
 /// `open_stream` releases plaintext one signed checkpoint at a time: no
 /// write straddles a checkpoint boundary, and an envelope cut after
-/// checkpoint `k` releases exactly the `k` signed batches, then fails.
+/// checkpoint `k` releases exactly the `k` signed batches, then fails. The
+/// chunks are 100,000 bytes, 11 to a checkpoint: a span of 1.1 MB, just
+/// over the 1 MiB floor and longer than a streaming work batch.
 #[test]
 fn checkpoints_release_signed_batches_only() {
     let alice = Identity::generate();
     let bob = Identity::generate();
     let to = [bob.public()];
-    let (chunk, interval) = (100usize, 3u32);
+    let (chunk, interval) = (100_000usize, 11u32);
     let batch = chunk * interval as usize;
-    let pt = bytes(6, 10 * chunk + 42);
+    assert!(batch > e2e::STREAM_BATCH_SPAN && batch as u64 >= e2e::MIN_CHECKPOINT_SPAN);
+    let pt = bytes(6, 35 * chunk + 42);
     let env = Sealer::new(&alice, &to)
         .chunk_size(chunk as u32)
         .checkpoint_interval(interval)
         .seal(&pt)
         .unwrap();
     let layout = Layout::parse(&env);
-    assert_eq!(layout.chunks.len(), 11);
-    assert_eq!(layout.checkpoints.len(), 3, "after chunks 2, 5 and 8");
+    assert_eq!(layout.chunks.len(), 36);
+    assert_eq!(layout.checkpoints.len(), 3, "after chunks 10, 21 and 32");
 
     let mut writes = Writes::default();
     let opened = Opener::new(&bob)
@@ -377,5 +387,66 @@ fn checkpoints_release_signed_batches_only() {
             e2e::open(&bob, &moved),
             Err(OpenError::PayloadTampered)
         ));
+    }
+}
+
+/// A writer that fails once, transiently (`WouldBlock`), after `ok` bytes,
+/// and would take everything after that: what a non-blocking pipe does.
+struct FailsOnce {
+    ok: usize,
+    failed: bool,
+    out: Vec<u8>,
+    after_failure: usize,
+}
+
+impl Write for FailsOnce {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.failed {
+            self.after_failure += buf.len();
+            self.out.extend_from_slice(buf);
+            return Ok(buf.len());
+        }
+        let room = self.ok - self.out.len();
+        if room == 0 {
+            self.failed = true;
+            return Err(io::Error::new(io::ErrorKind::WouldBlock, "try again"));
+        }
+        let n = room.min(buf.len());
+        self.out.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// After the writer fails once, `open_stream` writes nothing more: the
+/// output is a prefix of the plaintext, never signed pieces with a hole
+/// between them (the failed batch missing, the next ones written).
+#[test]
+fn a_failed_write_ends_the_output() {
+    let (alice, bob) = (Identity::generate(), Identity::generate());
+    let to = [bob.public()];
+    // Default geometry: 64 KiB chunks, a checkpoint every 4 MiB, so several
+    // signed batches are in flight when the writer fails.
+    let pt = bytes(7, 9 << 20);
+    let env = Sealer::new(&alice, &to).seal(&pt).unwrap();
+    for ok in [1 << 20, (1 << 20) + 12345, 4 << 20, (5 << 20) + 1] {
+        let mut w = FailsOnce {
+            ok,
+            failed: false,
+            out: Vec::new(),
+            after_failure: 0,
+        };
+        let r = Opener::new(&bob).open_stream(&env[..], &mut w);
+        assert!(matches!(r, Err(OpenError::Io(_))), "ok {ok}: {r:?}");
+        assert!(w.failed, "ok {ok}: the writer failed");
+        assert_eq!(
+            w.after_failure, 0,
+            "ok {ok}: bytes written after the failure"
+        );
+        assert_eq!(w.out.len(), ok, "ok {ok}");
+        assert_eq!(&w.out[..], &pt[..ok], "ok {ok}: a prefix of the plaintext");
     }
 }

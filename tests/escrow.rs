@@ -118,7 +118,7 @@ fn completeness_cases() -> impl Strategy<Value = CompletenessCase> {
     (
         any::<u64>(),
         1usize..=16,
-        prop::sample::select(vec![64u32, 1024, 65536]),
+        prop::sample::select(vec![1024u32, 4096, 65536]),
         0u8..4,
         0usize..=MAX_PAYLOAD,
         -1i64..=1,
@@ -306,7 +306,7 @@ fn holder_indifference() {
                 let to = publics(&recipients(seed ^ (j << 32), 1 + rng.below(4)));
                 let len = rng.below(5000);
                 let plaintext = rng.bytes(len);
-                let chunk = [64, 1024, 65536][rng.below(3)];
+                let chunk = [1024, 4096, 65536][rng.below(3)];
                 sealed.push(
                     escrow::sealer(&sender, &to, &escrow_key)
                         .chunk_size(chunk)
@@ -385,7 +385,7 @@ fn transparency() {
             recipients: 1,
             len: 0,
             cipher: PayloadCipher::ChaCha20Poly1305,
-            chunk_size: 64,
+            chunk_size: 1024,
             key_ids: false,
             aad: b"",
         },
@@ -399,17 +399,17 @@ fn transparency() {
         },
         Config {
             recipients: 3,
-            len: 1000,
+            len: 5000,
             cipher: PayloadCipher::ChaCha20Poly1305,
-            chunk_size: 64,
+            chunk_size: 1500,
             key_ids: false,
             aad: b"",
         },
         Config {
             recipients: 1,
-            len: 64 * 64,
+            len: 16 * 1024,
             cipher: PayloadCipher::Aes256Gcm,
-            chunk_size: 64,
+            chunk_size: 1024,
             key_ids: false,
             aad: b"file.txt",
         },

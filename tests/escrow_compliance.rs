@@ -391,6 +391,8 @@ struct Options {
     aad: Vec<u8>,
     cipher: PayloadCipher,
     chunk_size: u32,
+    /// The checkpoint interval: the default, or the fewest chunks that make
+    /// a span of 1, 2 or 3 MiB (a span of at least 1 MiB is the floor).
     interval: Option<u32>,
     key_ids: bool,
     recipients: usize,
@@ -408,18 +410,19 @@ fn options() -> impl Strategy<Value = Options> {
             Just(PayloadCipher::ChaCha20Poly1305),
             Just(PayloadCipher::Aes256Gcm)
         ],
-        prop::sample::select(vec![64u32, 100, 4096]),
-        prop::option::of(1u32..5),
+        prop::sample::select(vec![1024u32, 1500, 65536]),
+        prop::option::of(1u32..4),
         any::<bool>(),
         1usize..5,
-        0usize..3000,
+        // A few chunks, or a few MiB: past one or more checkpoints.
+        prop_oneof![0usize..3000, (1usize << 20)..(3 << 20) + 5000],
     )
         .prop_map(
-            |(aad, cipher, chunk_size, interval, key_ids, recipients, len)| Options {
+            |(aad, cipher, chunk_size, spans, key_ids, recipients, len)| Options {
                 aad,
                 cipher,
                 chunk_size,
-                interval,
+                interval: spans.map(|m| (m << 20).div_ceil(chunk_size)),
                 key_ids,
                 recipients,
                 len,

@@ -168,18 +168,18 @@ struct Case {
 #[test]
 fn integrity() {
     let cases = [
-        // A partial last chunk.
+        // Five full chunks and a partial last chunk.
         Case {
-            len: 2000,
-            chunk_size: 64,
+            len: 5 * 1024 + 500,
+            chunk_size: 1024,
             cipher: PayloadCipher::ChaCha20Poly1305,
             aad: b"",
             payload_bits: 500,
         },
-        // A full last chunk, another cipher, associated data.
+        // Six full chunks (a full last chunk), another cipher, associated data.
         Case {
-            len: 3072,
-            chunk_size: 128,
+            len: 6 * 2048,
+            chunk_size: 2048,
             cipher: PayloadCipher::Aes256Gcm,
             aad: b"case file 7",
             payload_bits: 500,
@@ -371,9 +371,9 @@ fn leaf_moved_to_another_envelope_is_rejected() {
     let sender = identity(0x1eaf, 0);
     let recipients = recipients(0x1eaf, 2);
     let pubs = publics(&recipients);
-    let message_a = SplitMix64::new(1).bytes(1500);
+    let message_a = SplitMix64::new(1).bytes(3500);
     let a = escrow::sealer(&sender, &pubs, &escrow_key)
-        .chunk_size(64)
+        .chunk_size(1024)
         .seal(&message_a)
         .unwrap();
     let leaf_a = escrow::open(&recipients[0], &escrow_key, &a)
@@ -388,9 +388,9 @@ fn leaf_moved_to_another_envelope_is_rejected() {
     let mut clipper_rejections = 0;
     const TRIES: usize = 4;
     for t in 0..TRIES {
-        let message_b = SplitMix64::new(100 + t as u64).bytes(1000 + 200 * t);
+        let message_b = SplitMix64::new(100 + t as u64).bytes(3000 + 700 * t);
         let b = e2e::Sealer::new(&sender, &pubs)
-            .chunk_size(64)
+            .chunk_size(1024)
             .extension(LEAF_EXTENSION, leaf_a.clone())
             .seal(&message_b)
             .unwrap();

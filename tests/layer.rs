@@ -113,8 +113,8 @@ fn a_layer_adds_bound_extensions_and_checks_before_release() {
     let stamp = Stamp::default();
     let envelope = e2e::Sealer::new(&alice, &pubs)
         .layer(&stamp)
-        .chunk_size(64)
-        .seal(&[1u8; 200])
+        .chunk_size(1024)
+        .seal(&[1u8; 4000])
         .unwrap();
     // The extension travels in clear and every recipient sees it.
     assert_eq!(
@@ -145,8 +145,8 @@ fn a_refusing_layer_releases_nothing_even_when_streaming() {
     let (alice, to) = cast();
     let pubs = common::publics(&to);
     let envelope = e2e::Sealer::new(&alice, &pubs)
-        .chunk_size(64)
-        .seal(&[7u8; 1000])
+        .chunk_size(1024)
+        .seal(&[7u8; 16_000])
         .unwrap();
     let mut out = Vec::new();
     let r = e2e::Opener::new(&to[1])

@@ -1,9 +1,9 @@
-//! **Teaching code: attacks on key escrow, for examples and tests — not an
-//! API to build on.** The lessons of the doormat crate, in a crate of their
-//! own that depends on `doormat` like any user: "public API only" is
-//! enforced by the compiler. The few lessons that need doormat's teaching
-//! hooks (`doormat::hazmat`) are behind this crate's `hazmat` feature, on by
-//! default.
+//! **Teaching code: attacks on key escrow and client-side scanning, for
+//! examples and tests — not an API to build on.** The lessons of the
+//! doormat crate, in a crate of their own that depends on `doormat` like any
+//! user: "public API only" is enforced by the compiler. The few lessons
+//! that need doormat's teaching hooks (`doormat::hazmat`) are behind this
+//! crate's `hazmat` feature, on by default.
 //!
 //! Each attack is a function `run(&mut World, params) -> Report` over a
 //! simulated [`world`]: named users, a messaging service that relays
@@ -186,6 +186,55 @@
 //! the stanza nobody chose ([`AccessField`](doormat::escrow::AccessField)).
 //! Example: `quantum_day`.
 
+//! # Client-side scanning ([`client_side_scanning`], [`scanning`])
+//!
+//! *Shows:* the scanner as one more layer on the clean sealer
+//! ([`scanning::client`]): a NeuralHash-shaped hash of every picture, a
+//! match list blinded with the provider's key ([`scanning::blinded`]), and a
+//! safety voucher in every envelope ([`scanning::voucher`]) that the
+//! provider ([`scanning::provider`]) opens for listed pictures only, and
+//! reads past a threshold of matches (the crate's Shamir split,
+//! `doormat::hazmat::shamir`). Then: collisions in milliseconds (pHash) and
+//! a fraction of a second (NeuralHash-shaped); evasion by a small crop or
+//! rotation; false flags measured and projected with a binomial model; and
+//! function creep — a protest poster added to the blinded list, which no
+//! client can detect, flags and opens its senders.
+//! *Mirrors:* Apple's "CSAM Detection Technical Summary" (August 2021) and
+//! the PSI protocol of Bhowmick et al. (2021); the NeuralHash collision
+//! published on 18 August 2021; the EU's proposed CSA Regulation
+//! (COM(2022) 209, "chat control"); the UK Online Safety Act 2023's
+//! "accredited technology".
+//! *doormat:* [`Layer`] sees the content key, never the
+//! plaintext, so the client is built per message; the envelope is the
+//! clean one plus one 162-byte voucher. Behind the `hazmat` feature.
+//! Example: `client_side_scanning`.
+//!
+//! # Jurisdiction spill-over ([`jurisdiction`])
+//!
+//! *Shows:* one country's users must use escrowed clients
+//! ([`World::mandate_escrow`]); its clients refuse clean envelopes, so
+//! foreign users who write to them, hear from them or share a group with
+//! them are escrowed too. The share of other countries' users exposed is
+//! computed, country by country.
+//! *Mirrors:* the UK Home Office's technical capability notice to Apple
+//! (reported 7 February 2025); Apple withdrew Advanced Data Protection for
+//! UK users on 21 February 2025.
+//! *doormat:* `escrow::open` (a compliant client) refuses a clean envelope
+//! with `NotEscrowed`. Example: `jurisdiction`.
+//!
+//! # The wiretap system as the target ([`wiretap_breach`])
+//!
+//! *Shows:* an intruder who takes over the interception system reads every
+//! escrowed message on the wire — of the warrants' targets and of everyone
+//! else, before and after the intrusion — and copies the warrant list. With
+//! the key split among custodians, or end to end, it reads nothing, and
+//! still learns whom the state is watching.
+//! *Mirrors:* the Athens affair (Vodafone Greece, 2004–05); Salt Typhoon
+//! (2024) and CISA's December 2024 guidance to use end-to-end encrypted
+//! messaging.
+//! *doormat:* `EscrowAuthority` text form, `split` and `recover`.
+//! Example: `wiretap_breach`.
+
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(missing_debug_implementations)]
@@ -194,10 +243,13 @@
 mod error;
 
 pub mod blast_radius;
+#[cfg(feature = "hazmat")]
+pub mod client_side_scanning;
 pub mod export_grade;
 pub mod forward_secrecy;
 pub mod ghost_user;
 pub mod harvest_now_decrypt_later;
+pub mod jurisdiction;
 pub mod key_substitution;
 #[cfg(feature = "hazmat")]
 pub mod kleptography;
@@ -206,9 +258,11 @@ pub mod leaf_forgery;
 pub mod matrix;
 #[cfg(feature = "hazmat")]
 pub mod quantum_day;
+pub mod scanning;
 pub mod stolen_key;
 pub mod superencryption;
 pub mod warrant_overreach;
+pub mod wiretap_breach;
 pub mod world;
 
 pub use error::{Error, Result};

@@ -16,8 +16,8 @@ pub struct Cli {
     /// Names for keys: lines of `doormat-public-1… NAME` or
     /// `doormat-escrow-1… NAME` (or their post-quantum forms,
     /// `doormat-public-pq-1…` and `doormat-escrow-pq-1…`). Used for
-    /// `-r NAME`, and to name senders, recipients and authorities in
-    /// messages.
+    /// `-r NAME` and `--expect-sender NAME`, and to name senders,
+    /// recipients and authorities in messages.
     #[arg(long, global = true, value_name = "FILE", env = "DOORMAT_CONTACTS")]
     pub contacts: Option<PathBuf>,
 
@@ -30,8 +30,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Make a new identity: a secret key file (owner-only permissions).
-    /// With -o, prints the public key on standard output. Classical
-    /// (X25519) unless --post-quantum.
+    /// With -o, prints the public key on standard output; without, writes
+    /// the secret to standard output, which must not be a terminal.
+    /// Classical (X25519) unless --post-quantum.
     Keygen(KeygenArgs),
     /// Print the public key of a secret identity file.
     Public(KeyInput),
@@ -42,7 +43,8 @@ pub enum Command {
     /// Seal a file to recipients, signed by you.
     Seal(SealArgs),
     /// Open an envelope addressed to you. The verified sender and the signed
-    /// recipient list go to standard error.
+    /// recipient list go to standard error, and a warning when your key is
+    /// post-quantum and some stanza is classical.
     Open(OpenArgs),
     /// Show what an observer without keys sees in an envelope.
     Inspect(InspectArgs),
@@ -52,17 +54,40 @@ pub enum Command {
     /// What whoever holds the escrow key can do.
     #[command(subcommand)]
     Authority(AuthorityCommand),
+    /// The classroom lab in the browser: runs the `doormat-classroom`
+    /// server (beside this tool or on the PATH) with these arguments.
+    /// `doormat classroom --help` shows its options.
+    #[command(disable_help_flag = true)]
+    Classroom(ClassroomArgs),
+}
+
+/// `classroom`: every argument goes to `doormat-classroom`.
+#[derive(Debug, Args)]
+pub struct ClassroomArgs {
+    /// The server's arguments: `--listen ADDR`, `--help`, …
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
+    pub args: Vec<std::ffi::OsString>,
 }
 
 /// Where an output goes.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Write to FILE instead of standard output. The file appears only when
-    /// the command succeeds.
+    /// the command succeeds; decrypted plaintext and secret keys are
+    /// created owner-only (0600). /dev/stdout and /dev/stderr are this
+    /// process's own streams, whatever they are. A FIFO or character
+    /// device (a named pipe, /dev/null) of yours or root's is written in
+    /// place, like standard output, and never replaced.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Replace the output file if it exists.
+    /// Replace the output file if it exists, keeping its permissions (a
+    /// secret key stays owner-only). A symlink is replaced, not followed;
+    /// a directory, socket or block device never is.
     #[arg(long)]
     pub force: bool,
 }
@@ -109,7 +134,9 @@ pub struct FamilyArgs {
 /// A command that reads one key.
 #[derive(Debug, Args)]
 pub struct KeyInput {
-    /// The key file (`-` or nothing: standard input), or the key's text.
+    /// The key file (`-` or nothing: standard input), or a public key's
+    /// text. A secret key is read from its file only: its text on the
+    /// command line is refused (other users see the command line).
     #[arg(value_name = "KEY")]
     pub key: Option<String>,
 }
@@ -117,7 +144,8 @@ pub struct KeyInput {
 /// `safety-number`.
 #[derive(Debug, Args)]
 pub struct SafetyNumberArgs {
-    /// One user's public key (file or text), or your own secret key file.
+    /// One user's public key (file or text), or your own secret key file
+    /// (a file: secret key text on the command line is refused).
     #[arg(value_name = "A")]
     pub a: String,
     /// The other user's public key (file or text).
@@ -150,9 +178,11 @@ pub struct SealArgs {
     #[arg(short, long, value_name = "FILE")]
     pub identity: PathBuf,
 
-    /// A recipient: a `doormat-public-1…` or `doormat-public-pq-1…` key,
-    /// or a name from --contacts. Repeat for more.
-    #[arg(short, long = "recipient", value_name = "KEY|NAME")]
+    /// A recipient: a `doormat-public-1…` or `doormat-public-pq-1…` key, a
+    /// name from --contacts, or a file of one public key written with a
+    /// `/` (`./bob.pub`). A bare word is always a contact's name, never a
+    /// file. Repeat for more.
+    #[arg(short, long = "recipient", value_name = "KEY|NAME|./FILE")]
     pub recipients: Vec<String>,
 
     /// A file of recipients' public keys, one a line (a contacts file
@@ -197,9 +227,11 @@ pub struct OpenArgs {
     #[arg(short, long, value_name = "FILE")]
     pub identity: PathBuf,
 
-    /// Refuse the envelope unless this user signed it (key, file or
-    /// contact name).
-    #[arg(long, value_name = "KEY|NAME")]
+    /// Refuse the envelope unless this user signed it: a public key, a name
+    /// from --contacts, or a file of one public key written with a `/`
+    /// (`./alice.pub`). A bare word is always a contact's name, never a
+    /// file, so a file planted in this folder cannot vouch for a sender.
+    #[arg(long, value_name = "KEY|NAME|./FILE")]
     pub expect_sender: Option<String>,
 
     /// Where the plaintext goes.
@@ -350,11 +382,12 @@ pub struct SplitArgs {
     pub threshold: Option<u8>,
 
     /// Write each share to DIR/share-I.key (owner-only) instead of all to
-    /// standard output.
+    /// standard output: all of them or none. A new DIR is created
+    /// owner-only (0700).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
 
-    /// Replace share files that exist.
+    /// Replace share files that exist (never a directory or special file).
     #[arg(long)]
     pub force: bool,
 }

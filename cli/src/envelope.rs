@@ -2,9 +2,9 @@
 //! the authority: one sealing path and one opening path, with the role
 //! deciding the layer and what an error means.
 
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 
-use doormat::e2e::{Opener, SealError, Sealer, StreamOpened};
+use doormat::e2e::{OpenError, Opener, SealError, Sealer, StreamOpened};
 use doormat::escrow::{AccessField, Compliance, EscrowKey, FamilyKey};
 use doormat::keys::{Fingerprint, Kem, PublicIdentity};
 
@@ -13,6 +13,9 @@ use crate::failure::{from_doormat, Failure, Role};
 use crate::files::{progress, Input, Output, Sensitivity, TextOnly};
 use crate::keyfile::{self, Contacts};
 use doormat::armor::{self, ArmorReader, ArmorWriter};
+
+/// The buffer between armor's lines of 65 bytes and the output.
+const ARMOR_BUFFER_LEN: usize = 64 << 10;
 
 /// `seal`.
 pub fn seal(args: &SealArgs, contacts: &Contacts) -> Result<(), Failure> {
@@ -85,7 +88,8 @@ fn seal_with(
     let bar = progress("sealing", input.len, &output);
     let reader = bar.wrap_read(input.into_reader());
     let sealed = if args.armor {
-        ArmorWriter::new(&mut output)
+        // Armor writes a line at a time: those are worth a buffer.
+        ArmorWriter::new(BufWriter::with_capacity(ARMOR_BUFFER_LEN, &mut output))
             .map_err(SealError::Io)
             .and_then(|mut armored| {
                 sealer.seal_stream(reader, &mut armored)?;
@@ -132,6 +136,7 @@ pub fn open(args: &OpenArgs, contacts: &Contacts) -> Result<(), Failure> {
     }
     let opened = open_with(&opener, args, Role::Recipient)?;
     report(&opened, Some(me.public().fingerprint()), contacts);
+    warn_classical_stanzas(&opened, me.kem());
     Ok(())
 }
 
@@ -162,7 +167,38 @@ pub fn escrow_open(args: &EscrowOpenArgs, contacts: &Contacts) -> Result<(), Fai
     let role = Role::Compliant(pinned.as_ref().map(EscrowKey::fingerprint));
     let opened = open_with(&opener, &args.open, role)?;
     report(&opened, Some(me.public().fingerprint()), contacts);
+    warn_classical_stanzas(&opened, me.kem());
     Ok(())
+}
+
+/// Warns a post-quantum recipient, on standard error, that a classical
+/// stanza in the envelope lets a future quantum computer read it anyway:
+/// the sender mixed kinds (`--allow-mixed-kems`), and only `inspect`
+/// would otherwise say so. Always, as age-like tools warn: standard error
+/// is where the verified sender is reported too, and the plaintext on
+/// standard output is untouched.
+fn warn_classical_stanzas(opened: &StreamOpened, mine: Kem) {
+    if !mine.is_post_quantum() {
+        return;
+    }
+    let header = opened.header();
+    let total = header.stanza_count();
+    let classical = (0..total)
+        .filter(|&i| header.stanza_kem(i).is_some_and(|k| !k.is_post_quantum()))
+        .count();
+    if classical == 0 {
+        return;
+    }
+    let (verb, them) = if classical == 1 {
+        ("is", "it")
+    } else {
+        ("are", "them")
+    };
+    eprintln!(
+        "warning: {classical} of {total} stanzas of this envelope {verb} classical (X25519): \
+         a future quantum computer that records it reads it through {them}, whatever your \
+         post-quantum key"
+    );
 }
 
 /// `authority open`: no recipient key, only the escrow key.
@@ -174,25 +210,23 @@ pub fn authority_open(args: &AuthorityOpenArgs, contacts: &Contacts) -> Result<(
     let output = Output::create(
         args.out.output.as_deref(),
         args.out.force,
-        Sensitivity::Public,
+        Sensitivity::Plaintext,
     )?;
     let opened = open_stream(&opener, input, output, Role::Authority(me))?;
     report(&opened, None, contacts);
     Ok(())
 }
 
-/// The sender `--expect-sender` names: a contact, a key or a key file.
+/// The sender `--expect-sender` names: a key, a contact, or a file written
+/// with a `/` (a bare name is never a file: [`keyfile::load_person`]).
 fn expected_sender(
     args: &OpenArgs,
     contacts: &Contacts,
 ) -> Result<Option<PublicIdentity>, Failure> {
-    let Some(arg) = args.expect_sender.as_deref() else {
-        return Ok(None);
-    };
-    match contacts.find(arg) {
-        Some(key) => Ok(Some(key.clone())),
-        None => keyfile::load_public(arg).map(Some),
-    }
+    args.expect_sender
+        .as_deref()
+        .map(|arg| keyfile::load_person("--expect-sender", arg, contacts))
+        .transpose()
 }
 
 /// Opens `args.input` with `opener` into `args.out`.
@@ -201,7 +235,7 @@ fn open_with(opener: &Opener<'_>, args: &OpenArgs, role: Role) -> Result<StreamO
     let output = Output::create(
         args.out.output.as_deref(),
         args.out.force,
-        Sensitivity::Public,
+        Sensitivity::Plaintext,
     )?;
     open_stream(opener, input, output, role)
 }
@@ -223,7 +257,11 @@ fn open_stream(
         Box::new(bar.wrap_read(reader))
     };
     let opened = if output.is_terminal() {
-        opener.open_stream(reader, TextOnly(&mut output))
+        let mut text = TextOnly::new(&mut output);
+        opener.open_stream(reader, &mut text).and_then(|opened| {
+            text.finish().map_err(OpenError::Io)?;
+            Ok(opened)
+        })
     } else {
         opener.open_stream(reader, &mut output)
     };
@@ -236,10 +274,11 @@ fn open_stream(
         Err(e) => {
             let mut failure = from_doormat(e, role);
             let written = output.written();
-            if written > 0 && output.name() == "standard output" {
+            if written > 0 && !output.can_withdraw() {
                 failure.message.push_str(&format!(
-                    " ({written} bytes of signed plaintext already went to standard \
-                     output: treat them as incomplete)"
+                    " ({written} bytes of signed plaintext already went to {}: treat them \
+                     as incomplete)",
+                    output.name()
                 ));
             }
             // Dropping the output removes its temporary file.

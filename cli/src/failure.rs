@@ -21,7 +21,8 @@ pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  usage: bad arguments or key files, an output that exists (use --force),
-     binary output to a terminal (use -a or -o), post-quantum and classical
+     binary output or a secret key to a terminal (use -a or -o), secret key
+     text on the command line (give its file), post-quantum and classical
      recipients in one envelope (use --allow-mixed-kems)
   2  I/O error: a file cannot be read or written
   3  wrong key: not a recipient, not escrowed to this authority, another

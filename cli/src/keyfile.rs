@@ -81,6 +81,15 @@ impl Kind {
         })
     }
 
+    /// Whether a key of this kind is a secret: never read from the command
+    /// line, never shown in a message.
+    pub fn is_secret(self) -> bool {
+        matches!(
+            self,
+            Kind::Secret | Kind::EscrowSecret | Kind::Share | Kind::Family
+        )
+    }
+
     /// What the key is, in words.
     fn describe(self) -> &'static str {
         match self {
@@ -234,17 +243,86 @@ pub fn single_line(path: &Path) -> Result<KeyLine, Failure> {
     }
 }
 
-/// A key given on the command line: its text if it looks like a key, else
-/// the one key of the file it names.
+/// Whether a command-line argument is a key's text rather than a file or
+/// a name: a known prefix followed by hex digits only. So
+/// `doormat-secret-1.key` is a file.
+pub fn is_key_text(arg: &str) -> bool {
+    prefixes().any(|(prefix, _)| {
+        arg.strip_prefix(prefix)
+            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_hexdigit()))
+    })
+}
+
+/// Every key text prefix the library knows, and whether it is a secret's.
+fn prefixes() -> impl Iterator<Item = (&'static str, bool)> {
+    let keys = KeyText::all().map(|k| (k.prefix(), k.is_secret()));
+    keys.chain(EscrowText::all().map(|k| (k.prefix(), k.is_secret())))
+}
+
+/// The refusal of secret key text given on the command line, where every
+/// user of the machine can read it (`/proc/PID/cmdline`) and the shell's
+/// history keeps it. Names the kind of key and the argument's position,
+/// never any of its text.
+fn secret_on_command_line(what: &str) -> Failure {
+    Failure::usage(format!(
+        "{what} is the text of a secret key: secrets are read from files only, never \
+         from the command line, where other users of this machine can see them and the \
+         shell's history keeps them. Give the file that holds it (and if this was a real \
+         key on a shared machine, treat it as exposed)"
+    ))
+}
+
+/// The first argument that holds the text of a secret key anywhere in it
+/// (`--identity=doormat-secret-1…`, `-idoormat-…` and misplaced arguments
+/// included), refused before the argument parser sees it: a parser echoes
+/// an argument it does not expect, whole. `args` excludes the program's
+/// name; positions count from 1. A secret's prefix followed by a hex digit
+/// is enough: no file is named like that.
+///
+/// # Errors
+///
+/// A usage failure naming the argument's position, never its text.
+pub fn refuse_secret_arguments(args: &[std::ffi::OsString]) -> Result<(), Failure> {
+    for (i, arg) in args.iter().enumerate() {
+        let arg = arg.to_string_lossy();
+        let secret = prefixes().filter(|(_, secret)| *secret).any(|(prefix, _)| {
+            arg.match_indices(prefix).any(|(at, _)| {
+                arg.as_bytes()
+                    .get(at + prefix.len())
+                    .is_some_and(u8::is_ascii_hexdigit)
+            })
+        });
+        if secret {
+            return Err(secret_on_command_line(&format!(
+                "argument {} of the command line",
+                i + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A public key given on the command line: its text if it is key text
+/// ([`is_key_text`]), else the one key of the file it names. Secret key
+/// text is refused without being shown: secrets come from files only.
+///
+/// # Errors
+///
+/// A usage failure for secret key text; as [`single_line`] for a file.
 pub fn literal_or_file(arg: &str) -> Result<KeyLine, Failure> {
-    if arg.starts_with("doormat-") {
-        Ok(KeyLine {
+    if !is_key_text(arg) {
+        return single_line(Path::new(arg));
+    }
+    match Kind::of(arg) {
+        Some(kind) if kind.is_secret() => Err(secret_on_command_line(&format!(
+            "the argument given as {}",
+            kind.describe()
+        ))),
+        _ => Ok(KeyLine {
             origin: format!("the key {}", short(arg)),
             text: Zeroizing::new(arg.to_string()),
             name: None,
-        })
-    } else {
-        single_line(Path::new(arg))
+        }),
     }
 }
 
@@ -412,7 +490,45 @@ impl Contacts {
     }
 }
 
-/// The recipients named by `-r` (keys, or contact names) and `-R` (files),
+/// A person named on the command line by `flag` (`-r`, `--expect-sender`):
+///
+/// * key text (`doormat-public-1…`): that key;
+/// * an argument with a `/` (`./bob.pub`, `../class/bob.pub`): the one
+///   public key of that file;
+/// * anything else: the contact of that name, never a file. Otherwise a
+///   file planted in the current folder under a contact's name would stand
+///   in for the contact.
+///
+/// # Errors
+///
+/// A usage failure naming the argument: not a public key, secret key
+/// text (not shown), or no contact of that name; an I/O failure naming
+/// the file.
+pub fn load_person(flag: &str, arg: &str, contacts: &Contacts) -> Result<PublicIdentity, Failure> {
+    if arg.contains('/') {
+        return single_line(Path::new(arg))?.parse(Kind::Public);
+    }
+    if is_key_text(arg) || arg.starts_with("doormat-") {
+        if Kind::of(arg).is_some_and(Kind::is_secret) {
+            return Err(secret_on_command_line(&format!("an argument of {flag}")));
+        }
+        let line = KeyLine {
+            origin: format!("{flag} {}", short(arg)),
+            text: Zeroizing::new(arg.to_string()),
+            name: None,
+        };
+        return line.parse(Kind::Public);
+    }
+    contacts.find(arg).cloned().ok_or_else(|| {
+        Failure::usage(format!(
+            "{flag} {arg}: no contact of that name (give --contacts FILE); a name is \
+             never a file: to name a file, write it with a `/`, as in ./{arg}"
+        ))
+    })
+}
+
+/// The recipients named by `-r` (keys, contact names or `./files`, see
+/// [`load_person`]) and `-R` (files),
 /// each once. Escrow keys in a `-R` file (a contacts file) are skipped.
 ///
 /// # Errors
@@ -426,22 +542,7 @@ pub fn load_recipients(
 ) -> Result<Vec<PublicIdentity>, Failure> {
     let mut out: Vec<PublicIdentity> = Vec::new();
     for key in keys {
-        let public = if key.starts_with("doormat-") {
-            let line = KeyLine {
-                origin: format!("-r {}", short(key)),
-                text: Zeroizing::new(key.clone()),
-                name: None,
-            };
-            line.parse(Kind::Public)?
-        } else {
-            contacts.find(key).cloned().ok_or_else(|| {
-                Failure::usage(format!(
-                    "-r {key}: not a public key, and no contact of that name \
-                     (give --contacts FILE, or -R FILE for a file of keys)"
-                ))
-            })?
-        };
-        out.push(public);
+        out.push(load_person("-r", key, contacts)?);
     }
     for file in files {
         let (mut people, mut authorities) = (0, 0);
@@ -478,7 +579,8 @@ pub fn load_recipients(
     Ok(out)
 }
 
-/// The start of a long key, for messages (never a whole secret).
+/// The start of a long public key, for messages. Never given a secret:
+/// its first characters after the prefix are secret bytes.
 fn short(key: &str) -> String {
     match key.char_indices().nth(24) {
         Some((i, _)) => format!("{}…", &key[..i]),
@@ -583,8 +685,47 @@ mod tests {
 
     #[test]
     fn short_never_prints_a_whole_key() {
-        let secret = Identity::generate().to_secret_string();
-        assert!(short(&secret).len() < secret.len());
-        assert!(short(&secret).ends_with('…'));
+        let public = Identity::generate().public().to_string();
+        assert!(short(&public).len() < public.len());
+        assert!(short(&public).ends_with('…'));
+    }
+
+    /// Whether any 8 characters in a row of the secret's text after its
+    /// prefix appear in `shown`.
+    fn shows_part_of(secret: &str, shown: &str) -> bool {
+        let body = &secret[secret.rfind('-').unwrap() + 2..];
+        (0..=body.len() - 8).any(|i| shown.contains(&body[i..i + 8]))
+    }
+
+    #[test]
+    fn secret_key_text_is_refused_without_being_shown() {
+        let secrets = [
+            Identity::generate().to_secret_string(),
+            EscrowAuthority::generate().to_secret_string(),
+        ];
+        for secret in &secrets {
+            let err = literal_or_file(secret).unwrap_err();
+            assert_eq!(err.code, Code::Usage);
+            assert!(err.message.contains("secret"), "{}", err.message);
+            assert!(!shows_part_of(secret, &err.message), "{}", err.message);
+
+            let args = [
+                "open".into(),
+                format!("--identity={}", secret.as_str()).into(),
+            ];
+            let err = refuse_secret_arguments(&args).unwrap_err();
+            assert!(
+                err.message.starts_with("argument 2 of the command line"),
+                "{}",
+                err.message
+            );
+            assert!(!shows_part_of(secret, &err.message), "{}", err.message);
+        }
+        // Public keys pass, and so do files named like a key's prefix.
+        let public = Identity::generate().public().to_string();
+        assert!(literal_or_file(&public).is_ok());
+        let args = [public.into(), "doormat-secret-1.key".into()];
+        assert!(refuse_secret_arguments(&args).is_ok());
+        assert!(!is_key_text("doormat-secret-1.key"));
     }
 }

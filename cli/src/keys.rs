@@ -14,7 +14,7 @@ use crate::cli::{
     SplitArgs,
 };
 use crate::failure::{from_doormat, Failure, Role};
-use crate::files::{Output, Sensitivity};
+use crate::files::{write_secret_files, Output, Sensitivity};
 use crate::keyfile::{self, Kind};
 
 /// Writes secret text to the output (owner-only if a file), all or nothing.
@@ -182,25 +182,16 @@ pub fn split(args: &SplitArgs) -> Result<(), Failure> {
             write_secret(&out, &text)?;
         }
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| Failure::io(dir.display(), &e))?;
-            let path = |i: u8| dir.join(format!("share-{i}.key"));
-            // All or nothing: refuse before writing the first share.
-            if let Some(taken) = (1..=n).map(path).find(|p| !args.force && p.exists()) {
-                return Err(Failure::usage(format!(
-                    "{} already exists: use --force to replace it",
-                    taken.display()
-                )));
-            }
-            for share in &shares {
-                let mut text = Zeroizing::new(describe(share.index()));
-                text.push_str(&share.to_secret_string());
-                text.push('\n');
-                let out = OutputArgs {
-                    output: Some(path(share.index())),
-                    force: args.force,
-                };
-                write_secret(&out, &text)?;
-            }
+            let files: Vec<(String, Zeroizing<String>)> = shares
+                .iter()
+                .map(|share| {
+                    let mut text = Zeroizing::new(describe(share.index()));
+                    text.push_str(&share.to_secret_string());
+                    text.push('\n');
+                    (format!("share-{}.key", share.index()), text)
+                })
+                .collect();
+            write_secret_files(dir, &files, args.force)?;
         }
     }
     eprintln!(

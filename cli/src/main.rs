@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod classroom;
 mod cli;
 mod envelope;
 mod failure;
@@ -32,8 +33,14 @@ fn with_exit_codes(command: clap::Command) -> clap::Command {
 }
 
 fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Before clap, which echoes an argument it does not expect whole.
+    if let Err(failure) = keyfile::refuse_secret_arguments(args.get(1..).unwrap_or_default()) {
+        eprintln!("doormat: error: {}", failure.message);
+        return failure.exit_code();
+    }
     let parsed = with_exit_codes(Cli::command())
-        .try_get_matches()
+        .try_get_matches_from(args)
         .and_then(|matches| Cli::from_arg_matches(&matches));
     let cli = match parsed {
         Ok(cli) => cli,
@@ -81,5 +88,6 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             AuthorityCommand::Split(args) => keys::split(args),
             AuthorityCommand::Recover(args) => keys::recover(args),
         },
+        Command::Classroom(args) => classroom::run(args),
     }
 }

@@ -398,7 +398,7 @@ fn expect_sender_accepts_the_right_sender() {
     desk.write("msg.txt", b"signed");
     desk.doormat("seal -i alice.key -R bob.pub -o msg.dm msg.txt")
         .success();
-    desk.doormat("open -i bob.key --expect-sender alice.pub msg.dm")
+    desk.doormat("open -i bob.key --expect-sender ./alice.pub msg.dm")
         .success()
         .stdout("signed");
 }

@@ -172,7 +172,7 @@ fn an_unexpected_sender_is_refused() {
     let desk = classroom();
     fails(
         &desk,
-        "open -i bob.key --expect-sender carol.pub clean.dm",
+        "open -i bob.key --expect-sender ./carol.pub clean.dm",
         KEY,
         "another sender",
     );
@@ -365,4 +365,121 @@ fn progress_is_drawn_only_on_a_terminal() {
         .success()
         .stderr(predicate::str::contains("sealing").not())
         .stderr(predicate::str::contains("opening").not());
+}
+
+#[test]
+fn names_come_from_contacts_only_and_paths_have_a_slash() {
+    let desk = classroom();
+    desk.user("mallory");
+    desk.doormat("seal -i mallory.key -R bob.pub -o mallory.dm msg.txt")
+        .success();
+    // Mallory plants a file called `alice` holding her own key: a name is
+    // never a file, so it does not vouch for her envelope.
+    desk.write("alice", desk.read_text("mallory.pub").as_bytes());
+    fails(
+        &desk,
+        "open -i bob.key --expect-sender alice mallory.dm",
+        USAGE,
+        "--expect-sender alice: no contact of that name",
+    );
+    fails(
+        &desk,
+        "seal -i alice.key -r alice msg.txt",
+        USAGE,
+        "-r alice: no contact of that name",
+    );
+    // The message says how to name a file.
+    fails(
+        &desk,
+        "open -i bob.key --expect-sender alice.pub clean.dm",
+        USAGE,
+        "./alice.pub",
+    );
+    // A path is written with a `/`, for both flags.
+    desk.doormat("open -i bob.key --expect-sender ./alice.pub clean.dm")
+        .success()
+        .stdout("meet at noon\n");
+    // Written as a path, the planted file is read: the user named it.
+    fails(
+        &desk,
+        "open -i bob.key --expect-sender ./alice clean.dm",
+        KEY,
+        "another sender",
+    );
+    desk.doormat("seal -i alice.key -r ./bob.pub -o viaslash.dm msg.txt")
+        .success();
+    desk.doormat("open -i bob.key viaslash.dm")
+        .success()
+        .stdout("meet at noon\n");
+    // A contact of that name is who the name means, whatever files exist.
+    let alice = desk.read_text("alice.pub");
+    desk.write(
+        "contacts.txt",
+        format!("{} alice\n", alice.trim()).as_bytes(),
+    );
+    fails(
+        &desk,
+        "--contacts contacts.txt open -i bob.key --expect-sender alice mallory.dm",
+        KEY,
+        "another sender",
+    );
+    desk.doormat("--contacts contacts.txt open -i bob.key --expect-sender alice clean.dm")
+        .success();
+}
+
+#[test]
+fn control_characters_never_reach_a_terminal() {
+    let desk = classroom();
+    let bin = common::BIN;
+    // An 8-bit CSI (as the character U+009B), and a carriage return that
+    // would overwrite what the line said.
+    for (name, text) in [
+        ("c1.txt", "\u{9b}2J\u{9b}31mred\n"),
+        ("cr.txt", "transfer 10 EUR\rtransfer 9999 EUR\n"),
+        ("end.txt", "all done\r"),
+    ] {
+        desk.write(name, text.as_bytes());
+        desk.doormat(&format!("seal -i alice.key -R bob.pub -o {name}.dm {name}"))
+            .success();
+        let (code, screen) = on_terminal(&desk, &format!("{bin} open -i bob.key {name}.dm"));
+        assert_eq!(code, USAGE, "{name}: {screen:?}");
+        assert!(
+            screen.contains("refusing to write binary data to a terminal"),
+            "{name}: {screen:?}"
+        );
+    }
+}
+
+#[test]
+fn secrets_are_never_printed_on_a_terminal() {
+    let desk = classroom();
+    desk.doormat("authority split -k teacher.key -n 2 --out-dir shares")
+        .success();
+    let bin = common::BIN;
+    for line in [
+        "keygen",
+        "keygen --post-quantum",
+        "keygen -o /dev/tty",
+        "escrow keygen",
+        "escrow family",
+        "authority split -k teacher.key -n 3",
+        "authority recover shares/share-1.key shares/share-2.key",
+    ] {
+        let (code, screen) = on_terminal(&desk, &format!("{bin} {line}"));
+        assert_eq!(code, USAGE, "{line}: {screen:?}");
+        assert!(
+            screen.contains("refusing to write a secret key to a terminal: use -o FILE"),
+            "{line}: {screen:?}"
+        );
+        for prefix in ["-secret-", "-share-1", "-family-1"] {
+            assert!(
+                !screen.contains(prefix),
+                "{line} showed a secret: {screen:?}"
+            );
+        }
+    }
+    // To a pipe or a file, as before.
+    desk.doormat("keygen")
+        .success()
+        .stdout(predicate::str::contains("doormat-secret-1"));
 }

@@ -69,7 +69,7 @@ fn the_tool_opens_what_the_library_seals() {
         .unwrap();
     desk.write("msg.dm", &sealed);
     desk.write("alice.pub", alice.public().to_string().as_bytes());
-    desk.doormat("open -i bob.key --expect-sender alice.pub -o msg.out msg.dm")
+    desk.doormat("open -i bob.key --expect-sender ./alice.pub -o msg.out msg.dm")
         .success();
     assert_eq!(desk.read("msg.out"), message);
 }

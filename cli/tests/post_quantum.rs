@@ -151,10 +151,10 @@ fn post_quantum_seal_and_open_round_trip_binary_and_armored() {
     assert!(desk
         .read_text("msg.asc")
         .starts_with("-----BEGIN DOORMAT ENVELOPE-----\n"));
-    desk.doormat("open -i bob.key --expect-sender alice.pub msg.asc -o armored.out")
+    desk.doormat("open -i bob.key --expect-sender ./alice.pub msg.asc -o armored.out")
         .success();
     assert_eq!(desk.read("armored.out"), message);
-    desk.doormat("open -i bob.key --expect-sender carol.pub msg.asc")
+    desk.doormat("open -i bob.key --expect-sender ./carol.pub msg.asc")
         .code(3)
         .stderr(predicate::str::contains("another sender"));
     desk.assert_no_temporary_files();
@@ -545,4 +545,44 @@ fn the_library_opens_what_the_tool_seals_to_post_quantum_keys() {
     desk.doormat("open -i bob.key lib.dm")
         .success()
         .stdout("from the library");
+}
+
+#[test]
+fn a_post_quantum_recipient_is_warned_of_classical_stanzas() {
+    let desk = Desk::new();
+    desk.pq_user("alice");
+    desk.pq_user("bob");
+    desk.user("carol");
+    desk.authority("teacher");
+    desk.write("msg.txt", b"mixed company");
+    desk.doormat(
+        "seal -i alice.key -R bob.pub -R carol.pub --allow-mixed-kems -o mixed.dm msg.txt",
+    )
+    .success();
+    desk.doormat("seal -i alice.key -R bob.pub -o pq.dm msg.txt")
+        .success();
+    desk.doormat(
+        "escrow seal -i alice.key -R bob.pub -R carol.pub --allow-mixed-kems \
+         --escrow-key teacher.pub -o escrowed.dm msg.txt",
+    )
+    .success();
+    let warning = "warning: 1 of 2 stanzas of this envelope is classical (X25519)";
+    // Whoever opens with a post-quantum key learns that it did not protect
+    // this envelope; one line, on standard error, the plaintext untouched.
+    for line in [
+        "open -i bob.key mixed.dm",
+        "escrow open -i bob.key --authority ./teacher.pub escrowed.dm",
+    ] {
+        let out = desk.doormat(line).success().stdout("mixed company");
+        let said = stderr(&out);
+        assert_eq!(said.matches(warning).count(), 1, "{line}: {said}");
+        assert!(said.contains("future quantum computer"), "{line}: {said}");
+    }
+    // Not for an envelope of post-quantum stanzas only, nor for a classical
+    // recipient, whose key was never post-quantum.
+    for line in ["open -i bob.key pq.dm", "open -i carol.key mixed.dm"] {
+        desk.doormat(line)
+            .success()
+            .stderr(predicate::str::contains("warning").not());
+    }
 }

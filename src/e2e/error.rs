@@ -75,6 +75,10 @@ pub enum OpenError {
     /// The payload ended early: cut at a chunk boundary (the last chunk present
     /// was sealed as a middle one) or inside the final blocks.
     Truncated,
+    /// The header carries an extension of this type, and the opener was
+    /// told to refuse any it does not know
+    /// ([`Opener::refuse_unknown_extensions`](super::Opener::refuse_unknown_extensions)).
+    UnknownExtension(u16),
     /// An I/O error from a streaming reader or writer.
     Io(io::Error),
     /// A layer refused the envelope (or, unlocking, found no key), with its
@@ -154,6 +158,12 @@ impl fmt::Display for OpenError {
             OpenError::UnexpectedSender => f.write_str("envelope is from another sender"),
             OpenError::PayloadTampered => f.write_str("payload chunk failed authentication"),
             OpenError::Truncated => f.write_str("payload truncated or extended"),
+            OpenError::UnknownExtension(t) => {
+                write!(
+                    f,
+                    "header extension 0x{t:04x} is not one this opener accepts"
+                )
+            }
             OpenError::Io(e) => write!(f, "I/O error: {e}"),
             OpenError::Layer(e) => write!(f, "{e}"),
         }

@@ -222,6 +222,14 @@ pub trait Layer: fmt::Debug {
         Ok(())
     }
 
+    /// The header extension types this layer writes or reads. An opener
+    /// told to refuse unknown extensions
+    /// ([`Opener::refuse_unknown_extensions`](super::Opener::refuse_unknown_extensions))
+    /// accepts these. None by default.
+    fn extension_types(&self) -> &[u16] {
+        &[]
+    }
+
     /// For an opener made with
     /// [`Opener::unlocked_by`](super::Opener::unlocked_by): the content key
     /// from the header, instead of from a stanza. `None` (the default): this
@@ -249,5 +257,9 @@ impl<L: Layer + ?Sized> Layer for &L {
 
     fn unlock(&self, header: &Header) -> Result<Option<Unlocked>, LayerError> {
         (**self).unlock(header)
+    }
+
+    fn extension_types(&self) -> &[u16] {
+        (**self).extension_types()
     }
 }

@@ -71,7 +71,7 @@ pub use error::{LayerError, OpenError, SealError};
 pub use format::{
     Header, PayloadCipher, DEFAULT_CHECKPOINT_SPAN, DEFAULT_CHUNK_SIZE, KEY_ID_LEN, MAGIC,
     MAX_CHECKPOINT_SPAN, MAX_CHUNK_SIZE, MAX_HEADER_LEN, MAX_POST_QUANTUM_RECIPIENTS,
-    MAX_RECIPIENTS, MIN_CHUNK_SIZE, VERSION,
+    MAX_RECIPIENTS, MIN_CHECKPOINT_SPAN, MIN_CHUNK_SIZE, VERSION,
 };
 pub use layer::{ContentKey, Layer, Opening, Sealing, Unlocked, CONTENT_KEY_LEN};
 pub use open::{Opened, Opener, StreamOpened};

@@ -29,6 +29,9 @@ pub struct Opener<'a> {
     /// The layers, in the order given; with no recipient, the first one
     /// (given to [`Opener::unlocked_by`]) unlocks.
     layers: Vec<Box<dyn Layer + 'a>>,
+    /// With [`Opener::refuse_unknown_extensions`]: the extension types
+    /// accepted besides the layers' own.
+    known_extensions: Option<Vec<u16>>,
 }
 
 impl<'a> Opener<'a> {
@@ -39,6 +42,7 @@ impl<'a> Opener<'a> {
             aad: None,
             expected_sender: None,
             layers: Vec::new(),
+            known_extensions: None,
         }
     }
 
@@ -52,6 +56,7 @@ impl<'a> Opener<'a> {
             aad: None,
             expected_sender: None,
             layers: vec![Box::new(layer)],
+            known_extensions: None,
         }
     }
 
@@ -67,6 +72,59 @@ impl<'a> Opener<'a> {
     pub fn expect_sender(mut self, sender: &'a PublicIdentity) -> Self {
         self.expected_sender = Some(sender);
         self
+    }
+
+    /// Refuses, with [`OpenError::UnknownExtension`](Error::UnknownExtension),
+    /// any envelope whose header carries an extension that no attached layer
+    /// declares ([`Layer::extension_types`]) and that was not allowed with
+    /// [`Opener::allow_extension`] — checked as soon as the header is read,
+    /// before any key is tried. An end-to-end-only client made this way
+    /// refuses escrowed envelopes outright: their access field is an
+    /// extension it does not know.
+    ///
+    /// ```
+    /// use doormat::{e2e, escrow::{self, EscrowAuthority}, keys::Identity};
+    ///
+    /// let authority = EscrowAuthority::generate();
+    /// let (alice, bob) = (Identity::generate(), Identity::generate());
+    /// let escrowed = escrow::seal(&alice, &[bob.public()], &authority.public_key(), b"hi")?;
+    /// let clean = e2e::seal(&alice, &[bob.public()], b"hi")?;
+    /// let strict = e2e::Opener::new(&bob).refuse_unknown_extensions();
+    /// assert!(strict.open(&clean).is_ok());
+    /// assert!(matches!(strict.open(&escrowed), Err(e2e::OpenError::UnknownExtension(0x4c46))));
+    /// # Ok::<(), doormat::Error>(())
+    /// ```
+    pub fn refuse_unknown_extensions(mut self) -> Self {
+        self.known_extensions.get_or_insert_with(Vec::new);
+        self
+    }
+
+    /// With [`Opener::refuse_unknown_extensions`], also accepts extensions
+    /// of type `ext_type` (an application's own, read with
+    /// [`Opened::extension`]).
+    pub fn allow_extension(mut self, ext_type: u16) -> Self {
+        self.known_extensions
+            .get_or_insert_with(Vec::new)
+            .push(ext_type);
+        self
+    }
+
+    /// Refuses a header with an extension nobody here knows, when asked to.
+    fn check_extensions(&self, header: &Header) -> Result<()> {
+        let Some(allowed) = &self.known_extensions else {
+            return Ok(());
+        };
+        for (ext_type, _) in header.extensions() {
+            let known = allowed.contains(&ext_type)
+                || self
+                    .layers
+                    .iter()
+                    .any(|l| l.extension_types().contains(&ext_type));
+            if !known {
+                return Err(Error::UnknownExtension(ext_type));
+            }
+        }
+        Ok(())
     }
 
     /// Adds a [`Layer`], whose check runs before anything is released.
@@ -109,6 +167,7 @@ impl<'a> Opener<'a> {
 
     /// Everything up to the payload: key, keys, sender block, checks.
     fn begin(&self, header: &Header, sealed_sender_block: &[u8]) -> Result<Unsealed> {
+        self.check_extensions(header)?;
         let unlocked = self.unlock(header)?;
         let content_key = unlocked.content_key;
         let aad_hash = match (self.aad, unlocked.aad_hash) {
@@ -213,7 +272,7 @@ impl<'a> Opener<'a> {
                 plaintext: plaintext.len() as u64,
             }),
             Err(e) => {
-                plaintext.fill(0);
+                // `InMemory::open_into` wiped what it decrypted.
                 plaintext.clear();
                 Err(e)
             }
@@ -313,10 +372,13 @@ struct InMemory<'e> {
 
 impl InMemory<'_> {
     /// Opens the payload into `plaintext` (exactly the plaintext's length)
-    /// and checks every checkpoint and the signature.
+    /// and checks every checkpoint and the signature. On any error it wipes
+    /// `plaintext`: chunks decrypt before the signature over them is
+    /// checked, so the buffer may hold unverified plaintext. Both
+    /// [`Opener::open`] and [`Opener::open_into`] go through here.
     fn open_into(self, plaintext: &mut [u8]) -> Result<EnvelopeInfo> {
         let unsealed = &self.unsealed;
-        open_payload(
+        let opened = open_payload(
             &unsealed.keys,
             &self.layout,
             self.payload,
@@ -326,7 +388,11 @@ impl InMemory<'_> {
                 Signed::Checkpoint(k) => unsealed.checkpoint(k, digest, block),
                 Signed::Payload => unsealed.signature(block, digest),
             },
-        )?;
+        );
+        if let Err(e) = opened {
+            zeroize::Zeroize::zeroize(plaintext);
+            return Err(e);
+        }
         Ok(self.unsealed.info)
     }
 }
@@ -468,5 +534,38 @@ impl<P> fmt::Debug for Opened<P> {
             .field("sender", &self.info.sender)
             .field("recipients", &self.info.recipients)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::e2e::Sealer;
+
+    /// A failed in-memory open leaves no unverified plaintext in the
+    /// buffer: here every chunk decrypts, and only the signature is forged,
+    /// so without the wipe the buffer would hold the whole message.
+    #[test]
+    fn a_failed_open_wipes_what_it_decrypted() {
+        let (alice, bob) = (Identity::generate(), Identity::generate());
+        let message = vec![0x5a; 3000];
+        let mut envelope = Sealer::new(&alice, &[bob.public()])
+            .chunk_size(1024)
+            .seal(&message)
+            .unwrap();
+        let last = envelope.len() - 1;
+        envelope[last] ^= 1;
+        let opener = Opener::new(&bob);
+        let parts = opener.begin_in_memory(&envelope).unwrap();
+        let mut plaintext = vec![0u8; parts.layout.plaintext_len()];
+        assert!(matches!(
+            parts.open_into(&mut plaintext),
+            Err(Error::PayloadTampered)
+        ));
+        assert_eq!(plaintext.len(), message.len());
+        assert!(
+            plaintext.iter().all(|&b| b == 0),
+            "unverified plaintext left"
+        );
     }
 }

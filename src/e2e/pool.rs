@@ -5,11 +5,77 @@
 //! and items are handed out one at a time, so cores that run at different
 //! speeds (a shared machine) finish together.
 
-/// The pool's size: rayon's global pool, or one thread without `parallel`.
+/// Where parallel work runs.
+#[cfg(feature = "parallel")]
+pub(crate) enum Workers {
+    /// The rayon pool the caller is already running in: nesting into
+    /// another pool from a worker would make that worker steal more of its
+    /// own pool's jobs while it waits, and recurse until its stack runs out.
+    Current,
+    /// doormat's own pool, for callers outside any rayon pool.
+    Own(&'static rayon::ThreadPool),
+}
+
+#[cfg(feature = "parallel")]
+impl Workers {
+    /// How many threads the pool has.
+    pub(crate) fn threads(&self) -> usize {
+        match self {
+            Workers::Current => rayon::current_num_threads(),
+            Workers::Own(pool) => pool.current_num_threads(),
+        }
+    }
+
+    /// `in_place_scope` on the pool.
+    pub(crate) fn in_place_scope<'scope, OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce(&rayon::Scope<'scope>) -> R,
+    {
+        match self {
+            Workers::Current => rayon::in_place_scope(op),
+            Workers::Own(pool) => pool.in_place_scope(op),
+        }
+    }
+}
+
+/// The pool parallel work runs on: the caller's rayon pool if it is in one,
+/// else doormat's own, started on first use — as many threads as rayon
+/// would start (`RAYON_NUM_THREADS`, or one per core), else two, else one.
+/// `None` if the system refuses even one thread: then everything runs on
+/// the caller's thread. A system that refuses threads (a process or
+/// address-space limit) gets a slower envelope, never a panic, which is
+/// what rayon's global pool gives on its first use.
+#[cfg(feature = "parallel")]
+pub(crate) fn workers() -> Option<Workers> {
+    use std::sync::OnceLock;
+
+    static OWN: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    if rayon::current_thread_index().is_some() {
+        return Some(Workers::Current);
+    }
+    OWN.get_or_init(|| {
+        let build = |threads: Option<usize>| {
+            let mut builder =
+                rayon::ThreadPoolBuilder::new().thread_name(|i| format!("doormat-worker-{i}"));
+            if let Some(n) = threads {
+                builder = builder.num_threads(n);
+            }
+            builder.build().ok()
+        };
+        build(None)
+            .or_else(|| build(Some(2)))
+            .or_else(|| build(Some(1)))
+    })
+    .as_ref()
+    .map(Workers::Own)
+}
+
+/// How many threads work on a batch: the pool's, or one (the caller's)
+/// without `parallel` or without a pool.
 pub(crate) fn threads() -> usize {
     #[cfg(feature = "parallel")]
     {
-        rayon::current_num_threads()
+        workers().map_or(1, |w| w.threads())
     }
     #[cfg(not(feature = "parallel"))]
     {
@@ -27,42 +93,52 @@ where
     E: Send,
     F: Fn(usize, I) -> Result<T, E> + Sync,
 {
-    let helpers = threads().min(items.len()).saturating_sub(1);
-    if helpers == 0 {
-        return items
-            .into_iter()
-            .enumerate()
-            .map(|(i, x)| f(i, x))
-            .collect();
-    }
     #[cfg(feature = "parallel")]
-    {
-        use std::sync::{Mutex, PoisonError};
-
-        let count = items.len();
-        let queue = Mutex::new(items.into_iter().enumerate());
-        let done = Mutex::new(Vec::with_capacity(count));
-        let work = || loop {
-            // The lock is held only to take an item or to file a result.
-            let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
-            let Some((i, item)) = next else { break };
-            let result = f(i, item);
-            done.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push((i, result));
-        };
-        rayon::in_place_scope(|scope| {
-            for _ in 0..helpers {
-                scope.spawn(|_| work());
-            }
-            work();
-        });
-        let mut done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
-        done.sort_unstable_by_key(|(i, _)| *i);
-        done.into_iter().map(|(_, result)| result).collect()
+    if let Some(pool) = workers() {
+        let helpers = pool.threads().min(items.len()).saturating_sub(1);
+        if helpers > 0 {
+            return map_on(&pool, helpers, items, f);
+        }
     }
-    #[cfg(not(feature = "parallel"))]
-    unreachable!("one thread needs no helpers")
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, x)| f(i, x))
+        .collect()
+}
+
+/// [`map`] on `pool`, with `helpers` of its threads beside this one.
+#[cfg(feature = "parallel")]
+fn map_on<I, T, E, F>(pool: &Workers, helpers: usize, items: Vec<I>, f: F) -> Result<Vec<T>, E>
+where
+    I: Send,
+    T: Send,
+    E: Send,
+    F: Fn(usize, I) -> Result<T, E> + Sync,
+{
+    use std::sync::{Mutex, PoisonError};
+
+    let count = items.len();
+    let queue = Mutex::new(items.into_iter().enumerate());
+    let done = Mutex::new(Vec::with_capacity(count));
+    let work = || loop {
+        // The lock is held only to take an item or to file a result.
+        let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
+        let Some((i, item)) = next else { break };
+        let result = f(i, item);
+        done.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((i, result));
+    };
+    pool.in_place_scope(|scope| {
+        for _ in 0..helpers {
+            scope.spawn(|_| work());
+        }
+        work();
+    });
+    let mut done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 #[cfg(test)]

@@ -91,8 +91,8 @@ impl<'a> Sealer<'a> {
         self
     }
 
-    /// The chunk size, between [`MIN_CHUNK_SIZE`] and [`MAX_CHUNK_SIZE`]
-    /// (checked when sealing). Streaming works in batches of whole chunks.
+    /// The chunk size, between [`MIN_CHUNK_SIZE`] (1 KiB) and
+    /// [`MAX_CHUNK_SIZE`] (16 MiB) (checked when sealing). Streaming works in batches of whole chunks.
     pub fn chunk_size(mut self, chunk_size: u32) -> Self {
         self.chunk_size = chunk_size;
         self
@@ -102,8 +102,10 @@ impl<'a> Sealer<'a> {
     /// holds back at most this many chunks until the sender's signature over
     /// them verifies, and each checkpoint costs one signature. By default,
     /// [`DEFAULT_CHECKPOINT_SPAN`](super::DEFAULT_CHECKPOINT_SPAN) bytes of
-    /// plaintext; at most [`MAX_CHECKPOINT_SPAN`](super::MAX_CHECKPOINT_SPAN)
-    /// bytes (checked when sealing).
+    /// plaintext; at least [`MIN_CHECKPOINT_SPAN`](super::MIN_CHECKPOINT_SPAN)
+    /// (so that checkpoints cannot make opening cost far more than sealing)
+    /// and at most [`MAX_CHECKPOINT_SPAN`](super::MAX_CHECKPOINT_SPAN) bytes
+    /// (checked when sealing).
     pub fn checkpoint_interval(mut self, chunks: u32) -> Self {
         self.checkpoint_interval = Some(chunks);
         self

@@ -325,6 +325,10 @@ impl fmt::Debug for KeyShare {
 }
 
 impl Layer for EscrowAuthority {
+    fn extension_types(&self) -> &[u16] {
+        &[LEAF_EXTENSION]
+    }
+
     /// The content key from the access field: the authority needs no stanza.
     fn unlock(&self, header: &Header) -> core::result::Result<Option<Unlocked>, LayerError> {
         let field = header

@@ -81,6 +81,10 @@ impl AccessField {
 }
 
 impl Layer for AccessField {
+    fn extension_types(&self) -> &[u16] {
+        &[LEAF_EXTENSION]
+    }
+
     fn extensions(&self, sealing: &Sealing<'_>) -> Result<Vec<(u16, Vec<u8>)>, LayerError> {
         let inputs = FieldInputs::new(
             sealing.content_key(),
@@ -226,6 +230,10 @@ impl fmt::Debug for FieldOracle<'_> {
 }
 
 impl Layer for Compliance {
+    fn extension_types(&self) -> &[u16] {
+        &[LEAF_EXTENSION]
+    }
+
     fn check(&self, opening: &Opening<'_>) -> Result<(), LayerError> {
         let header = opening.header();
         leaf::check(

@@ -31,6 +31,24 @@ pub enum EscrowText {
 }
 
 impl EscrowText {
+    /// Every kind, for every KEM.
+    pub fn all() -> impl Iterator<Item = EscrowText> {
+        Kem::ALL
+            .into_iter()
+            .flat_map(|kem| [EscrowText::Key(kem), EscrowText::Secret(kem)])
+            .chain([EscrowText::Share, EscrowText::Family])
+    }
+
+    /// The prefix such a text starts with.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            EscrowText::Key(kem) => ESCROW_KEY_PREFIXES[kem as usize],
+            EscrowText::Secret(kem) => ESCROW_SECRET_PREFIXES[kem as usize],
+            EscrowText::Share => SHARE_PREFIX,
+            EscrowText::Family => FAMILY_PREFIX,
+        }
+    }
+
     /// The kind of `text`, from its prefix; `None` for anything else. The
     /// secret and share prefixes extend `doormat-escrow-`, so they are
     /// tried before the public key's.
@@ -73,7 +91,10 @@ mod tests {
             let text = format!("{prefix}00");
             assert_eq!(EscrowText::of(&text), Some(kind), "{prefix}");
             assert_eq!(KeyText::of(&text), None, "{prefix}");
+            assert_eq!(kind.prefix(), prefix);
         }
+        assert_eq!(EscrowText::all().count(), cases.len());
+        assert_eq!(KeyText::all().count(), 2 * Kem::ALL.len());
         for kem in Kem::ALL {
             for kind in [KeyText::Public(kem), KeyText::Secret(kem)] {
                 let text = format!("{}00", kind.prefix());

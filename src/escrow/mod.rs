@@ -102,7 +102,7 @@ mod error;
 mod kinds;
 mod leaf;
 mod session;
-mod shamir;
+pub(crate) mod shamir;
 
 use core::fmt;
 use core::str::FromStr;

@@ -30,6 +30,13 @@ pub enum KeyText {
 }
 
 impl KeyText {
+    /// Every kind, for every KEM.
+    pub fn all() -> impl Iterator<Item = KeyText> {
+        Kem::ALL
+            .into_iter()
+            .flat_map(|kem| [KeyText::Public(kem), KeyText::Secret(kem)])
+    }
+
     /// The kind of `text`, from its prefix; `None` for anything else.
     pub fn of(text: &str) -> Option<KeyText> {
         let public = kem_by_prefix(text, &PUBLIC_PREFIXES).map(KeyText::Public);

@@ -20,6 +20,12 @@
 //!   [`Parts::signed_message`] and the checkpoints can give him away.
 //! * [`Parts::resign`] is the honest variant: Bob signs as himself. The tests
 //!   use it as a control, to show that a forgery fails only for its signature.
+//! * The geometry rules of FORMAT.md ([`geometry_allowed`]: chunks of 1 KiB to
+//!   16 MiB, 1 MiB to 16 MiB of plaintext between checkpoints) are the
+//!   kit's too: [`Parts::open`] refuses a header that breaks them, as a
+//!   compliant reader must. Writing one is another matter: the header is
+//!   plain bytes, and [`Parts::set_geometry`] writes any chunk size and
+//!   checkpoint interval, so the tests can show the crate refuses them.
 
 use doormat::hpke::{self, Aead, Kdf, ReceiverMode, SenderMode, Suite};
 use doormat::keys::{DecryptionKey, EncryptionKey, Identity, PublicIdentity};
@@ -39,6 +45,24 @@ const SIGNATURE_LABEL: &[u8] = b"doormat/v1 signature\0";
 const CHECKPOINT_LABEL: &[u8] = b"doormat/v1 checkpoint\0";
 const CHUNK_HASH_CONTEXT: &str = "doormat/v1 chunk hash";
 const PAYLOAD_DIGEST_CONTEXT: &str = "doormat/v1 payload digest";
+
+/// FORMAT.md, "Limits and rules": the chunk size is 1 KiB to 16 MiB.
+pub const MIN_CHUNK_SIZE: usize = 1 << 10;
+pub const MAX_CHUNK_SIZE: usize = 16 << 20;
+/// The plaintext between two checkpoints (chunk size × checkpoint
+/// interval) is 1 MiB to 16 MiB.
+pub const MIN_CHECKPOINT_SPAN: usize = 1 << 20;
+pub const MAX_CHECKPOINT_SPAN: usize = 16 << 20;
+
+/// Whether a header may carry this chunk size and checkpoint interval
+/// (FORMAT.md): a chunk of 1 KiB to 16 MiB, at least one chunk between
+/// checkpoints, and 1 MiB to 16 MiB of plaintext between them.
+pub fn geometry_allowed(chunk_size: usize, interval: usize) -> bool {
+    (MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&chunk_size)
+        && interval >= 1
+        && (MIN_CHECKPOINT_SPAN..=MAX_CHECKPOINT_SPAN)
+            .contains(&chunk_size.saturating_mul(interval))
+}
 
 /// SHA-256 of the concatenation of `parts`.
 pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
@@ -244,7 +268,13 @@ pub struct Parts {
 
 impl Parts {
     /// Opens every AEAD of `env` as `me`, with `aad`; says which part failed.
+    /// A header whose geometry FORMAT.md forbids is refused first, before
+    /// any stanza is tried.
     pub fn open(me: &Identity, env: &[u8], aad: &[u8]) -> Result<Parts, String> {
+        let view = HeaderView::of(env);
+        if !geometry_allowed(view.chunk_size, view.interval) {
+            return Err("geometry out of range".into());
+        }
         let layout = Layout::parse(env);
         let header = env[layout.header.clone()].to_vec();
         let (_, content_key) = find_stanza(me, &header).ok_or("no stanza opens")?;
@@ -376,6 +406,17 @@ impl Parts {
 
     pub fn plaintext(&self) -> Vec<u8> {
         self.chunks.concat()
+    }
+
+    /// Writes `chunk_size` and `checkpoint_interval` into the header, whether
+    /// or not FORMAT.md allows them, and chunks the same plaintext again. The
+    /// signatures are kept, so they verify only if nothing changed:
+    /// [`Parts::resign`] signs the new checkpoints and the whole.
+    pub fn set_geometry(&mut self, chunk_size: u32, checkpoint_interval: u32) {
+        let pt = self.plaintext();
+        self.header[11..15].copy_from_slice(&chunk_size.to_be_bytes());
+        self.header[15..19].copy_from_slice(&checkpoint_interval.to_be_bytes());
+        self.set_plaintext(&pt);
     }
 
     /// Replaces the payload, chunked by the header's chunk size.

@@ -25,10 +25,12 @@ use doormat::random::{Rng, SeedableRng, SeededRng};
 
 mod logged;
 mod people;
+mod regime;
 mod sessions;
 
 use logged::Logged;
 pub use people::{Intercept, Sent, Service, User};
+pub use regime::{Keys, Mode, Traffic};
 use sessions::Device;
 pub use sessions::Seized;
 
@@ -39,79 +41,6 @@ type Draft = (u64, UserId, Vec<UserId>, Vec<u8>);
 pub type UserId = usize;
 /// A message's index in the ledger (and the wiretap's recording).
 pub type MessageId = usize;
-
-/// The regime the world's clients run under.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Mode {
-    /// Clean end-to-end envelopes: only the recipients can read.
-    EndToEnd,
-    /// Every envelope escrowed to the state's key.
-    Escrowed,
-    /// Forward-secret sessions between pairs of users: X3DH and the Double
-    /// Ratchet ([`doormat::session`]).
-    Session,
-    /// The same sessions, every message escrowed to the state's key
-    /// ([`doormat::escrow::session_client`]).
-    EscrowedSession,
-}
-
-impl Mode {
-    fn label(self) -> &'static [u8] {
-        match self {
-            Mode::EndToEnd => b"e2e",
-            Mode::Escrowed => b"escrowed",
-            Mode::Session => b"session",
-            Mode::EscrowedSession => b"escrowed session",
-        }
-    }
-
-    /// Whether users talk in sessions rather than seal envelopes.
-    pub fn is_session(self) -> bool {
-        matches!(self, Mode::Session | Mode::EscrowedSession)
-    }
-
-    /// Whether every message is escrowed to the state's key.
-    pub fn is_escrowed(self) -> bool {
-        matches!(self, Mode::Escrowed | Mode::EscrowedSession)
-    }
-}
-
-/// What keys the world's people and state hold, and whether its
-/// randomness is logged.
-#[derive(Clone, Copy, Debug)]
-pub struct Keys {
-    /// The KEM of every user's identity.
-    pub users: Kem,
-    /// The KEM of the state's escrow key.
-    pub authority: Kem,
-    /// Log every 32 bytes the world's generators hand out (keys, content
-    /// keys, ephemeral keys), for a scenario that models an adversary who can
-    /// solve discrete logarithms ([`World::randomness_log`]).
-    pub log_randomness: bool,
-}
-
-impl Default for Keys {
-    /// Classical keys everywhere, nothing logged.
-    fn default() -> Keys {
-        Keys {
-            users: Kem::X25519,
-            authority: Kem::X25519,
-            log_randomness: false,
-        }
-    }
-}
-
-/// Traffic to simulate: `days` of `per_day` messages, each from a random
-/// user to 1..=`max_recipients` others.
-#[derive(Clone, Copy, Debug)]
-pub struct Traffic {
-    /// Simulated days.
-    pub days: u64,
-    /// Messages per day.
-    pub per_day: usize,
-    /// The most recipients of one message.
-    pub max_recipients: usize,
-}
 
 /// The simulated world: see the [module documentation](self).
 pub struct World {
@@ -126,6 +55,10 @@ pub struct World {
     authority: EscrowAuthority,
     /// The escrow key compiled into the clients, if not the state's.
     installed: Option<EscrowKey>,
+    /// Each user's country (by user id; empty when unset).
+    countries: Vec<String>,
+    /// Countries whose clients must escrow.
+    mandated: Vec<String>,
     service: Service,
     wiretap: Vec<Intercept>,
     ledger: Vec<Sent>,
@@ -181,6 +114,8 @@ impl World {
             user_keys: stream(seed, "doormat world users", b""),
             authority,
             installed: None,
+            countries: Vec::new(),
+            mandated: Vec::new(),
             service: Service::default(),
             wiretap: Vec::new(),
             ledger: Vec::new(),
@@ -314,6 +249,56 @@ impl World {
         self.installed = Some(key);
     }
 
+    /// Places `user` in `country` (users have none until placed).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for an unknown user.
+    pub fn set_country(&mut self, user: UserId, country: &str) -> Result<()> {
+        if user >= self.users.len() {
+            return Err(Error::InvalidArgument("no such user"));
+        }
+        if self.countries.len() < self.users.len() {
+            self.countries.resize(self.users.len(), String::new());
+        }
+        self.countries[user] = country.to_owned();
+        Ok(())
+    }
+
+    /// The country of `user`, if placed.
+    pub fn country(&self, user: UserId) -> Option<&str> {
+        self.countries
+            .get(user)
+            .map(String::as_str)
+            .filter(|c| !c.is_empty())
+    }
+
+    /// From now on, clients in `country` are compliant escrowed clients, as
+    /// a national mandate would have them: they escrow every envelope they
+    /// seal and accept only escrowed ones — so every other client escrows
+    /// what it sends to them, groups included, or it is refused.
+    pub fn mandate_escrow(&mut self, country: &str) {
+        if !self.mandated.iter().any(|c| c == country) {
+            self.mandated.push(country.to_owned());
+        }
+    }
+
+    /// Whether `user`'s client is under an escrow mandate.
+    pub fn is_mandated(&self, user: UserId) -> bool {
+        self.country(user)
+            .is_some_and(|c| self.mandated.iter().any(|m| m == c))
+    }
+
+    /// The regime a message from `from` to `to` is sealed under: the
+    /// world's, or escrowed if the sender or any recipient is mandated.
+    pub fn mode_for(&self, from: UserId, to: &[UserId]) -> Mode {
+        match self.is_mandated(from) || to.iter().any(|&r| self.is_mandated(r)) {
+            true if self.mode.is_session() => Mode::EscrowedSession,
+            true => Mode::Escrowed,
+            false => self.mode,
+        }
+    }
+
     /// The messaging service.
     pub fn service(&self) -> &Service {
         &self.service
@@ -384,7 +369,7 @@ impl World {
     fn seal(
         &self,
         id: MessageId,
-        from: UserId,
+        (from, to): (UserId, &[UserId]),
         keys: &[PublicIdentity],
         pt: &[u8],
     ) -> Result<Vec<u8>> {
@@ -397,7 +382,7 @@ impl World {
             inner: self.message_rng(self.mode, id),
             log: self.keys.log_randomness.then_some(&self.log),
         };
-        let sealer = match self.mode {
+        let sealer = match self.mode_for(from, to) {
             Mode::EndToEnd => e2e::Sealer::new(sender, keys),
             Mode::Escrowed => escrow::sealer(sender, keys, &self.client_escrow_key()),
             Mode::Session | Mode::EscrowedSession => {
@@ -423,7 +408,7 @@ impl World {
             return Ok(id);
         }
         let keys = self.resolve(to)?;
-        let envelope = self.seal(id, from, &keys, plaintext)?;
+        let envelope = self.seal(id, (from, to), &keys, plaintext)?;
         self.record(from, to.to_vec(), plaintext.to_vec(), envelope);
         Ok(id)
     }
@@ -542,7 +527,7 @@ impl World {
     fn seal_all(&self, first: MessageId, drafts: &[Draft]) -> Result<Vec<Vec<u8>>> {
         let one = |(i, (_, from, to, pt)): (usize, &Draft)| {
             let keys = self.resolve(to)?;
-            self.seal(first + i, *from, &keys, pt)
+            self.seal(first + i, (*from, to), &keys, pt)
         };
         use rayon::prelude::*;
         drafts.par_iter().enumerate().map(one).collect()
@@ -560,6 +545,8 @@ impl World {
         for user in &self.users {
             twin.add_user(&user.name);
         }
+        twin.countries.clone_from(&self.countries);
+        twin.mandated.clone_from(&self.mandated);
         let drafts: Vec<_> = self
             .ledger
             .iter()

@@ -78,10 +78,14 @@ impl Device {
 }
 
 impl World {
-    /// The client a phone runs in this world's mode.
-    fn client<'r>(&self, rng: &'r mut SeededRng) -> Client<'r> {
-        match self.mode {
-            Mode::EscrowedSession => escrow::session_client(&self.client_escrow_key()).rng(rng),
+    /// The client the phones of `from` and `to` run for their session: the
+    /// escrowed twin's in an escrowed-session world, or where either is
+    /// under an escrow mandate ([`World::mode_for`]).
+    fn client<'r>(&self, from: UserId, to: UserId, rng: &'r mut SeededRng) -> Client<'r> {
+        match self.mode_for(from, &[to]) {
+            Mode::EscrowedSession | Mode::Escrowed => {
+                escrow::session_client(&self.client_escrow_key()).rng(rng)
+            }
             _ => Client::new().rng(rng),
         }
     }
@@ -120,11 +124,11 @@ impl World {
                     .take_bundle(&name)
                     .ok_or(Error::InvalidArgument("no prekeys published"))?;
                 let session = self
-                    .client(&mut rng)
+                    .client(from, r, &mut rng)
                     .initiate(&self.users[from].identity, &bundle)?;
                 self.devices[from].sessions.push((r, session));
             }
-            let mut client = self.client(&mut rng);
+            let mut client = self.client(from, r, &mut rng);
             let session = self.devices[from].session(r).expect("started above");
             let wire = client.encrypt(session, plaintext)?;
             drop(client);
@@ -145,7 +149,7 @@ impl World {
         wire: &[u8],
         rng: &mut SeededRng,
     ) -> Result<()> {
-        let mut client = self.client(rng);
+        let mut client = self.client(from, to, rng);
         let device = &mut self.devices[to];
         match device.session(from) {
             Some(session) => {

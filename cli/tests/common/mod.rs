@@ -51,6 +51,20 @@ impl Desk {
         self.cmd(args).assert()
     }
 
+    /// `doormat` with these arguments, run on the desk under the file
+    /// creation mask `umask` (octal, as the shell takes it), so that
+    /// permission tests do not depend on the mask the tests inherit.
+    pub fn cmd_with_umask(&self, umask: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.current_dir(self.root())
+            .env_remove("DOORMAT_CONTACTS")
+            .arg("-c")
+            .arg(format!("umask {umask}; exec \"$0\" \"$@\""))
+            .arg(BIN)
+            .args(args);
+        cmd
+    }
+
     /// Runs `doormat` with the words of `line` as arguments: the command
     /// line as a person types it, for arguments without spaces.
     pub fn doormat(&self, line: &str) -> Assert {
@@ -132,6 +146,17 @@ impl Desk {
             .collect();
         assert!(left.is_empty(), "temporary files left behind: {left:?}");
     }
+}
+
+/// The permission bits of a file on the desk (not following a symlink).
+#[cfg(unix)]
+pub fn mode(desk: &Desk, name: &str) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::symlink_metadata(desk.path(name))
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .permissions()
+        .mode()
+        & 0o7777
 }
 
 /// Standard output of a finished command, as text.

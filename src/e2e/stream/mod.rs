@@ -21,6 +21,9 @@ mod seal;
 pub(crate) use open::{open, Verify};
 pub(crate) use seal::seal;
 
+use std::io::{self, Read};
+
+use super::format::read_up_to;
 use super::payload::ChunkHash;
 use super::pool;
 use super::SIGNATURE_BLOCK_LEN;
@@ -37,6 +40,16 @@ pub const STREAM_BATCH_SPAN: usize = 1 << 20;
 /// On a machine with many cores a batch grows to this many chunks per core.
 const CHUNKS_PER_CORE: usize = 4;
 
+/// A batch never holds more than this many bytes of plaintext, however many
+/// cores and however large the chunks (unless one chunk is larger): what a
+/// header's chunk size can make an opener reserve is bounded by it.
+pub(crate) const MAX_BATCH_SPAN: usize = 32 << 20;
+
+/// The first step in which a batch buffer grows while bytes arrive; each
+/// step after it doubles what was read, so memory follows the bytes the
+/// stream really holds, not what its header claims.
+const FIRST_STEP: usize = 64 << 10;
+
 /// Batches in flight while sealing: one being read, one being sealed, one
 /// waiting (or being written), so the pool always has the next batch.
 const SEAL_DEPTH: usize = 3;
@@ -45,26 +58,64 @@ const SEAL_DEPTH: usize = 3;
 const OPEN_DEPTH: usize = 2;
 
 /// How many chunks of `chunk` bytes a batch holds at most: see
-/// [`STREAM_BATCH_SPAN`]. Never more than a checkpoint interval in
-/// practice, since a batch also ends at every checkpoint.
+/// [`STREAM_BATCH_SPAN`], and at most [`MAX_BATCH_SPAN`] bytes (but one
+/// chunk). Never more than a checkpoint interval in practice, since a batch
+/// also ends at every checkpoint.
 pub(crate) fn batch_chunks(chunk: usize) -> usize {
-    let span = STREAM_BATCH_SPAN.max(CHUNKS_PER_CORE * pool::threads() * chunk);
+    let span = STREAM_BATCH_SPAN
+        .max(CHUNKS_PER_CORE * pool::threads() * chunk)
+        .min(MAX_BATCH_SPAN);
     (span / chunk).max(1)
 }
 
 /// A chunk is a middle one once more than a signature block follows it.
 const LOOK_AHEAD: usize = SIGNATURE_BLOCK_LEN + 1;
 
-/// Makes `buf` at least `len` bytes long, allocating `capacity` bytes the
-/// first time: every batch buffer has the same capacity, so a reused one
-/// never reallocates (which could double it).
-fn grow(buf: &mut Vec<u8>, len: usize, capacity: usize) {
-    if buf.capacity() < capacity {
-        buf.reserve_exact(capacity - buf.len());
+/// Reads from `reader` into `buf[from..want]`, growing `buf` step by step
+/// as the bytes arrive (each step at most doubles what is there, and no
+/// reservation goes past `capacity`, the batch's size), until `want` or the
+/// end of the stream. Returns how many bytes were read.
+///
+/// So a header that claims 16 MiB chunks costs an opener what the stream
+/// really carries, not 16 MiB per chunk per core; and an allocation that
+/// fails is an error (`io::ErrorKind::OutOfMemory`), not an abort.
+fn read_growing(
+    reader: &mut impl Read,
+    buf: &mut Vec<u8>,
+    from: usize,
+    want: usize,
+    capacity: usize,
+) -> io::Result<usize> {
+    let mut at = from;
+    while at < want {
+        let step = want.min(at + FIRST_STEP.max(at));
+        ensure_len(buf, step, capacity)?;
+        let n = read_up_to(reader, &mut buf[at..step])?;
+        at += n;
+        if at < step {
+            break;
+        }
+    }
+    Ok(at - from)
+}
+
+/// Makes `buf` at least `len` bytes long, reserving capacity by doubling
+/// (never past `capacity`, unless `len` is), and reporting a failed
+/// allocation as an error.
+fn ensure_len(buf: &mut Vec<u8>, len: usize, capacity: usize) -> io::Result<()> {
+    if buf.capacity() < len {
+        let target = len.max(buf.capacity().saturating_mul(2).min(capacity));
+        buf.try_reserve_exact(target - buf.len()).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                format!("cannot reserve {target} bytes for a streaming batch"),
+            )
+        })?;
     }
     if buf.len() < len {
         buf.resize(len, 0);
     }
+    Ok(())
 }
 
 /// The geometry every batch shares.
@@ -126,13 +177,13 @@ where
     F: Fn(&mut S::Batch) -> Result<Vec<ChunkHash>, S::Error> + Sync,
 {
     #[cfg(feature = "parallel")]
-    {
+    if let Some(pool) = pool::workers() {
         use std::collections::VecDeque;
         use std::panic::{self, AssertUnwindSafe};
         use std::sync::mpsc;
 
         let (tx, rx) = mpsc::channel();
-        rayon::in_place_scope(|scope| {
+        return pool.in_place_scope(|scope| {
             // The batches in flight, oldest first; `Some` once back.
             type Back<B, E> = Option<(B, std::thread::Result<Result<Vec<ChunkHash>, E>>)>;
             let mut in_flight: VecDeque<Back<S::Batch, S::Error>> = VecDeque::new();
@@ -175,15 +226,14 @@ where
                 let hashes = done.unwrap_or_else(|p| panic::resume_unwind(p));
                 stages.finish(batch, hashes)?;
             }
-        })
+        });
     }
-    #[cfg(not(feature = "parallel"))]
-    {
-        let _ = depth;
-        while let Some(mut batch) = stages.read()? {
-            let hashes = work(&mut batch);
-            stages.finish(batch, hashes)?;
-        }
-        Ok(())
+    // One batch at a time, on this thread: without `parallel`, or on a
+    // system that refused the pool its threads.
+    let _ = depth;
+    while let Some(mut batch) = stages.read()? {
+        let hashes = work(&mut batch);
+        stages.finish(batch, hashes)?;
     }
+    Ok(())
 }

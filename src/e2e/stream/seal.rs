@@ -3,9 +3,8 @@
 
 use std::io::{Read, Write};
 
-use super::{grow, run, Geometry, Stages, SEAL_DEPTH};
+use super::{ensure_len, read_growing, run, Geometry, Stages, SEAL_DEPTH};
 use crate::e2e::chunks::map_in_place;
-use crate::e2e::format::read_up_to;
 use crate::e2e::payload::{chunk_hash, counter, ChunkHash, EnvelopeKeys, PayloadDigest};
 use crate::e2e::SealError;
 use crate::hpke::TAG_LEN;
@@ -135,23 +134,28 @@ impl Plain {
             last_len: chunk,
             last: false,
         };
+        let capacity = n * stride;
         for j in 0..n {
-            grow(&mut batch.buf, (j + 1) * stride, geometry.batch * stride);
             // The look-ahead byte lands where the tag goes, overwritten later.
-            let slot = &mut batch.buf[j * stride..j * stride + chunk + 1];
+            let start = j * stride;
             let mut filled = 0;
             if let Some(byte) = carry.take() {
-                slot[0] = byte;
+                ensure_len(&mut batch.buf, start + 1, capacity)?;
+                batch.buf[start] = byte;
                 filled = 1;
             }
-            filled += read_up_to(reader, &mut slot[filled..])?;
+            let want = start + chunk + 1;
+            filled += read_growing(reader, &mut batch.buf, start + filled, want, capacity)?;
             if filled <= chunk {
+                // The last chunk, and room for its tag only.
+                ensure_len(&mut batch.buf, start + filled + TAG_LEN, capacity)?;
                 batch.count = j + 1;
                 batch.last_len = filled;
                 batch.last = true;
                 break;
             }
-            *carry = Some(slot[chunk]);
+            ensure_len(&mut batch.buf, start + stride, capacity)?;
+            *carry = Some(batch.buf[start + chunk]);
         }
         Ok(batch)
     }

@@ -27,8 +27,12 @@ use crate::random::{self, TryCryptoRng};
 /// `x` and `threshold` are public; `y` is as sensitive as the secret itself
 /// (with `threshold - 1` others it rebuilds the key), so it is wiped on drop
 /// and never printed by `Debug`.
+///
+/// With the `hazmat` feature this is `doormat::hazmat::shamir::Share`:
+/// [`Share::index`], [`Share::threshold`] and [`Share::bytes`] read it, and
+/// [`Share::from_parts`] rebuilds one from them.
 #[derive(Clone)]
-pub(crate) struct Share {
+pub struct Share {
     /// The public x-coordinate, `1..=255`; never 0, because f(0) is the secret.
     pub(crate) x: u8,
     /// How many shares rebuild the secret, carried so `combine` can refuse
@@ -36,6 +40,45 @@ pub(crate) struct Share {
     pub(crate) threshold: u8,
     /// f(x) for each byte's polynomial: as long as the secret. Zeroized on drop.
     pub(crate) y: Zeroizing<Vec<u8>>,
+}
+
+#[cfg(feature = "hazmat")]
+impl Share {
+    /// A share from its parts, as [`Share::index`], [`Share::threshold`] and
+    /// [`Share::bytes`] gave them.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for index 0 (the secret's own point),
+    /// threshold 0, or no bytes.
+    pub fn from_parts(index: u8, threshold: u8, bytes: &[u8]) -> Result<Share> {
+        if index == 0 || threshold == 0 || bytes.is_empty() {
+            return Err(Error::InvalidArgument(
+                "a share needs a non-zero index and threshold and some bytes",
+            ));
+        }
+        Ok(Share {
+            x: index,
+            threshold,
+            y: Zeroizing::new(bytes.to_vec()),
+        })
+    }
+
+    /// The share's public index `x`, in `1..=255`.
+    pub fn index(&self) -> u8 {
+        self.x
+    }
+
+    /// How many shares rebuild the secret (public).
+    pub fn threshold(&self) -> u8 {
+        self.threshold
+    }
+
+    /// `f(x)` for each byte of the secret: as secret as the secret, with
+    /// `threshold - 1` other shares.
+    pub fn bytes(&self) -> &[u8] {
+        &self.y
+    }
 }
 
 /// Prints only the public fields, so shares can appear in logs and test

@@ -1,13 +1,27 @@
 //! MLKEM768-X25519 ("X-Wing"), `kem_id` 0x647a (draft-ietf-hpke-pq), on
-//! RustCrypto's `x-wing` crate. Its shared secret stays secret unless *both*
-//! ML-KEM-768 and X25519 are broken, so a recording made today survives a
-//! future quantum computer that solves X25519.
+//! RustCrypto's `x-wing` crate for keys and encapsulation. Its shared secret
+//! stays secret unless *both* ML-KEM-768 and X25519 are broken, so a
+//! recording made today survives a future quantum computer that solves
+//! X25519.
+//!
+//! Decapsulation is written here, on the same `ml-kem`, x25519-dalek and
+//! SHA3-256 that `x-wing` uses, for one reason: `x-wing` expands the 32-byte
+//! seed (SHAKE256, an ML-KEM key generation and an X25519 base-point
+//! multiplication) on *every* decapsulation, and a recipient without key
+//! ids tries every X-Wing stanza — so a header of 897 garbage stanzas made
+//! a non-recipient expand its key 897 times. Here the expansion is done
+//! once, when the key is made, and kept (wiped on drop). A test checks the
+//! result against `x-wing`'s decapsulation for random keys and ciphertexts.
 //!
 //! The draft defines base and psk modes only: the authenticated modes are
 //! [`Error::UnsupportedMode`](super::super::Error::UnsupportedMode).
 
+use ml_kem::array::Array;
+use ml_kem::ml_kem_768;
+use sha3::{Digest, Sha3_256};
 use shake::{ExtendableOutput, Shake256, Update, XofReader};
-use x_wing::{Decapsulate, Decapsulator, KeyExport};
+use x25519_dalek::StaticSecret;
+use x_wing::{Decapsulate, KeyExport};
 use zeroize::Zeroizing;
 
 use super::super::error::{Error, Result};
@@ -64,11 +78,21 @@ impl PartialEq for Public {
     }
 }
 
-/// An X-Wing private key: the seed and its expansion.
+/// An X-Wing private key: the seed and its expansion, made once (boxed:
+/// ML-KEM's expanded key is large). ml-kem and x25519-dalek wipe theirs on
+/// drop.
 pub struct Secret {
     seed: Zeroizing<[u8; SEED_LEN]>,
-    dk: Box<x_wing::DecapsulationKey>,
+    dk_m: Box<ml_kem_768::DecapsulationKey>,
+    sk_x: StaticSecret,
+    /// The X25519 public key, which the combiner hashes.
+    pk_x: [u8; X25519_LEN],
 }
+
+/// The label X-Wing's combiner ends with (draft-connolly-cfrg-xwing-kem).
+const XWING_LABEL: &[u8; 6] = b"\\.//^\\";
+/// ML-KEM-768's ciphertext, the first part of an X-Wing `enc`.
+const CT_M_LEN: usize = 1088;
 
 impl KemImpl for XWing {
     type Pk = Public;
@@ -105,13 +129,33 @@ impl KemImpl for XWing {
         Ok(())
     }
 
+    /// ```text
+    /// def expandDecapsulationKey(sk):
+    ///   expanded = SHAKE256(sk, 96)
+    ///   (pk_M, sk_M) = ML-KEM-768.KeyGen_internal(expanded[0:32], expanded[32:64])
+    ///   sk_X = expanded[64:96]
+    ///   pk_X = X25519(sk_X, X25519_BASE)
+    ///   return (sk_M, sk_X, pk_M, pk_X)
+    /// ```
     fn sk_from_bytes(bytes: &[u8]) -> Secret {
         let mut seed = Zeroizing::new([0u8; SEED_LEN]);
         seed.copy_from_slice(bytes);
-        let dk = x_wing::DecapsulationKey::from(*seed);
+        let mut shake = Shake256::default();
+        shake.update(seed.as_ref());
+        let mut expanded = Zeroizing::new([0u8; 96]);
+        shake.finalize_xof().read(expanded.as_mut());
+        let mut seed_m = Zeroizing::new([0u8; 64]);
+        seed_m.copy_from_slice(&expanded[..64]);
+        let dk_m = ml_kem_768::DecapsulationKey::from_seed(Array::from(*seed_m));
+        let mut x = Zeroizing::new([0u8; X25519_LEN]);
+        x.copy_from_slice(&expanded[64..]);
+        let sk_x = StaticSecret::from(*x);
+        let pk_x = x25519_dalek::PublicKey::from(&sk_x).to_bytes();
         Secret {
             seed,
-            dk: Box::new(dk),
+            dk_m: Box::new(dk_m),
+            sk_x,
+            pk_x,
         }
     }
 
@@ -120,9 +164,11 @@ impl KemImpl for XWing {
     }
 
     fn sk_public(sk: &Secret) -> Public {
-        let ek = sk.dk.encapsulation_key().clone();
         let mut bytes = Box::new([0u8; PK_LEN]);
-        bytes.copy_from_slice(&ek.to_bytes());
+        bytes[..PK_LEN - X25519_LEN].copy_from_slice(&sk.dk_m.encapsulation_key().to_bytes());
+        bytes[PK_LEN - X25519_LEN..].copy_from_slice(&sk.pk_x);
+        let ek = x_wing::EncapsulationKey::try_from(&bytes[..])
+            .expect("the public key of a private key is valid");
         Public {
             bytes,
             ek: Box::new(ek),
@@ -177,6 +223,19 @@ impl KemImpl for XWing {
         Ok((SharedSecret::from_bytes(secret), ct.to_vec()))
     }
 
+    /// ```text
+    /// def Decapsulate(ct, sk):
+    ///   (sk_M, sk_X, pk_M, pk_X) = expandDecapsulationKey(sk)   # done once, kept
+    ///   ct_M = ct[0:1088]
+    ///   ct_X = ct[1088:1120]
+    ///   ss_M = ML-KEM-768.Decapsulate(sk_M, ct_M)
+    ///   ss_X = X25519(sk_X, ct_X)
+    ///   return SHA3-256(ss_M || ss_X || ct_X || pk_X || XWingLabel)
+    /// ```
+    ///
+    /// Like `x-wing`'s `DecapsulationKey`, an all-zero X25519 output is
+    /// accepted (ML-KEM alone still protects the secret, and the draft does
+    /// not ask to reject it).
     fn decap(
         enc: &[u8],
         sk_recip: &Secret,
@@ -186,13 +245,35 @@ impl KemImpl for XWing {
         if pk_sender.is_some() {
             return Err(Error::UnsupportedMode(2));
         }
-        let ct: &[u8; XWing::ENC_LEN] = enc.try_into().map_err(|_| Error::InvalidLength {
+        if enc.len() != XWing::ENC_LEN {
+            return Err(Error::InvalidLength {
+                expected: XWing::ENC_LEN,
+                got: enc.len(),
+            });
+        }
+        let (ct_m, ct_x) = enc.split_at(CT_M_LEN);
+        let ct_m = ml_kem_768::Ciphertext::try_from(ct_m).map_err(|_| Error::InvalidLength {
             expected: XWing::ENC_LEN,
             got: enc.len(),
         })?;
-        let ss = sk_recip.dk.decapsulate(&(*ct).into());
+        let mut ss_m = sk_recip.dk_m.decapsulate(&ct_m);
+        let ct_x: [u8; X25519_LEN] = ct_x.try_into().expect("split at 1088 of 1120");
+        let ss_x = sk_recip
+            .sk_x
+            .diffie_hellman(&x25519_dalek::PublicKey::from(ct_x));
+        let mut hasher = Sha3_256::new();
+        for part in [
+            &ss_m[..],
+            ss_x.as_bytes(),
+            &ct_x,
+            &sk_recip.pk_x,
+            XWING_LABEL,
+        ] {
+            Digest::update(&mut hasher, part);
+        }
         let mut secret = [0u8; SHARED_SECRET_LEN];
-        secret.copy_from_slice(&ss);
+        secret.copy_from_slice(&hasher.finalize());
+        zeroize::Zeroize::zeroize(&mut ss_m[..]);
         Ok(SharedSecret::from_bytes(secret))
     }
 }
@@ -210,5 +291,43 @@ impl PublicKey<XWing> {
     #[cfg(feature = "hazmat")]
     pub(crate) fn x25519_component(&self) -> [u8; X25519_LEN] {
         x25519_half(self.pk())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::{Rng, SeedableRng, SeededRng};
+    use x_wing::Decapsulator;
+
+    /// The decapsulation written here, with its cached expansion, gives
+    /// exactly what `x-wing`'s own gives, for honest and random ciphertexts.
+    #[test]
+    fn decap_matches_x_wing() {
+        let mut rng = SeededRng::from_seed([9; 32]);
+        for i in 0..24 {
+            let mut seed = [0u8; SEED_LEN];
+            rng.fill_bytes(&mut seed);
+            let ours = XWing::sk_from_bytes(&seed);
+            let theirs = x_wing::DecapsulationKey::from(seed);
+            let public = XWing::sk_public(&ours);
+            assert_eq!(
+                &public.bytes[..],
+                &theirs.encapsulation_key().to_bytes()[..],
+                "public key {i}"
+            );
+            let mut enc = [0u8; x_wing::CIPHERTEXT_SIZE];
+            if i % 2 == 0 {
+                let mut r = [0u8; 64];
+                rng.fill_bytes(&mut r);
+                let (_, e) = XWing::encap(&public, &r, None).unwrap();
+                enc.copy_from_slice(&e);
+            } else {
+                rng.fill_bytes(&mut enc);
+            }
+            let mine = XWing::decap(&enc, &ours, &public, None).unwrap();
+            let reference = theirs.decapsulate(&enc.into());
+            assert_eq!(&mine.as_bytes()[..], &reference[..], "ciphertext {i}");
+        }
     }
 }

@@ -1,0 +1,91 @@
+//! What a hostile header can cost the tool: a 300-byte envelope whose header
+//! claims 16 MiB chunks, opened with 16 worker threads under a 1 GB
+//! address-space limit (`ulimit -v`), as a mail gateway might run it.
+//! Before the streaming buffers grew with the bytes that really arrive (and
+//! batches were capped in bytes), each batch reserved 4 × threads × chunk:
+//! 1 GiB of address space for 300 bytes, and the tool died with SIGABRT
+//! (exit 134, in no exit table). Now it opens the envelope and reports its
+//! peak memory.
+
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::process::Command;
+
+use common::Desk;
+use doormat::e2e::Sealer;
+use doormat::keys::Identity;
+
+/// Runs the tool under `ulimit -v KIB` with `threads` worker threads; its
+/// exit code and everything it printed.
+fn run_limited(desk: &Desk, args: &str, kib: u64, threads: usize) -> (Option<i32>, String) {
+    let script = format!("ulimit -v {kib}; exec \"{}\" {args} 2>&1; ", common::BIN);
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(desk.root())
+        .env_remove("DOORMAT_CONTACTS")
+        .env("RAYON_NUM_THREADS", threads.to_string())
+        .output()
+        .expect("sh runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code(), text)
+}
+
+#[test]
+fn a_tiny_envelope_with_huge_chunks_opens_under_a_memory_limit() {
+    let desk = Desk::new();
+    let (alice, bob) = (Identity::generate(), Identity::generate());
+    desk.write("bob.key", bob.to_secret_string().as_bytes());
+    let envelope = Sealer::new(&alice, &[bob.public()])
+        .chunk_size(16 << 20)
+        .seal(b"a few bytes in a huge chunk")
+        .unwrap();
+    assert!(envelope.len() < 400, "{} bytes", envelope.len());
+    desk.write("tiny.dm", &envelope);
+    for threads in [2, 16] {
+        let (code, text) = run_limited(
+            &desk,
+            "open -i bob.key -o out.txt tiny.dm",
+            1_000_000,
+            threads,
+        );
+        assert_eq!(code, Some(0), "{threads} threads: {text}");
+        assert_eq!(desk.read("out.txt"), b"a few bytes in a huge chunk");
+        std::fs::remove_file(desk.path("out.txt")).unwrap();
+    }
+}
+
+/// Under tighter limits the system refuses 16 worker threads their stacks
+/// and arenas, or a batch its buffer: the tool then starts fewer threads,
+/// or fails with an I/O error (exit 2) — never a panic inside the thread
+/// pool (exit 101, as rayon's global pool gave at 80 to 150 MB) or an
+/// abort (134). Whenever it succeeds, the output is exact.
+#[test]
+fn a_system_that_refuses_memory_or_threads_gets_an_error_not_a_crash() {
+    let desk = Desk::new();
+    let (alice, bob) = (Identity::generate(), Identity::generate());
+    desk.write("bob.key", bob.to_secret_string().as_bytes());
+    let envelope = Sealer::new(&alice, &[bob.public()])
+        .seal(&vec![7u8; 3 << 20])
+        .unwrap();
+    desk.write("big.dm", &envelope);
+    let mut opened = 0;
+    for kib in [
+        400_000, 300_000, 200_000, 150_000, 100_000, 80_000, 60_000, 40_000, 30_000,
+    ] {
+        let (code, text) = run_limited(&desk, "open -i bob.key -o out.bin big.dm", kib, 16);
+        match code {
+            Some(0) => {
+                assert_eq!(desk.read("out.bin"), vec![7u8; 3 << 20], "ulimit -v {kib}");
+                std::fs::remove_file(desk.path("out.bin")).unwrap();
+                opened += 1;
+            }
+            Some(2) => assert!(text.contains("I/O error"), "ulimit -v {kib}: {text}"),
+            other => panic!("ulimit -v {kib}: exit {other:?}: {text}"),
+        }
+    }
+    assert!(opened > 0, "no limit in the range let it open");
+}
