@@ -49,7 +49,7 @@ pub struct Keys {
     pub authority: Kem,
     /// Log every 32 bytes the world's generators hand out (keys, content
     /// keys, ephemeral keys), for a scenario that models an adversary who can
-    /// solve discrete logarithms ([`World::randomness_log`]).
+    /// solve discrete logarithms ([`World::randomness_log`](super::World::randomness_log)).
     pub log_randomness: bool,
 }
 
