@@ -141,3 +141,51 @@ fn a_damaged_batch_releases_exactly_the_signed_spans_before_it() {
         .unwrap();
     assert!(out == pt);
 }
+
+/// A caller whose every rayon thread streams at once: each stream's batches
+/// must not wait on a channel for jobs that only a waiting thread could run.
+/// Against a pool of two threads, each sealing and opening several batches,
+/// every stream ends with its own bytes, and ends at all: a deadlock fails
+/// the test after two minutes instead of hanging the suite.
+#[cfg(feature = "parallel")]
+#[test]
+fn streams_on_every_thread_of_the_callers_pool_finish() {
+    use rayon::prelude::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let alice = Identity::generate();
+        let rs = identities(2);
+        let to = publics(&rs);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let len = 5 * BATCH * CHUNK + 11;
+        let outcomes: Vec<bool> = pool.install(|| {
+            (0..6u64)
+                .into_par_iter()
+                .map(|i| {
+                    let pt = bytes(100 + i, len);
+                    let mut sealed = Vec::new();
+                    Sealer::new(&alice, &to)
+                        .chunk_size(CHUNK as u32)
+                        .seal_stream(&pt[..], &mut sealed)
+                        .unwrap();
+                    let mut out = Vec::new();
+                    Opener::new(&rs[(i % 2) as usize])
+                        .open_stream(&sealed[..], &mut out)
+                        .unwrap();
+                    out == pt
+                })
+                .collect()
+        });
+        let _ = tx.send(outcomes);
+    });
+    let outcomes = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("six streams on a two-thread pool end within two minutes");
+    assert_eq!(outcomes, vec![true; 6]);
+}

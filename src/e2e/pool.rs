@@ -26,6 +26,16 @@ impl Workers {
         }
     }
 
+    /// Whether a caller may leave jobs on the pool while it waits for them
+    /// on a channel, not by helping: yes on doormat's pool, whose threads
+    /// never wait so; no on the caller's own pool. A rayon thread blocked
+    /// on a channel runs nothing, so if every thread of the caller's pool
+    /// streamed at once, each would wait for a job queued behind another
+    /// waiting thread and none would ever finish.
+    pub(crate) fn may_wait(&self) -> bool {
+        matches!(self, Workers::Own(_))
+    }
+
     /// `in_place_scope` on the pool.
     pub(crate) fn in_place_scope<'scope, OP, R>(&self, op: OP) -> R
     where

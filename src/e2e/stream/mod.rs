@@ -169,7 +169,8 @@ trait Stages {
 
 /// Runs a streaming pass: up to `depth` batches go through `work` on the
 /// pool at once, while this thread reads the next ones and finishes the
-/// oldest, in order. The first error in stream order wins, as in a pass
+/// oldest, in order (on the caller's own rayon pool, each batch on this
+/// thread with its chunks spread over the pool). The first error in stream order wins, as in a pass
 /// that reads, processes and finishes one batch at a time.
 fn run<S, F>(stages: &mut S, depth: usize, work: &F) -> Result<(), S::Error>
 where
@@ -187,7 +188,7 @@ where
             // The batches in flight, oldest first; `Some` once back.
             type Back<B, E> = Option<(B, std::thread::Result<Result<Vec<ChunkHash>, E>>)>;
             let mut in_flight: VecDeque<Back<S::Batch, S::Error>> = VecDeque::new();
-            let (mut spawned, mut oldest) = (0usize, 0usize);
+            let (mut next, mut oldest) = (0usize, 0usize);
             let mut more = true;
             // A read error is reported after the batches before it finish,
             // as a one-batch-at-a-time pass would.
@@ -205,14 +206,21 @@ where
                             break;
                         }
                     };
-                    let (tx, index) = (tx.clone(), spawned);
-                    scope.spawn(move |_| {
-                        // A panic comes back as a value, so nobody waits forever.
-                        let done = panic::catch_unwind(AssertUnwindSafe(|| work(&mut batch)));
-                        let _ = tx.send((index, batch, done));
-                    });
-                    in_flight.push_back(None);
-                    spawned += 1;
+                    if pool.may_wait() {
+                        let (tx, index) = (tx.clone(), next);
+                        scope.spawn(move |_| {
+                            // A panic comes back as a value, so nobody waits forever.
+                            let done = panic::catch_unwind(AssertUnwindSafe(|| work(&mut batch)));
+                            let _ = tx.send((index, batch, done));
+                        });
+                        in_flight.push_back(None);
+                    } else {
+                        // On the caller's own pool: this batch here, its
+                        // chunks over the pool (see `Workers::may_wait`).
+                        let hashes = work(&mut batch);
+                        in_flight.push_back(Some((batch, Ok(hashes))));
+                    }
+                    next += 1;
                 }
                 if in_flight.is_empty() {
                     return read_error.map_or(Ok(()), Err);
