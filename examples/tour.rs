@@ -1,6 +1,6 @@
 //! # Tour: one message, sealed end to end, then with a key under the doormat
 //!
-//! Run it with `cargo run --release --example tour` (about a second; no
+//! Run it with `cargo run --release --example tour` (two or three seconds; no
 //! network, no files). It walks up the crate's layers: an RFC 9180 HPKE round
 //! trip; an end-to-end envelope from Alice to Bob and Carol that Eve cannot
 //! open; the same message sealed by the *escrowed twin*, which Bob reads
