@@ -132,3 +132,47 @@ fn post_quantum_escrow_keys_and_fields() {
     assert!(rebuilt == authority);
     assert!(rebuilt.open(&env).is_ok());
 }
+
+/// One key, one encoding, for X-Wing too (FORMAT.md): the X25519 half of an
+/// X-Wing public key is refused, as a classical key is, when its encoding
+/// is not canonical (the high bit set, or u = p + 2, an alias of u = 2) or
+/// its point has small order (u = 0, u = 1, u = p - 1). The genuine key
+/// and a canonical full-order half still parse.
+#[test]
+fn the_x25519_half_of_an_x_wing_key_is_canonical_and_of_full_order() {
+    let public = pq_identity(4).public().to_bytes();
+    assert_eq!(public.len(), PQ_PUBLIC_IDENTITY_LEN);
+    // The X-Wing key (ML-KEM-768's, then X25519's), then Ed25519's.
+    let end = PQ_PUBLIC_IDENTITY_LEN - 32;
+    let with_half = |x: [u8; 32]| {
+        let mut b = public.clone();
+        b[end - 32..end].copy_from_slice(&x);
+        b
+    };
+    let mut high_bit = public.clone();
+    high_bit[end - 1] |= 0x80;
+    let u = |low: u8, fill: u8, top: u8| {
+        let mut x = [fill; 32];
+        x[0] = low;
+        x[31] = top;
+        x
+    };
+    let bad = [
+        ("high bit", high_bit),
+        ("u = p + 2", with_half(u(0xef, 0xff, 0x7f))),
+        ("u = p - 1 (order 2)", with_half(u(0xec, 0xff, 0x7f))),
+        ("u = 0", with_half([0; 32])),
+        ("u = 1 (order 4)", with_half(u(1, 0, 0))),
+    ];
+    for (what, bytes) in bad {
+        assert!(
+            matches!(
+                PublicIdentity::from_bytes(&bytes),
+                Err(keys::Error::InvalidKey)
+            ),
+            "an X-Wing key whose X25519 half has {what} must be refused as InvalidKey"
+        );
+    }
+    assert!(PublicIdentity::from_bytes(&public).is_ok());
+    assert!(PublicIdentity::from_bytes(&with_half(u(2, 0, 0))).is_ok());
+}
