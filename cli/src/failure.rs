@@ -23,8 +23,11 @@ Exit codes:
   1  usage: bad arguments or key files, an output that exists (use --force),
      binary output or a secret key to a terminal (use -a or -o), secret key
      text on the command line (give its file), post-quantum and classical
-     recipients in one envelope (use --allow-mixed-kems)
-  2  I/O error: a file cannot be read or written
+     recipients in one envelope (use --allow-mixed-kems), an output that
+     is not a regular file, FIFO or character device (a socket, a block
+     device, a directory)
+  2  I/O error: a file cannot be read or written, or the system refuses
+     the memory or threads the work needs (a ulimit, say)
   3  wrong key: not a recipient, not escrowed to this authority, another
      sender than expected, key shares that do not rebuild a key
   4  invalid envelope: not an envelope, non-canonical armor, malformed,
