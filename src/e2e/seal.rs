@@ -447,7 +447,11 @@ impl<'a> Sealer<'a> {
     /// also ends at each checkpoint), each sealed on all cores with the
     /// `parallel` feature while this thread writes the batch before and
     /// reads the batch after: three batches in memory. The reader and the
-    /// writer stay on the caller's thread.
+    /// writer stay on the caller's thread. doormat's pool has one thread
+    /// per core (or `RAYON_NUM_THREADS`); where the writer is a pipe on a
+    /// small machine, one thread fewer leaves the writer and the pipe's
+    /// reader a core and can be much faster (the command-line tool does
+    /// that: README, "Benchmarks").
     ///
     /// # Errors
     ///

@@ -170,8 +170,9 @@ trait Stages {
 /// Runs a streaming pass: up to `depth` batches go through `work` on the
 /// pool at once, while this thread reads the next ones and finishes the
 /// oldest, in order (on the caller's own rayon pool, each batch on this
-/// thread with its chunks spread over the pool). The first error in stream order wins, as in a pass
-/// that reads, processes and finishes one batch at a time.
+/// thread with its chunks spread over the pool). The first error in stream
+/// order wins, as in a pass that reads, processes and finishes one batch
+/// at a time.
 fn run<S, F>(stages: &mut S, depth: usize, work: &F) -> Result<(), S::Error>
 where
     S: Stages,

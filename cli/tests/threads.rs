@@ -1,0 +1,79 @@
+//! The tool leaves a core for its own reading and writing: while the
+//! library's pool seals or opens, the main thread reads the input and
+//! writes the output, and a pipe's reader needs a core too. So doormat's
+//! pool gets one thread fewer than the cores (at least one), unless the
+//! user set `RAYON_NUM_THREADS`, which wins.
+
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::Desk;
+
+/// The pool's threads in a running `doormat seal` that reads standard
+/// input (held open, so the process waits mid-stream), with
+/// `RAYON_NUM_THREADS` unset or set to `threads`.
+fn pool_threads_while_sealing(desk: &Desk, threads: Option<&str>) -> usize {
+    let mut cmd = Command::new(common::BIN);
+    cmd.current_dir(desk.root())
+        .env_remove("DOORMAT_CONTACTS")
+        .env_remove("RAYON_NUM_THREADS")
+        .args(["seal", "-i", "alice.key", "-R", "./bob.pub"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(n) = threads {
+        cmd.env("RAYON_NUM_THREADS", n);
+    }
+    let mut child = cmd.spawn().expect("doormat starts");
+    let mut input = child.stdin.take().expect("a pipe");
+    // Two batches' worth, so the stream and its pool have started.
+    input.write_all(&vec![7u8; 2 << 20]).expect("doormat reads");
+    let tasks = format!("/proc/{}/task", child.id());
+    let count = || {
+        std::fs::read_dir(&tasks)
+            .map(|dir| {
+                dir.filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+                    .filter(|name| name.starts_with("doormat-worke"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    // rayon starts every thread of a pool when it builds it; wait for them
+    // to show, then for the count to hold still.
+    let start = Instant::now();
+    let mut seen = count();
+    while start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = count();
+        if now > 0 && now == seen {
+            break;
+        }
+        seen = now;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    seen
+}
+
+#[test]
+fn the_pool_leaves_a_core_for_reading_and_writing() {
+    let desk = Desk::new();
+    desk.user("alice");
+    desk.user("bob");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_eq!(
+        pool_threads_while_sealing(&desk, None),
+        cores.saturating_sub(1).max(1),
+        "{cores} cores: one pool thread fewer, at least one"
+    );
+    assert_eq!(
+        pool_threads_while_sealing(&desk, Some("3")),
+        3,
+        "RAYON_NUM_THREADS wins"
+    );
+}
