@@ -72,8 +72,33 @@ pub use text::TextOnly;
 /// last newline and holds back the rest; standard input's 8 KiB
 /// `BufReader`).
 fn std_stream(stream: &impl StdStream) -> io::Result<File> {
-    stream.duplicate()
+    let file = stream.duplicate()?;
+    widen_pipe(&file);
+    Ok(file)
 }
+
+/// A pipe's buffer, 64 KiB by default, made 1 MiB (Linux's default limit
+/// for users) where the system allows. The library hands the output a
+/// batch of 1 MiB at a time, and through 64 KiB the writer and the reader
+/// took turns sixteen times a batch: on two cores, 512 MiB opened to `cat`
+/// took a median 0.91 s against 0.44 s with ChaCha20-Poly1305, and 0.57 s
+/// against 0.28 s with AES-256-GCM. Not a pipe, or refused: nothing changes.
+#[cfg(target_os = "linux")]
+fn widen_pipe(file: &File) {
+    use rustix::pipe::{fcntl_getpipe_size, fcntl_setpipe_size};
+    use std::os::unix::fs::FileTypeExt;
+
+    const PIPE_SIZE: usize = 1 << 20;
+    let is_pipe = file.metadata().is_ok_and(|m| m.file_type().is_fifo());
+    if is_pipe && fcntl_getpipe_size(file).is_ok_and(|size| size < PIPE_SIZE) {
+        // Above /proc/sys/fs/pipe-max-size this fails; a quarter may not.
+        let _ = fcntl_setpipe_size(file, PIPE_SIZE)
+            .or_else(|_| fcntl_setpipe_size(file, PIPE_SIZE / 4));
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn widen_pipe(_: &File) {}
 
 /// What [`std_stream`] needs of a standard stream.
 trait StdStream {

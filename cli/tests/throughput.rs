@@ -1,8 +1,10 @@
-//! The tool leaves a core for its own reading and writing: while the
-//! library's pool seals or opens, the main thread reads the input and
-//! writes the output, and a pipe's reader needs a core too. So doormat's
-//! pool gets one thread fewer than the cores (at least one), unless the
-//! user set `RAYON_NUM_THREADS`, which wins.
+//! What the tool does so that bytes flow at the library's speed, which
+//! tests can check without timing anything: it leaves a core for its own
+//! reading and writing (doormat's pool gets one thread fewer than the
+//! cores, at least one, unless the user set `RAYON_NUM_THREADS`, which
+//! wins), and it widens a pipe on standard output to 1 MiB, so that a
+//! batch does not pass through 64 KiB at a time. The speed itself is in
+//! `cli/benches/age.rs` and the README.
 
 #![cfg(target_os = "linux")]
 
@@ -75,5 +77,36 @@ fn the_pool_leaves_a_core_for_reading_and_writing() {
         pool_threads_while_sealing(&desk, Some("3")),
         3,
         "RAYON_NUM_THREADS wins"
+    );
+}
+
+/// Standard output as a pipe: after the tool wrote to it, the pipe's buffer
+/// is 1 MiB (or at least a quarter of that, where the system caps pipes
+/// lower), not the kernel's 64 KiB, and the bytes are all there.
+#[test]
+fn a_pipe_on_standard_output_is_widened() {
+    let desk = Desk::new();
+    desk.user("alice");
+    desk.user("bob");
+    desk.write("note.txt", &[5u8; 100_000]);
+    let (mut out, into) = std::io::pipe().expect("a pipe");
+    let before = rustix::pipe::fcntl_getpipe_size(&out).expect("a pipe's size");
+    let mut child = Command::new(common::BIN)
+        .current_dir(desk.root())
+        .env_remove("DOORMAT_CONTACTS")
+        .args(["seal", "-i", "alice.key", "-R", "./bob.pub", "note.txt"])
+        .stdout(into)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("doormat starts");
+    let mut sealed = Vec::new();
+    std::io::Read::read_to_end(&mut out, &mut sealed).expect("the envelope");
+    assert!(child.wait().expect("doormat ends").success());
+    let after = rustix::pipe::fcntl_getpipe_size(&out).expect("a pipe's size");
+    assert!(sealed.len() > 100_000, "{} bytes sealed", sealed.len());
+    assert!(before <= 64 << 10, "the pipe started at {before} bytes");
+    assert!(
+        after >= 256 << 10,
+        "the pipe is {after} bytes after the tool"
     );
 }
