@@ -7,8 +7,9 @@
 //! to a pipe (this process reads and discards it) and to a file (`-o`),
 //! doormat with ChaCha20-Poly1305 (age's only payload cipher) and with
 //! AES-256-GCM. The runs of one case are interleaved, the order rotating
-//! each round, `DOORMAT_BENCH_REPS` rounds (5) after one untimed warm-up,
-//! and each figure is the median of its runs. `DOORMAT_BENCH_BASELINE`
+//! each round and reversed every other round, `DOORMAT_BENCH_REPS` rounds
+//! (5) after one untimed warm-up, and each figure is the median of its
+//! runs. `DOORMAT_BENCH_BASELINE`
 //! names another doormat binary to run beside this one (before and after
 //! a change, in one run).
 //!
@@ -381,6 +382,15 @@ fn main() {
         let mut runs: Vec<Vec<Run>> = vec![Vec::new(); tools.len()];
         for round in 0..reps {
             for k in 0..tools.len() {
+                // Rotated each round, and backwards every other round, so
+                // that no tool always follows the same one: a run to a file
+                // after age's (which does not sync) paid for its pages, on
+                // this machine, up to twice its time.
+                let k = if round % 2 == 1 {
+                    tools.len() - 1 - k
+                } else {
+                    k
+                };
                 let i = (k + round) % tools.len();
                 runs[i].push(case.run(&tools[i], dir, tick));
             }
