@@ -9,9 +9,8 @@
 //! AES-256-GCM. The runs of one case are interleaved, the order rotating
 //! each round and reversed every other round, `DOORMAT_BENCH_REPS` rounds
 //! (5) after one untimed warm-up, and each figure is the median of its
-//! runs. `DOORMAT_BENCH_BASELINE`
-//! names another doormat binary to run beside this one (before and after
-//! a change, in one run).
+//! runs. `DOORMAT_BENCH_BASELINE` names another doormat binary to run
+//! beside this one (before and after a change, in one run).
 //!
 //! * **Wall time**: from spawning the process to reaping it.
 //! * **CPU time**: user plus system time of the child, read from this

@@ -1,9 +1,10 @@
 //! What the tool does so that bytes flow at the library's speed, which
-//! tests can check without timing anything: it leaves a core for its own
-//! reading and writing (doormat's pool gets one thread fewer than the
-//! cores, at least one, unless the user set `RAYON_NUM_THREADS`, which
-//! wins), and it widens a pipe on standard output to 1 MiB, so that a
-//! batch does not pass through 64 KiB at a time. The speed itself is in
+//! tests can check without timing anything: when standard input or output
+//! is a pipe it leaves a core for its own reading and writing and for the
+//! other end (doormat's pool gets one thread fewer than the cores, at least
+//! one, unless the user set `RAYON_NUM_THREADS`, which wins), and it
+//! widens such a pipe to 1 MiB, so that a batch does not pass through
+//! 64 KiB at a time. The speed itself is in
 //! `cli/benches/age.rs` and the README.
 
 #![cfg(target_os = "linux")]
@@ -16,25 +17,42 @@ use std::time::{Duration, Instant};
 
 use common::Desk;
 
-/// The pool's threads in a running `doormat seal` that reads standard
-/// input (held open, so the process waits mid-stream), with
-/// `RAYON_NUM_THREADS` unset or set to `threads`.
-fn pool_threads_while_sealing(desk: &Desk, threads: Option<&str>) -> usize {
+/// Where a running `doormat seal` reads its input from.
+#[derive(Clone, Copy)]
+enum Input {
+    /// Standard input, a pipe.
+    Pipe,
+    /// A named pipe given as the input's path, standard input and output
+    /// not pipes: as the tool sees it, files only.
+    Path,
+}
+
+/// The pool's threads in a running `doormat seal` whose input is held open
+/// (so the process waits mid-stream), with `RAYON_NUM_THREADS` unset or set
+/// to `threads`.
+fn pool_threads_while_sealing(desk: &Desk, input: Input, threads: Option<&str>) -> usize {
     let mut cmd = Command::new(common::BIN);
     cmd.current_dir(desk.root())
         .env_remove("DOORMAT_CONTACTS")
         .env_remove("RAYON_NUM_THREADS")
         .args(["seal", "-i", "alice.key", "-R", "./bob.pub"])
-        .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    match input {
+        Input::Pipe => cmd.stdin(Stdio::piped()),
+        Input::Path => cmd.arg("in.fifo").stdin(Stdio::null()),
+    };
     if let Some(n) = threads {
         cmd.env("RAYON_NUM_THREADS", n);
     }
     let mut child = cmd.spawn().expect("doormat starts");
-    let mut input = child.stdin.take().expect("a pipe");
+    let mut feed: Box<dyn Write> = match input {
+        Input::Pipe => Box::new(child.stdin.take().expect("a pipe")),
+        // Opening a named pipe to write waits for its reader: the tool.
+        Input::Path => Box::new(std::fs::File::create(desk.path("in.fifo")).expect("the fifo")),
+    };
     // Two batches' worth, so the stream and its pool have started.
-    input.write_all(&vec![7u8; 2 << 20]).expect("doormat reads");
+    feed.write_all(&vec![7u8; 2 << 20]).expect("doormat reads");
     let tasks = format!("/proc/{}/task", child.id());
     let count = || {
         std::fs::read_dir(&tasks)
@@ -63,18 +81,28 @@ fn pool_threads_while_sealing(desk: &Desk, threads: Option<&str>) -> usize {
 }
 
 #[test]
-fn the_pool_leaves_a_core_for_reading_and_writing() {
+fn a_pipe_leaves_a_core_for_reading_and_writing() {
     let desk = Desk::new();
     desk.user("alice");
     desk.user("bob");
+    let status = Command::new("mkfifo")
+        .arg(desk.path("in.fifo"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     assert_eq!(
-        pool_threads_while_sealing(&desk, None),
+        pool_threads_while_sealing(&desk, Input::Pipe, None),
         cores.saturating_sub(1).max(1),
-        "{cores} cores: one pool thread fewer, at least one"
+        "{cores} cores, standard input a pipe: one pool thread fewer, at least one"
     );
     assert_eq!(
-        pool_threads_while_sealing(&desk, Some("3")),
+        pool_threads_while_sealing(&desk, Input::Path, None),
+        cores,
+        "{cores} cores, no pipe on standard input or output: a thread per core"
+    );
+    assert_eq!(
+        pool_threads_while_sealing(&desk, Input::Pipe, Some("3")),
         3,
         "RAYON_NUM_THREADS wins"
     );

@@ -100,6 +100,22 @@ fn widen_pipe(file: &File) {
 #[cfg(not(target_os = "linux"))]
 fn widen_pipe(_: &File) {}
 
+/// Whether a standard stream is a pipe (or a named one).
+#[cfg(unix)]
+pub fn is_pipe(stream: &impl std::os::fd::AsFd) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    stream
+        .duplicate()
+        .and_then(|file| file.metadata())
+        .is_ok_and(|m| m.file_type().is_fifo())
+}
+
+/// Whether a standard stream is a pipe: never said off Unix.
+#[cfg(not(unix))]
+pub fn is_pipe<T>(_: &T) -> bool {
+    false
+}
+
 /// What [`std_stream`] needs of a standard stream.
 trait StdStream {
     fn duplicate(&self) -> io::Result<File>;
