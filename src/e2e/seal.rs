@@ -451,7 +451,7 @@ impl<'a> Sealer<'a> {
     /// per core (or `RAYON_NUM_THREADS`); where the writer is a pipe on a
     /// small machine, one thread fewer leaves the writer and the pipe's
     /// reader a core and can be much faster (the command-line tool does
-    /// that: README, "Benchmarks").
+    /// that when it writes or reads a pipe: README, "Benchmarks").
     ///
     /// # Errors
     ///
