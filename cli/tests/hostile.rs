@@ -4,8 +4,8 @@
 //! Before the streaming buffers grew with the bytes that really arrive (and
 //! batches were capped in bytes), each batch reserved 4 × threads × chunk:
 //! 1 GiB of address space for 300 bytes, and the tool died with SIGABRT
-//! (exit 134, in no exit table). Now it opens the envelope and reports its
-//! peak memory.
+//! (exit 134, in no exit table). Now it opens the envelope, and its peak
+//! resident memory is reported (where GNU `time` is installed) and bounded.
 
 #![cfg(target_os = "linux")]
 
@@ -20,7 +20,22 @@ use doormat::keys::Identity;
 /// Runs the tool under `ulimit -v KIB` with `threads` worker threads; its
 /// exit code and everything it printed.
 fn run_limited(desk: &Desk, args: &str, kib: u64, threads: usize) -> (Option<i32>, String) {
-    let script = format!("ulimit -v {kib}; exec \"{}\" {args} 2>&1; ", common::BIN);
+    run_limited_as(desk, "", args, kib, threads)
+}
+
+/// [`run_limited`], with the tool started by `wrapper` (a command that
+/// runs the rest of its arguments).
+fn run_limited_as(
+    desk: &Desk,
+    wrapper: &str,
+    args: &str,
+    kib: u64,
+    threads: usize,
+) -> (Option<i32>, String) {
+    let script = format!(
+        "ulimit -v {kib}; exec {wrapper} \"{}\" {args} 2>&1; ",
+        common::BIN
+    );
     let out = Command::new("sh")
         .arg("-c")
         .arg(&script)
@@ -56,6 +71,33 @@ fn a_tiny_envelope_with_huge_chunks_opens_under_a_memory_limit() {
         assert_eq!(desk.read("out.txt"), b"a few bytes in a huge chunk");
         std::fs::remove_file(desk.path("out.txt")).unwrap();
     }
+    // What 16 threads and a 16 MiB chunk size cost in memory really used.
+    let time = "/usr/bin/time";
+    if !std::path::Path::new(time).exists() {
+        eprintln!("peak memory not measured: {time} (Debian's package time) is not installed");
+        return;
+    }
+    let wrapper = format!("{time} -f 'peak-kib %M'");
+    let (code, text) = run_limited_as(
+        &desk,
+        &wrapper,
+        "open -i bob.key -o out.txt tiny.dm",
+        1_000_000,
+        16,
+    );
+    assert_eq!(code, Some(0), "{text}");
+    let peak: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-kib "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak in {text:?}"));
+    eprintln!(
+        "a {}-byte envelope of 16 MiB chunks, 16 threads: peak resident memory {peak} KiB",
+        envelope.len()
+    );
+    // A few MiB of code, libraries and thread stacks: a buffer sized by the
+    // header's chunks and filled (zeroed) would be 16 MiB on its own.
+    assert!(peak < 12 << 10, "peak {peak} KiB");
 }
 
 /// Under tighter limits the system refuses 16 worker threads their stacks
