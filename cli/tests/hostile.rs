@@ -11,6 +11,7 @@
 
 mod common;
 
+use std::io::Write;
 use std::process::Command;
 
 use common::Desk;
@@ -74,7 +75,10 @@ fn a_tiny_envelope_with_huge_chunks_opens_under_a_memory_limit() {
     // What 16 threads and a 16 MiB chunk size cost in memory really used.
     let time = "/usr/bin/time";
     if !std::path::Path::new(time).exists() {
-        eprintln!("peak memory not measured: {time} (Debian's package time) is not installed");
+        let _ = writeln!(
+            std::io::stderr(),
+            "peak memory not measured: {time} (Debian's package time) is not installed"
+        );
         return;
     }
     let wrapper = format!("{time} -f 'peak-kib %M'");
@@ -91,7 +95,10 @@ fn a_tiny_envelope_with_huge_chunks_opens_under_a_memory_limit() {
         .find_map(|l| l.strip_prefix("peak-kib "))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("no peak in {text:?}"));
-    eprintln!(
+    // Straight to standard error, past the test harness's capture, so every
+    // run shows the figure.
+    let _ = writeln!(
+        std::io::stderr(),
         "a {}-byte envelope of 16 MiB chunks, 16 threads: peak resident memory {peak} KiB",
         envelope.len()
     );
