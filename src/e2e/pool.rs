@@ -154,6 +154,9 @@ where
 #[cfg(test)]
 mod tests {
     use super::map;
+    use std::collections::HashSet;
+    use std::sync::{Condvar, Mutex};
+    use std::time::{Duration, Instant};
 
     /// A test's own error: the pool is generic over it.
     #[derive(Debug, PartialEq)]
@@ -184,5 +187,39 @@ mod tests {
             });
             assert_eq!(r, Err(Failed("item 40")));
         }
+    }
+
+    /// With two cores or more (and no `RAYON_NUM_THREADS` of one), the items
+    /// run on more than one thread: the first item to start waits, up to
+    /// ten seconds, for a second thread to take one, so a loop that runs
+    /// everything on the caller's thread fails here however busy the pool
+    /// is with other tests.
+    #[cfg(feature = "parallel")]
+    #[test]
+    fn items_run_on_the_pool_too() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let pool_of_one = std::env::var("RAYON_NUM_THREADS").is_ok_and(|n| n.trim() == "1");
+        if cores < 2 || pool_of_one {
+            return;
+        }
+        let seen = (Mutex::new(HashSet::new()), Condvar::new());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        map((0..64u32).collect(), |_, _| {
+            let (lock, arrived) = &seen;
+            let mut threads = lock.lock().unwrap();
+            threads.insert(std::thread::current().id());
+            arrived.notify_all();
+            while threads.len() < 2 {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                threads = arrived.wait_timeout(threads, left).unwrap().0;
+            }
+            Ok::<_, Failed>(())
+        })
+        .unwrap();
+        let threads = seen.0.into_inner().unwrap().len();
+        assert!(threads >= 2, "{threads} thread ran the items");
     }
 }
