@@ -31,7 +31,21 @@ enum Input {
 /// (so the process waits mid-stream), with `RAYON_NUM_THREADS` unset or set
 /// to `threads`.
 fn pool_threads_while_sealing(desk: &Desk, input: Input, threads: Option<&str>) -> usize {
-    let mut cmd = Command::new(common::BIN);
+    pool_threads_while_sealing_under(desk, input, threads, "unlimited")
+}
+
+/// [`pool_threads_while_sealing`] under `ulimit -v LIMIT` (KiB).
+fn pool_threads_while_sealing_under(
+    desk: &Desk,
+    input: Input,
+    threads: Option<&str>,
+    limit: &str,
+) -> usize {
+    // `exec` keeps the shell's process id, which is the tool's.
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("ulimit -v {limit} && exec \"$0\" \"$@\""))
+        .arg(common::BIN);
     cmd.current_dir(desk.root())
         .env_remove("DOORMAT_CONTACTS")
         .env_remove("RAYON_NUM_THREADS")
@@ -105,6 +119,33 @@ fn a_pipe_leaves_a_core_for_reading_and_writing() {
         pool_threads_while_sealing(&desk, Input::Pipe, Some("3")),
         3,
         "RAYON_NUM_THREADS wins"
+    );
+}
+
+/// Under an address-space limit the pool gets only the threads the limit
+/// holds, whatever `RAYON_NUM_THREADS` asks: with 16 threads under
+/// `ulimit -v 300000`, threads starting while others made their C library
+/// arenas found no room for their signal stacks, and the runtime aborted
+/// the tool (SIGABRT) in about one run in 75.
+#[test]
+fn the_pool_fits_an_address_space_limit() {
+    let desk = Desk::new();
+    desk.user("alice");
+    desk.user("bob");
+    assert_eq!(
+        pool_threads_while_sealing_under(&desk, Input::Pipe, Some("16"), "300000"),
+        1,
+        "300 MB: one pool thread"
+    );
+    assert_eq!(
+        pool_threads_while_sealing_under(&desk, Input::Pipe, Some("16"), "1000000"),
+        6,
+        "1 GB: six pool threads"
+    );
+    assert_eq!(
+        pool_threads_while_sealing_under(&desk, Input::Pipe, Some("3"), "1000000"),
+        3,
+        "fewer than the limit holds: as asked"
     );
 }
 
