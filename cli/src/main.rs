@@ -57,7 +57,6 @@ fn main() -> ExitCode {
     };
     if !matches!(cli.command, Command::Classroom(..)) {
         leave_a_core_for_pipes();
-        fit_the_pool_to_the_address_space();
     }
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -90,41 +89,6 @@ fn leave_a_core_for_pipes() {
     }
 }
 
-/// Under an address-space limit (`ulimit -v`, as a mail gateway may set),
-/// each pool thread costs far more than its stack: the C library gives each
-/// thread that allocates its own arena, 64 MiB of address space (128 while
-/// it is made). Threads that start while others make their arenas can then
-/// find no room for the signal stack the Rust runtime gives every thread,
-/// and the runtime aborts the process (SIGABRT, in no exit table; seen at
-/// `ulimit -v 300000` with 16 threads, 2 runs in 150). So the pool gets
-/// only as many threads as the limit holds, whatever `RAYON_NUM_THREADS`
-/// asked for, and at least one. Called before any thread starts.
-fn fit_the_pool_to_the_address_space() {
-    let Some(limit) = files::address_space_limit() else {
-        return;
-    };
-    let fit = threads_that_fit(limit);
-    let asked = std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|n| n.trim().parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    if asked > fit {
-        std::env::set_var("RAYON_NUM_THREADS", fit.to_string());
-    }
-}
-
-/// How many pool threads an address-space limit of `limit` bytes holds:
-/// 64 MiB for the program and its buffers, then 136 MiB a thread (an arena
-/// while it is made, a stack, a signal stack); at least one.
-fn threads_that_fit(limit: u64) -> usize {
-    const BASE: u64 = 64 << 20;
-    const PER_THREAD: u64 = 136 << 20;
-    usize::try_from(limit.saturating_sub(BASE) / PER_THREAD)
-        .unwrap_or(usize::MAX)
-        .max(1)
-}
-
 /// Runs one command.
 fn run(cli: &Cli) -> Result<(), Failure> {
     // Only the commands that name people read the contacts file.
@@ -150,19 +114,5 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             AuthorityCommand::Recover(args) => keys::recover(args),
         },
         Command::Classroom(args) => classroom::run(args),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::threads_that_fit;
-
-    #[test]
-    fn threads_fit_the_address_space() {
-        assert_eq!(threads_that_fit(0), 1);
-        assert_eq!(threads_that_fit(300_000 << 10), 1);
-        assert_eq!(threads_that_fit(400_000 << 10), 2);
-        assert_eq!(threads_that_fit(1_000_000 << 10), 6);
-        assert!(threads_that_fit(u64::MAX) > 1 << 20);
     }
 }

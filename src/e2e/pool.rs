@@ -50,11 +50,12 @@ impl Workers {
 
 /// The pool parallel work runs on: the caller's rayon pool if it is in one,
 /// else doormat's own, started on first use — as many threads as rayon
-/// would start (`RAYON_NUM_THREADS`, or one per core), else two, else one.
-/// `None` if the system refuses even one thread: then everything runs on
-/// the caller's thread. A system that refuses threads (a process or
-/// address-space limit) gets a slower envelope, never a panic, which is
-/// what rayon's global pool gives on its first use.
+/// would start (`RAYON_NUM_THREADS`, or one per core) and an address-space
+/// limit holds ([`threads_that_fit`]), else two, else one. `None` if the
+/// system refuses even one thread: then everything runs on the caller's
+/// thread. A system that refuses threads (a process or address-space
+/// limit) gets a slower envelope, never a panic, which is what rayon's
+/// global pool gives on its first use.
 #[cfg(feature = "parallel")]
 pub(crate) fn workers() -> Option<Workers> {
     use std::sync::OnceLock;
@@ -72,12 +73,61 @@ pub(crate) fn workers() -> Option<Workers> {
             }
             builder.build().ok()
         };
-        build(None)
+        let fit = address_space_limit().map(threads_that_fit);
+        let asked = std::env::var("RAYON_NUM_THREADS")
+            .ok()
+            .and_then(|n| n.trim().parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let first = fit.filter(|&fit| fit < asked);
+        build(first)
             .or_else(|| build(Some(2)))
             .or_else(|| build(Some(1)))
     })
     .as_ref()
     .map(Workers::Own)
+}
+
+/// How many pool threads an address-space limit (`ulimit -v`) of `limit`
+/// bytes holds: 64 MiB for the rest of the program, then 136 MiB a thread;
+/// at least one. A thread costs far more address space than its stack: the
+/// C library gives each thread that allocates an arena of its own, 64 MiB
+/// (128 while it is made). And a thread that starts while others make
+/// theirs, and finds no room for the signal stack the Rust runtime gives
+/// every thread, makes the runtime abort the whole process, which no error
+/// path can catch (seen with 16 threads under `ulimit -v 300000`, about one
+/// run in 75).
+#[cfg(feature = "parallel")]
+fn threads_that_fit(limit: u64) -> usize {
+    const BASE: u64 = 64 << 20;
+    const PER_THREAD: u64 = 136 << 20;
+    usize::try_from(limit.saturating_sub(BASE) / PER_THREAD)
+        .unwrap_or(usize::MAX)
+        .max(1)
+}
+
+/// The soft limit on the process's address space in bytes, from
+/// `/proc/self/limits`; `None` when there is none or it cannot be read.
+#[cfg(all(feature = "parallel", target_os = "linux"))]
+fn address_space_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    parse_address_space_limit(&limits)
+}
+
+/// Not read off Linux.
+#[cfg(all(feature = "parallel", not(target_os = "linux")))]
+fn address_space_limit() -> Option<u64> {
+    None
+}
+
+/// The soft limit of the line `Max address space  SOFT  HARD  bytes` in
+/// the text of `/proc/self/limits`: `None` for `unlimited` or no such line.
+#[cfg(feature = "parallel")]
+fn parse_address_space_limit(limits: &str) -> Option<u64> {
+    let line = limits
+        .lines()
+        .find_map(|l| l.strip_prefix("Max address space"))?;
+    line.split_whitespace().next()?.parse().ok()
 }
 
 /// How many threads work on a batch: the pool's, or one (the caller's)
@@ -221,5 +271,25 @@ mod tests {
         .unwrap();
         let threads = seen.0.into_inner().unwrap().len();
         assert!(threads >= 2, "{threads} thread ran the items");
+    }
+
+    #[cfg(feature = "parallel")]
+    #[test]
+    fn threads_fit_an_address_space_limit() {
+        use super::{parse_address_space_limit, threads_that_fit};
+
+        assert_eq!(threads_that_fit(0), 1);
+        assert_eq!(threads_that_fit(300_000 << 10), 1);
+        assert_eq!(threads_that_fit(400_000 << 10), 2);
+        assert_eq!(threads_that_fit(1_000_000 << 10), 6);
+        assert!(threads_that_fit(u64::MAX) > 1 << 20);
+
+        let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                      Max stack size            8388608              unlimited            bytes     \n\
+                      Max address space         307200000            unlimited            bytes     \n";
+        assert_eq!(parse_address_space_limit(limits), Some(307_200_000));
+        let unlimited = limits.replace("307200000", "unlimited");
+        assert_eq!(parse_address_space_limit(&unlimited), None);
+        assert_eq!(parse_address_space_limit("Max stack size 1 2 bytes"), None);
     }
 }

@@ -110,19 +110,6 @@ pub fn is_pipe(stream: &impl std::os::fd::AsFd) -> bool {
         .is_ok_and(|m| m.file_type().is_fifo())
 }
 
-/// The soft limit on the process's address space (`ulimit -v`), in bytes;
-/// `None` when there is none.
-#[cfg(target_os = "linux")]
-pub fn address_space_limit() -> Option<u64> {
-    rustix::process::getrlimit(rustix::process::Resource::As).current
-}
-
-/// The limit on the address space: not read off Linux.
-#[cfg(not(target_os = "linux"))]
-pub fn address_space_limit() -> Option<u64> {
-    None
-}
-
 /// Whether a standard stream is a pipe: never said off Unix.
 #[cfg(not(unix))]
 pub fn is_pipe<T>(_: &T) -> bool {
