@@ -1,7 +1,9 @@
-//! 256 MiB through `seal_stream` and `open_stream` in constant memory.
+//! 256 MiB through `seal_stream` and `open_stream` in constant memory, and a
+//! tiny envelope whose header claims 16 MiB chunks in memory that follows
+//! its bytes, not its header.
 //!
-//! Alone in its binary so that `VmHWM` (peak resident memory) and the peak of
-//! live heap bytes measure this test only.
+//! One test, alone in its binary, so that `VmHWM` (peak resident memory)
+//! and the peak of live heap bytes measure it only.
 
 mod common;
 
@@ -14,7 +16,8 @@ use std::time::Instant;
 
 use common::*;
 use doormat::e2e::{
-    overhead, Opener, Sealer, DEFAULT_CHECKPOINT_SPAN, DEFAULT_CHUNK_SIZE, STREAM_BATCH_SPAN,
+    overhead, Opener, Sealer, DEFAULT_CHECKPOINT_SPAN, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE,
+    STREAM_BATCH_SPAN,
 };
 use doormat::keys::Identity;
 
@@ -281,4 +284,38 @@ fn stream_256_mib_constant_memory() {
         "open_stream held {open_peak} live bytes"
     );
     assert!(hwm2 - hwm0 < 16 << 10, "VmHWM grew by {} kB", hwm2 - hwm0);
+
+    tiny_envelopes_of_huge_chunks_hold_only_their_bytes();
+}
+
+/// A sender picks the chunk size, up to 16 MiB, and a stream's buffers are
+/// sized from it; but they grow only as bytes arrive, so a few hundred bytes
+/// claiming 16 MiB chunks cost a few hundred KiB, not a batch of 32 MiB
+/// (counted here as the heap asked for, reserved or not, which `VmHWM`
+/// would miss).
+fn tiny_envelopes_of_huge_chunks_hold_only_their_bytes() {
+    let (alice, bob) = (Identity::generate(), Identity::generate());
+    let plaintext = b"a few bytes in a huge chunk";
+    let live = reset_peak();
+    let mut envelope = Vec::new();
+    Sealer::new(&alice, &[bob.public()])
+        .chunk_size(MAX_CHUNK_SIZE)
+        .seal_stream(&plaintext[..], &mut envelope)
+        .expect("seal_stream");
+    let seal_peak = PEAK.load(Ordering::Relaxed) - live;
+    let live = reset_peak();
+    let mut opened = Vec::new();
+    Opener::new(&bob)
+        .open_stream(&envelope[..], &mut opened)
+        .expect("open_stream");
+    let open_peak = PEAK.load(Ordering::Relaxed) - live;
+    assert_eq!(opened, plaintext);
+    println!(
+        "{}-byte envelope of {MAX_CHUNK_SIZE}-byte chunks: peak live heap seal +{} KiB, open +{} KiB",
+        envelope.len(),
+        seal_peak >> 10,
+        open_peak >> 10
+    );
+    assert!(seal_peak < 512 << 10, "seal_stream held {seal_peak} bytes");
+    assert!(open_peak < 512 << 10, "open_stream held {open_peak} bytes");
 }
