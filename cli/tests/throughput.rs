@@ -4,7 +4,8 @@
 //! other end (doormat's pool gets one thread fewer than the cores, at least
 //! one, unless the user set `RAYON_NUM_THREADS`, which wins), and it
 //! widens such a pipe to 1 MiB, so that a batch does not pass through
-//! 64 KiB at a time. The speed itself is in
+//! 64 KiB at a time. Under an address-space limit the pool starts only the
+//! threads the limit holds, whatever was asked. The speed itself is in
 //! `cli/benches/age.rs` and the README.
 
 #![cfg(target_os = "linux")]

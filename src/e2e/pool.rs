@@ -73,15 +73,16 @@ pub(crate) fn workers() -> Option<Workers> {
             }
             builder.build().ok()
         };
-        let fit = address_space_limit().map(threads_that_fit);
+        let fit = address_space_limit().map_or(usize::MAX, threads_that_fit);
         let asked = std::env::var("RAYON_NUM_THREADS")
             .ok()
             .and_then(|n| n.trim().parse::<usize>().ok())
             .filter(|&n| n > 0)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let first = fit.filter(|&fit| fit < asked);
-        build(first)
-            .or_else(|| build(Some(2)))
+        // rayon's own count unless the limit holds fewer; no fallback
+        // past the limit either.
+        build((fit < asked).then_some(fit))
+            .or_else(|| build(Some(fit.min(2))))
             .or_else(|| build(Some(1)))
     })
     .as_ref()
@@ -239,7 +240,8 @@ mod tests {
         }
     }
 
-    /// With two cores or more (and no `RAYON_NUM_THREADS` of one), the items
+    /// With two cores or more (and neither `RAYON_NUM_THREADS` of one nor an
+    /// address-space limit that holds only one thread), the items
     /// run on more than one thread: the first item to start waits, up to
     /// ten seconds, for a second thread to take one, so a loop that runs
     /// everything on the caller's thread fails here however busy the pool
@@ -248,7 +250,8 @@ mod tests {
     #[test]
     fn items_run_on_the_pool_too() {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let pool_of_one = std::env::var("RAYON_NUM_THREADS").is_ok_and(|n| n.trim() == "1");
+        let pool_of_one = std::env::var("RAYON_NUM_THREADS").is_ok_and(|n| n.trim() == "1")
+            || super::address_space_limit().is_some_and(|l| super::threads_that_fit(l) < 2);
         if cores < 2 || pool_of_one {
             return;
         }

@@ -448,10 +448,11 @@ impl<'a> Sealer<'a> {
     /// `parallel` feature while this thread writes the batch before and
     /// reads the batch after: three batches in memory. The reader and the
     /// writer stay on the caller's thread. doormat's pool has one thread
-    /// per core (or `RAYON_NUM_THREADS`); where the writer is a pipe on a
-    /// small machine, one thread fewer leaves the writer and the pipe's
-    /// reader a core and can be much faster (the command-line tool does
-    /// that when it writes or reads a pipe: README, "Benchmarks").
+    /// per core (or `RAYON_NUM_THREADS`), fewer under an address-space
+    /// limit (`ulimit -v`) that cannot hold them; where the writer is a
+    /// pipe on a small machine, one thread fewer leaves the writer and the
+    /// pipe's reader a core and can be much faster (the command-line tool
+    /// does that when it writes or reads a pipe: README, "Benchmarks").
     ///
     /// # Errors
     ///
