@@ -49,9 +49,8 @@ impl Workers {
 }
 
 /// The pool parallel work runs on: the caller's rayon pool if it is in one,
-/// else doormat's own, started on first use — as many threads as rayon
-/// would start (`RAYON_NUM_THREADS`, or one per core) and an address-space
-/// limit holds ([`threads_that_fit`]), else two, else one. `None` if the
+/// else doormat's own, started on first use — [`own_pool_size`] threads,
+/// else at most two, else one. `None` if the
 /// system refuses even one thread: then everything runs on the caller's
 /// thread. A system that refuses threads (a process or address-space
 /// limit) gets a slower envelope, never a panic, which is what rayon's
@@ -65,28 +64,33 @@ pub(crate) fn workers() -> Option<Workers> {
         return Some(Workers::Current);
     }
     OWN.get_or_init(|| {
-        let build = |threads: Option<usize>| {
-            let mut builder =
-                rayon::ThreadPoolBuilder::new().thread_name(|i| format!("doormat-worker-{i}"));
-            if let Some(n) = threads {
-                builder = builder.num_threads(n);
-            }
-            builder.build().ok()
+        let build = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .thread_name(|i| format!("doormat-worker-{i}"))
+                .num_threads(threads)
+                .build()
+                .ok()
         };
-        let fit = address_space_limit().map_or(usize::MAX, threads_that_fit);
-        let asked = std::env::var("RAYON_NUM_THREADS")
-            .ok()
-            .and_then(|n| n.trim().parse::<usize>().ok())
-            .filter(|&n| n > 0)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        // rayon's own count unless the limit holds fewer; no fallback
-        // past the limit either.
-        build((fit < asked).then_some(fit))
-            .or_else(|| build(Some(fit.min(2))))
-            .or_else(|| build(Some(1)))
+        let threads = own_pool_size();
+        build(threads)
+            .or_else(|| build(threads.min(2)))
+            .or_else(|| build(1))
     })
     .as_ref()
     .map(Workers::Own)
+}
+
+/// How many threads doormat's own pool starts: as many as rayon would
+/// (`RAYON_NUM_THREADS` if it is a positive number, else one per core), but
+/// no more than an address-space limit holds.
+#[cfg(feature = "parallel")]
+fn own_pool_size() -> usize {
+    let asked = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    address_space_limit().map_or(asked, |limit| asked.min(threads_that_fit(limit)))
 }
 
 /// How many pool threads an address-space limit (`ulimit -v`) of `limit`
@@ -240,19 +244,16 @@ mod tests {
         }
     }
 
-    /// With two cores or more (and neither `RAYON_NUM_THREADS` of one nor an
-    /// address-space limit that holds only one thread), the items
-    /// run on more than one thread: the first item to start waits, up to
+    /// Where doormat's own pool has two threads or more (two cores, and
+    /// neither `RAYON_NUM_THREADS` of one nor an address-space limit that
+    /// holds only one thread), the items run on more than one thread: the first item to start waits, up to
     /// ten seconds, for a second thread to take one, so a loop that runs
     /// everything on the caller's thread fails here however busy the pool
     /// is with other tests.
     #[cfg(feature = "parallel")]
     #[test]
     fn items_run_on_the_pool_too() {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let pool_of_one = std::env::var("RAYON_NUM_THREADS").is_ok_and(|n| n.trim() == "1")
-            || super::address_space_limit().is_some_and(|l| super::threads_that_fit(l) < 2);
-        if cores < 2 || pool_of_one {
+        if super::own_pool_size() < 2 {
             return;
         }
         let seen = (Mutex::new(HashSet::new()), Condvar::new());
