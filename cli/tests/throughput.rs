@@ -148,6 +148,11 @@ fn the_pool_fits_an_address_space_limit() {
         3,
         "fewer than the limit holds: as asked"
     );
+    assert_eq!(
+        pool_threads_while_sealing_under(&desk, Input::Pipe, Some("0"), "300000"),
+        1,
+        "zero means one per core, still capped"
+    );
 }
 
 /// Standard output as a pipe: after the tool wrote to it, the pipe's buffer

@@ -277,6 +277,28 @@ mod tests {
         assert!(threads >= 2, "{threads} thread ran the items");
     }
 
+    /// Told nothing and unlimited, the own pool has a thread per core, and
+    /// a limit is read where `/proc/self/limits` shows one (the CLI's
+    /// `throughput` tests cover `RAYON_NUM_THREADS` and the cap itself).
+    #[cfg(all(feature = "parallel", target_os = "linux"))]
+    #[test]
+    fn the_own_pool_has_a_thread_per_core_by_default() {
+        let limits = std::fs::read_to_string("/proc/self/limits").expect("limits");
+        let unlimited = limits.lines().any(|l| {
+            l.starts_with("Max address space") && l.split_whitespace().nth(3) == Some("unlimited")
+        });
+        assert_eq!(super::address_space_limit().is_none(), unlimited);
+        if let Some(limit) = super::address_space_limit() {
+            assert!(limit > 1 << 20, "a limit of {limit} bytes");
+        }
+        if !unlimited || std::env::var_os("RAYON_NUM_THREADS").is_some() {
+            assert!(super::own_pool_size() >= 1);
+            return;
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(super::own_pool_size(), cores);
+    }
+
     #[cfg(feature = "parallel")]
     #[test]
     fn threads_fit_an_address_space_limit() {
