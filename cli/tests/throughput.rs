@@ -133,26 +133,19 @@ fn the_pool_fits_an_address_space_limit() {
     let desk = Desk::new();
     desk.user("alice");
     desk.user("bob");
-    assert_eq!(
-        pool_threads_while_sealing_under(&desk, Input::Pipe, Some("16"), "300000"),
-        1,
-        "300 MB: one pool thread"
-    );
-    assert_eq!(
-        pool_threads_while_sealing_under(&desk, Input::Pipe, Some("16"), "1000000"),
-        6,
-        "1 GB: six pool threads"
-    );
-    assert_eq!(
-        pool_threads_while_sealing_under(&desk, Input::Pipe, Some("3"), "1000000"),
-        3,
-        "fewer than the limit holds: as asked"
-    );
-    assert_eq!(
-        pool_threads_while_sealing_under(&desk, Input::Pipe, Some("0"), "300000"),
-        1,
-        "zero means one per core, still capped"
-    );
+    // (RAYON_NUM_THREADS, ulimit -v in KiB, pool threads, why)
+    for (asked, limit, threads, why) in [
+        ("16", "300000", 1, "300 MB: one pool thread"),
+        ("16", "1000000", 6, "1 GB: six pool threads"),
+        ("3", "1000000", 3, "fewer than the limit holds: as asked"),
+        ("0", "300000", 1, "zero means one per core, still capped"),
+    ] {
+        assert_eq!(
+            pool_threads_while_sealing_under(&desk, Input::Pipe, Some(asked), limit),
+            threads,
+            "{why}"
+        );
+    }
 }
 
 /// Standard output as a pipe: after the tool wrote to it, the pipe's buffer
